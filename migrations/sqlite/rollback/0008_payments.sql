@@ -1,0 +1,26 @@
+-- Undo 0008_payments.
+drop index account_agents_created_idx;
+drop table account_agents;
+drop index purchase_codes_tier_idx;
+drop index purchase_codes_unused_idx;
+drop table purchase_codes;
+drop trigger payment_system_logs_append_only_delete;
+drop trigger payment_system_logs_append_only_update;
+drop index payment_system_logs_entity_idx;
+drop index payment_system_logs_created_idx;
+drop table payment_system_logs;
+drop table payment_settings;
+drop index payout_routes_created_idx;
+drop table payout_routes;
+drop index payment_shares_recipient_idx;
+drop table payment_shares;
+drop index payouts_recipient_idx;
+drop index payouts_status_idx;
+drop table payouts;
+drop trigger stripe_payments_directory_delete;
+drop trigger stripe_payments_directory_update;
+drop trigger stripe_payments_directory_insert;
+delete from account_directory where kind = 'stripe_payment_intent';
+drop index stripe_payments_creator_idx;
+drop index stripe_payments_created_idx;
+drop table stripe_payments;

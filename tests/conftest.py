@@ -1,0 +1,195 @@
+"""Fixtures: a real SQLite file and a real Postgres (embedded unless VESTA_TEST_POSTGRES_URL is set).
+
+Every façade test takes `db`, which runs it four ways: SQLite and Postgres, sync and
+async (the async façade is driven through a small bridge so the test code is the same).
+Databases are migrated once per session; tests stay apart by using fresh accounts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import vesta_sql
+from vesta_sql import migrate
+from vesta_sql.core import QueryEvent
+from vesta_sql.facade import Namespace
+from vesta_sql.roles import create_app_role
+
+from .pg import PostgresFixture, start_postgres
+
+CALLED: dict[str, set[str]] = defaultdict(set)
+APP_ROLE = "vesta_app_test"
+
+
+def record_call(dialect: str) -> Callable[[QueryEvent], None]:
+    def hook(event: QueryEvent) -> None:
+        CALLED[dialect].add(event.query)
+
+    return hook
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresFixture]:
+    with start_postgres() as fixture:
+        yield fixture
+
+
+@pytest.fixture(scope="session")
+def pg_urls(postgres: PostgresFixture) -> tuple[str, str]:
+    """(owner URL, app-role URL) of a freshly migrated database."""
+    owner = postgres.create_database("vesta_facade")
+    migrate.apply(owner)
+    create_app_role(owner, APP_ROLE, "app-secret")
+    return owner, postgres.url_for(owner, APP_ROLE, "app-secret")
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'vesta.db'}"
+    migrate.apply(url)
+    return url
+
+
+class AsyncBridge:
+    """Drives an async façade from sync test code, on one event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, target: Any) -> None:
+        self._loop, self._target = loop, target
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "transaction":
+            return self._transaction
+        value = getattr(self._target, name)
+        if isinstance(value, Namespace):
+            return AsyncBridge(self._loop, value)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = value(*args, **kwargs)
+            return self._loop.run_until_complete(result) if asyncio.iscoroutine(result) else result
+
+        return call
+
+    @contextlib.contextmanager
+    def _transaction(self, *args: Any, **kwargs: Any) -> Iterator[AsyncBridge]:
+        manager = self._target.transaction(*args, **kwargs)
+        tx = self._loop.run_until_complete(manager.__aenter__())
+        try:
+            yield AsyncBridge(self._loop, tx)
+        except BaseException as exc:
+            if not self._loop.run_until_complete(manager.__aexit__(type(exc), exc, exc.__traceback__)):
+                raise
+        else:
+            self._loop.run_until_complete(manager.__aexit__(None, None, None))
+
+
+@pytest.fixture(scope="session")
+def event_loop_for_bridge() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+FLAVOURS = ["sqlite", "sqlite-async", "postgres", "postgres-async"]
+_open: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="session")
+def databases(request: pytest.FixtureRequest, event_loop_for_bridge: asyncio.AbstractEventLoop) -> Iterator[dict[str, Any]]:
+    yield _open
+    for db in _open.values():
+        db.close()
+    _open.clear()
+
+
+def open_flavour(flavour: str, request: pytest.FixtureRequest) -> Any:
+    databases = request.getfixturevalue("databases")
+    if flavour in databases:
+        return databases[flavour]
+    dialect = flavour.split("-")[0]
+    url = request.getfixturevalue("sqlite_url") if dialect == "sqlite" else request.getfixturevalue("pg_urls")[1]
+    if flavour.endswith("async"):
+        loop = request.getfixturevalue("event_loop_for_bridge")
+        db: Any = AsyncBridge(loop, loop.run_until_complete(vesta_sql.connect_async(url)))
+    else:
+        db = vesta_sql.connect(url)
+    db.add_hook(record_call(dialect))
+    databases[flavour] = db
+    return db
+
+
+@pytest.fixture(params=FLAVOURS)
+def db(request: pytest.FixtureRequest) -> Any:
+    """A connected façade; runs the test on SQLite and Postgres, sync and async."""
+    return open_flavour(request.param, request)
+
+
+@pytest.fixture
+def dialect(db: Any) -> str:
+    return str(db.dialect)
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, db: Any) -> str:
+    """The URL the `db` fixture is connected to (the app role on Postgres)."""
+    return str(request.getfixturevalue("sqlite_url") if db.dialect == "sqlite" else request.getfixturevalue("pg_urls")[1])
+
+
+@pytest.fixture
+def sqlite_path(sqlite_url: str) -> Path:
+    return Path(sqlite_url[len("sqlite:///"):])
+
+
+@pytest.fixture
+def acct() -> str:
+    return f"acc_{uuid.uuid4().hex[:16]}"
+
+
+@pytest.fixture
+def acct2() -> str:
+    return f"acc_{uuid.uuid4().hex[:16]}"
+
+
+@pytest.fixture
+def uniq() -> Callable[[str], str]:
+    """`uniq("ada")` → a string unique to this test run (slugs and public keys are global)."""
+    return lambda prefix: f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def vec() -> Callable[[int], Any]:
+    """`vec(seed)` → a deterministic 384-d float32 unit vector."""
+    def make(seed: int) -> Any:
+        rng = np.random.default_rng(seed)
+        v = rng.standard_normal(384).astype(np.float32)
+        return v / np.linalg.norm(v)
+    return make
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The meta-test: when the whole suite ran, every loaded query must have been called on both dialects."""
+    if exitstatus != 0 or os.environ.get("VESTA_REQUIRE_ALL_QUERIES") != "1":
+        return
+    from vesta_sql.loader import load_catalog
+
+    missing = []
+    for dialect in ("sqlite", "postgres"):
+        catalog, _ = load_catalog(dialect)
+        for namespace, queries in catalog.items():
+            for name in queries:
+                if f"{namespace}.{name}" not in CALLED[dialect]:
+                    missing.append(f"{dialect}: {namespace}.{name}")
+    if missing:
+        print("\nqueries never called by the suite:\n  " + "\n  ".join(missing))
+        session.exitstatus = 1

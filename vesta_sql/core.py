@@ -1,0 +1,138 @@
+"""What sync and async share: prepared queries, the call-time rules, result shaping, events.
+
+The drivers only move bytes; everything decided per query (SQL for the dialect, the
+parameter binder, the row converter) is built here once, at connect time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .guard import require_account
+from .errors import InvalidInputError, TenantScopeError
+from .ids import new_id
+from .loader import QuerySpec, load_catalog
+from .params import Codec, make_binder
+from .program import PROGRAMS, ProgramFunction, Steps, load_programs
+from .rows import Decoder, RowConverter, build_converter
+
+logger = logging.getLogger("vesta_sql")
+_STEPS = Steps()
+
+
+@dataclass(frozen=True, slots=True)
+class QueryEvent:
+    """What a hook receives after each call: never parameter values (they hold personal data)."""
+
+    query: str
+    dialect: str
+    duration_s: float
+    rows: int
+    error: str | None = None
+
+
+Hook = Callable[[QueryEvent], None]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class PreparedQuery:
+    """One query ready to run on one dialect."""
+
+    __slots__ = ("spec", "name", "sql", "bind", "op", "_decoders", "_convert")
+
+    def __init__(self, spec: QuerySpec, codec: Codec, decoders: Mapping[str, Decoder | None],
+                 id_factory: Callable[[], str], clock: Callable[[], datetime]) -> None:
+        self.spec = spec
+        self.name = spec.qualified_name
+        self.sql = spec.sql
+        self.op = spec.op
+        self.bind = make_binder(self.name, spec.params, codec, id_factory, clock)
+        self._decoders = decoders
+        self._convert: RowConverter | None = None
+
+    def shape(self, rows: Sequence[Sequence[Any]], description: Sequence[Sequence[Any]] | None, rowcount: int) -> Any:
+        """The call's result from the fetched rows: records, one record, a value or a count."""
+        op = self.op
+        if op == "count":
+            return rowcount
+        if op == "value":
+            return rows[0][0] if rows else None
+        convert = self._convert
+        if convert is None:
+            if description is None:
+                return [] if op == "many" else None
+            assert self.spec.record is not None
+            convert = self._convert = build_converter(
+                self.spec.record, [column[0] for column in description], self._decoders, self.name)
+        if op == "many":
+            return [convert(row) for row in rows]
+        return convert(rows[0]) if rows else None
+
+
+class Runtime:
+    """The loaded, guarded catalogue of one connection, plus hooks."""
+
+    def __init__(self, dialect: ModuleType, codec: Codec, *, extra_queries: Sequence[str | Path] | None,
+                 clock: Callable[[], datetime] | None, id_factory: Callable[[], str] | None) -> None:
+        self.dialect = dialect.NAME
+        catalog, directory = load_catalog(dialect.NAME, extra_queries)
+        make = clock or utc_now
+        ids = id_factory or new_id
+        decoders: Mapping[str, Decoder | None] = dialect.DECODERS
+        self.translate_error: Callable[[Any, str], Exception] = dialect.translate_error
+        self.queries = {
+            namespace: {name: PreparedQuery(spec, codec, decoders, ids, make) for name, spec in specs.items()}
+            for namespace, specs in catalog.items()
+        }
+        self.directory = {name: PreparedQuery(spec, codec, decoders, ids, make) for name, spec in directory.items()}
+        self.programs: dict[tuple[str, str], ProgramFunction] = dict(load_programs() if not PROGRAMS else PROGRAMS)
+        for namespace, name in self.programs:
+            if name in self.queries.get(namespace, {}):
+                raise InvalidInputError(f"program {namespace}.{name} has the name of a query")
+        self.hooks: list[Hook] = []
+
+    def namespaces(self) -> set[str]:
+        return set(self.queries) | {namespace for namespace, _ in self.programs}
+
+    def observing(self) -> bool:
+        return bool(self.hooks) or logger.isEnabledFor(logging.DEBUG)
+
+    def emit(self, query: str, started: float, result: Any, error: BaseException | None) -> None:
+        duration = time.perf_counter() - started
+        rows = len(result) if isinstance(result, list) else int(result) if isinstance(result, int) and not isinstance(result, bool) else int(result is not None)
+        event = QueryEvent(query, self.dialect, duration, rows, None if error is None else type(error).__name__)
+        logger.debug("%s on %s: %.3f ms, %d row(s)%s", query, self.dialect, duration * 1000, rows,
+                     f", failed: {event.error}" if error else "")
+        for hook in self.hooks:
+            hook(event)
+
+    def step_query(self, step: Any) -> PreparedQuery:
+        try:
+            return self.queries[step.namespace][step.name]
+        except KeyError:
+            raise InvalidInputError(f"program step names an unknown query {step.namespace}.{step.name}") from None
+
+    def start_program(self, namespace: str, name: str, kwargs: dict[str, Any]) -> Any:
+        function = self.programs[(namespace, name)]
+        try:
+            return function(_STEPS, **kwargs)
+        except TypeError as exc:
+            raise InvalidInputError(f"{namespace}.{name}: {exc}") from None
+
+
+def account_for_transaction(tx_account: str, kwargs: dict[str, Any], query: str) -> None:
+    """Inside a transaction the account is the transaction's; naming another one is refused."""
+    given = kwargs.pop("account_id", tx_account)
+    if given != tx_account:
+        require_account(given)
+        raise TenantScopeError(f"{query}: this transaction belongs to another account; a call may not switch accounts")

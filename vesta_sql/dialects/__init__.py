@@ -1,0 +1,1 @@
+"""One module per dialect: connection setup, value codecs, error translation."""

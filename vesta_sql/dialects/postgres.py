@@ -1,0 +1,89 @@
+"""Postgres + pgvector: connection settings, codecs, errors, the per-connection account."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from .. import errors
+from ..rows import Decoder
+
+NAME = "postgres"
+# Session-level on purpose: cached per connection so a call whose account is already
+# set costs no extra round trip; row-level security policies read it.
+SET_ACCOUNT_SQL = "select set_config('vesta.account_id', %s, false)"
+
+
+def connection_kwargs(statement_timeout_ms: int | None) -> dict[str, Any]:
+    options = "-c TimeZone=UTC"
+    if statement_timeout_ms:
+        options += f" -c statement_timeout={int(statement_timeout_ms)}"
+    return {"autocommit": True, "options": options}
+
+
+def configure(conn: psycopg.Connection[Any]) -> None:
+    from pgvector.psycopg import register_vector
+
+    try:
+        register_vector(conn)
+    except psycopg.ProgrammingError as exc:
+        raise errors.ConfigError("the database has no 'vector' type: run `vesta-sql migrate` first") from exc
+
+
+async def configure_async(conn: psycopg.AsyncConnection[Any]) -> None:
+    from pgvector.psycopg import register_vector_async
+
+    try:
+        await register_vector_async(conn)
+    except psycopg.ProgrammingError as exc:
+        raise errors.ConfigError("the database has no 'vector' type: run `vesta-sql migrate` first") from exc
+
+
+class PostgresCodec:
+    def datetime_in(self, value: datetime) -> Any:
+        return value
+
+    def json_in(self, value: Any) -> Any:
+        import json
+
+        json.dumps(value, allow_nan=False)  # refuse NaN here, as SQLite does
+        return Jsonb(value)
+
+    def vector_in(self, value: Any) -> Any:
+        return value
+
+    def str_list_in(self, value: list[str]) -> Any:
+        return value
+
+
+DECODERS: dict[str, Decoder | None] = {}
+
+_SQLSTATE: dict[str, type[errors.DatabaseError]] = {
+    "23505": errors.UniqueViolation,
+    "23503": errors.ForeignKeyViolation,
+    "23514": errors.CheckViolation,
+    "23502": errors.NotNullViolation,
+    "57014": errors.QueryTimeout,
+}
+
+
+def translate_error(exc: psycopg.Error, query: str) -> errors.VestaError:
+    """Our error class for a psycopg error; the message names the constraint, never the values."""
+    state = exc.sqlstate or ""
+    cls = _SQLSTATE.get(state)
+    diag = exc.diag
+    if cls is errors.QueryTimeout:
+        return cls(f"{query}: statement timeout reached")
+    if cls is not None:
+        where = ", ".join(part for part in (diag.table_name, diag.constraint_name) if part)
+        return cls(f"{query}: {diag.message_primary} ({where})" if where else f"{query}: {diag.message_primary}")
+    if state == "42501" and "row-level security" in (diag.message_primary or ""):
+        return errors.TenantScopeError(f"{query}: {diag.message_primary}")
+    if state.startswith("23") or state == "P0001":
+        return errors.IntegrityError(f"{query}: {diag.message_primary}")
+    if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+        return errors.OperationalError(f"{query}: {exc}")
+    return errors.DatabaseError(f"{query}: {diag.message_primary or exc}")

@@ -1,0 +1,82 @@
+"""SQLite (and the D1-compatible subset): connections, codecs, errors."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from typing import Any
+
+from .. import errors
+from ..rows import Decoder
+
+NAME = "sqlite"
+BUSY_TIMEOUT_MS = 30_000
+_UTC = timezone.utc
+
+
+def connect(path: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
+    """A connection with D1's behaviour: foreign keys always on; WAL and a busy timeout for concurrency."""
+    memory = path == ":memory:"
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000)
+    conn.execute("pragma foreign_keys = on")
+    conn.execute(f"pragma busy_timeout = {int(busy_timeout_ms)}")
+    if not memory:
+        conn.execute("pragma journal_mode = wal")
+        conn.execute("pragma synchronous = normal")
+    return conn
+
+
+class SQLiteCodec:
+    """Timestamps as fixed-width ISO text (so text order is time order), JSON as text, vectors as float32 blobs."""
+
+    def datetime_in(self, value: datetime) -> Any:
+        if value.tzinfo is not _UTC:
+            value = value.astimezone(_UTC)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def json_in(self, value: Any) -> Any:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+    def vector_in(self, value: Any) -> Any:
+        return value.astype("<f4", copy=False).tobytes()
+
+    def str_list_in(self, value: list[str]) -> Any:
+        return json.dumps(value)
+
+
+def _decode_embedding(blob: bytes) -> Any:
+    import numpy
+
+    array = numpy.frombuffer(blob, dtype="<f4").astype(numpy.float32, copy=False)
+    return array  # frombuffer over bytes is already read-only, as a frozen record wants
+
+
+DECODERS: dict[str, Decoder | None] = {
+    "datetime": datetime.fromisoformat,
+    "bool": bool,
+    "json": json.loads,
+    "embedding": _decode_embedding,
+}
+
+
+def translate_error(exc: sqlite3.Error, query: str) -> errors.VestaError:
+    """Our error class for a sqlite3 error; the message names the constraint, never the values."""
+    message = str(exc)
+    if isinstance(exc, sqlite3.IntegrityError):
+        kinds: list[tuple[str, type[errors.IntegrityError]]] = [
+            ("UNIQUE constraint failed", errors.UniqueViolation),
+            ("PRIMARY KEY", errors.UniqueViolation),
+            ("FOREIGN KEY constraint failed", errors.ForeignKeyViolation),
+            ("CHECK constraint failed", errors.CheckViolation),
+            ("NOT NULL constraint failed", errors.NotNullViolation),
+        ]
+        for marker, cls in kinds:
+            if marker in message:
+                return cls(f"{query}: {message}")
+        return errors.IntegrityError(f"{query}: {message}")
+    if isinstance(exc, sqlite3.OperationalError) and "interrupted" in message:
+        return errors.QueryTimeout(f"{query}: statement timeout reached")
+    if isinstance(exc, (sqlite3.OperationalError, sqlite3.ProgrammingError, sqlite3.InterfaceError)):
+        return errors.OperationalError(f"{query}: {message}")
+    return errors.DatabaseError(f"{query}: {message}")

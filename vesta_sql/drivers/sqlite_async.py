@@ -1,0 +1,123 @@
+"""aiosqlite driver: the async twin of `sqlite_sync` (same rules: a connection per call or transaction)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiosqlite
+
+from ..core import PreparedQuery
+from ..dialects import sqlite as dialect
+from ..errors import OperationalError
+
+
+class AsyncSQLiteSession:
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
+        return await _run(self._conn, query, params)
+
+
+async def _run(conn: aiosqlite.Connection, query: PreparedQuery, params: dict[str, Any]) -> Any:
+    try:
+        cursor = await conn.execute(query.sql, params)
+        rows = await cursor.fetchall()
+        return query.shape(list(rows), cursor.description, cursor.rowcount)
+    except sqlite3.Error as exc:
+        raise dialect.translate_error(exc, query.name) from exc
+
+
+class AsyncSQLiteDriver:
+    dialect = dialect.NAME
+
+    def __init__(self, path: str, *, busy_timeout_ms: int) -> None:
+        self._path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._idle: list[aiosqlite.Connection] = []
+        self._memory_lock = asyncio.Lock() if path == ":memory:" else None
+        self._memory_conn: aiosqlite.Connection | None = None
+        self._closed = False
+
+    async def _connect(self) -> aiosqlite.Connection:
+        path, timeout = self._path, self._busy_timeout_ms
+        try:
+            # the same setup as the sync driver, run on aiosqlite's own thread
+            return await aiosqlite.connect(path, isolation_level=None, check_same_thread=False,
+                                           factory=_factory(timeout))
+        except sqlite3.Error as exc:
+            raise OperationalError(f"cannot open SQLite database {path!r}: {exc}") from exc
+
+    async def _checkout(self) -> aiosqlite.Connection:
+        if self._closed:
+            raise OperationalError("the database has been closed")
+        if self._memory_lock is not None:
+            await self._memory_lock.acquire()
+            if self._memory_conn is None:
+                self._memory_conn = await self._connect()
+            return self._memory_conn
+        if self._idle:
+            return self._idle.pop()
+        return await self._connect()
+
+    async def _checkin(self, conn: aiosqlite.Connection) -> None:
+        if conn.in_transaction:
+            await conn.rollback()
+        if self._memory_lock is not None:
+            self._memory_lock.release()
+        elif self._closed:
+            await conn.close()
+        else:
+            self._idle.append(conn)
+
+    async def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
+        conn = await self._checkout()
+        try:
+            return await _run(conn, query, params)
+        finally:
+            await self._checkin(conn)
+
+    async def execute_global(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
+        return await self.execute(query, params, "")
+
+    @asynccontextmanager
+    async def session(self, account_id: str, write: bool) -> AsyncIterator[AsyncSQLiteSession]:
+        conn = await self._checkout()
+        try:
+            try:
+                await conn.execute("begin immediate" if write else "begin")
+            except sqlite3.Error as exc:
+                raise dialect.translate_error(exc, "transaction") from exc
+            yield AsyncSQLiteSession(conn)
+            try:
+                await conn.execute("commit")
+            except sqlite3.Error as exc:
+                raise dialect.translate_error(exc, "transaction") from exc
+        finally:
+            await self._checkin(conn)
+
+    async def close(self) -> None:
+        self._closed = True
+        while self._idle:
+            await self._idle.pop().close()
+        if self._memory_conn is not None:
+            await self._memory_conn.close()
+
+
+def _factory(busy_timeout_ms: int) -> Any:
+    class Connection(sqlite3.Connection):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.execute("pragma foreign_keys = on")
+            self.execute(f"pragma busy_timeout = {int(busy_timeout_ms)}")
+            if args and args[0] != ":memory:":
+                self.execute("pragma journal_mode = wal")
+                self.execute("pragma synchronous = normal")
+
+    return Connection

@@ -1,0 +1,124 @@
+"""sqlite3 driver: a connection per call or transaction in flight, reused from an idle list."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..core import PreparedQuery
+from ..dialects import sqlite as dialect
+from ..errors import OperationalError
+
+
+class SQLiteSession:
+    """The connection of one open transaction."""
+
+    __slots__ = ("_conn", "_driver")
+
+    def __init__(self, conn: sqlite3.Connection, driver: SQLiteDriver) -> None:
+        self._conn, self._driver = conn, driver
+
+    def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
+        return self._driver.run_on(self._conn, query, params)
+
+
+class SQLiteDriver:
+    dialect = dialect.NAME
+
+    def __init__(self, path: str, *, busy_timeout_ms: int, statement_timeout_ms: int | None) -> None:
+        self._path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._statement_timeout = statement_timeout_ms / 1000 if statement_timeout_ms else None
+        self._idle: list[sqlite3.Connection] = []
+        self._deadlines: dict[int, float] = {}
+        # An in-memory database exists only inside its one connection: share it under a lock.
+        self._memory_lock = threading.Lock() if path == ":memory:" else None
+        self._memory_conn: sqlite3.Connection | None = None
+        self._closed = False
+        self._checkin(self._checkout())  # fail fast on a bad path
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = dialect.connect(self._path, self._busy_timeout_ms)
+        except sqlite3.Error as exc:
+            raise OperationalError(f"cannot open SQLite database {self._path!r}: {exc}") from exc
+        if self._statement_timeout is not None:
+            key, deadlines = id(conn), self._deadlines
+            conn.set_progress_handler(lambda: 1 if time.monotonic() > deadlines.get(key, float("inf")) else 0, 10_000)
+        return conn
+
+    def _checkout(self) -> sqlite3.Connection:
+        if self._closed:
+            raise OperationalError("the database has been closed")
+        if self._memory_lock is not None:
+            if not self._memory_lock.acquire(timeout=self._busy_timeout_ms / 1000):
+                raise OperationalError("the in-memory database stayed busy past the busy timeout")
+            if self._memory_conn is None:
+                self._memory_conn = self._connect()
+            return self._memory_conn
+        try:
+            return self._idle.pop()
+        except IndexError:
+            return self._connect()
+
+    def _checkin(self, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            conn.rollback()
+        if self._memory_lock is not None:
+            self._memory_lock.release()
+        elif self._closed:
+            conn.close()
+        else:
+            self._idle.append(conn)
+
+    def run_on(self, conn: sqlite3.Connection, query: PreparedQuery, params: dict[str, Any]) -> Any:
+        if self._statement_timeout is not None:
+            self._deadlines[id(conn)] = time.monotonic() + self._statement_timeout
+        try:
+            cursor = conn.execute(query.sql, params)
+            # fetchall also finishes the statement, so a write with RETURNING commits now
+            return query.shape(cursor.fetchall(), cursor.description, cursor.rowcount)
+        except sqlite3.Error as exc:
+            raise dialect.translate_error(exc, query.name) from exc
+
+    def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
+        conn = self._checkout()
+        try:
+            return self.run_on(conn, query, params)
+        finally:
+            self._checkin(conn)
+
+    def execute_global(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
+        conn = self._checkout()
+        try:
+            return self.run_on(conn, query, params)
+        finally:
+            self._checkin(conn)
+
+    @contextmanager
+    def session(self, account_id: str, write: bool) -> Iterator[SQLiteSession]:
+        conn = self._checkout()
+        try:
+            try:
+                # immediate: take the write lock up front so the busy timeout applies
+                conn.execute("begin immediate" if write else "begin")
+            except sqlite3.Error as exc:
+                raise dialect.translate_error(exc, "transaction") from exc
+            yield SQLiteSession(conn, self)
+            try:
+                conn.execute("commit")
+            except sqlite3.Error as exc:
+                raise dialect.translate_error(exc, "transaction") from exc
+        finally:
+            self._checkin(conn)
+
+    def close(self) -> None:
+        self._closed = True
+        while self._idle:
+            self._idle.pop().close()
+        if self._memory_conn is not None:
+            self._memory_conn.close()

@@ -1,0 +1,181 @@
+"""The synchronous façade: `db.<namespace>.<query>(account_id=…, …)`, transactions, the directory."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from .core import Hook, PreparedQuery, Runtime, account_for_transaction
+from .guard import DIRECTORY_NAMESPACE, require_account
+from .program import drive
+
+
+class Session(Protocol):
+    def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any: ...
+
+
+class Driver(Protocol):
+    dialect: str
+
+    def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any: ...
+    def execute_global(self, query: PreparedQuery, params: dict[str, Any]) -> Any: ...
+    def session(self, account_id: str, write: bool) -> Any: ...
+    def close(self) -> None: ...
+
+
+class QueryCall:
+    """One query of the façade; checks the account before anything else."""
+
+    __slots__ = ("_query", "_driver", "_runtime", "__name__")
+
+    def __init__(self, query: PreparedQuery, driver: Driver, runtime: Runtime) -> None:
+        self._query, self._driver, self._runtime = query, driver, runtime
+        self.__name__ = query.spec.name
+
+    def __call__(self, account_id: Any = None, **kwargs: Any) -> Any:
+        account = require_account(account_id)
+        query = self._query
+        params = query.bind(account, kwargs)
+        runtime = self._runtime
+        if not runtime.observing():
+            return self._driver.execute(query, params, account)
+        started, result, error = time.perf_counter(), None, None
+        try:
+            result = self._driver.execute(query, params, account)
+            return result
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            runtime.emit(query.name, started, result, error)
+
+
+class ProgramCall:
+    """A multi-query operation, run in one write transaction."""
+
+    __slots__ = ("_db", "_namespace", "_name", "__name__")
+
+    def __init__(self, db: Database, namespace: str, name: str) -> None:
+        self._db, self._namespace, self._name = db, namespace, name
+        self.__name__ = name
+
+    def __call__(self, account_id: Any = None, **kwargs: Any) -> Any:
+        account = require_account(account_id)
+        with self._db.transaction(account_id=account) as tx:
+            return getattr(getattr(tx, self._namespace), self._name)(**kwargs)
+
+
+class TxCall:
+    """A query or program inside a transaction: the account is the transaction's."""
+
+    __slots__ = ("_tx", "_namespace", "_name", "_query", "__name__")
+
+    def __init__(self, tx: Transaction, namespace: str, name: str, query: PreparedQuery | None) -> None:
+        self._tx, self._namespace, self._name, self._query = tx, namespace, name, query
+        self.__name__ = name
+
+    def __call__(self, **kwargs: Any) -> Any:
+        tx = self._tx
+        account_for_transaction(tx.account_id, kwargs, f"{self._namespace}.{self._name}")
+        if self._query is None:
+            program = tx._runtime.start_program(self._namespace, self._name, kwargs)
+            return drive(program, tx._run_step)
+        return tx._run(self._query, kwargs)
+
+
+class Namespace:
+    """`db.posts`: the queries (and programs) of one `.sql` file."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        calls = sorted(key for key in vars(self) if not key.startswith("_"))
+        return f"<namespace {self._name}: {', '.join(calls)}>"
+
+
+def attach_namespaces(owner: object, runtime: Runtime, make_call: Callable[[str, str, PreparedQuery | None], object]) -> None:
+    """Give `owner` one attribute per namespace, holding one call per query and program."""
+    for namespace in runtime.namespaces():
+        space = Namespace(namespace)
+        for name, query in runtime.queries.get(namespace, {}).items():
+            setattr(space, name, make_call(namespace, name, query))
+        for program_namespace, name in runtime.programs:
+            if program_namespace == namespace:
+                setattr(space, name, make_call(namespace, name, None))
+        setattr(owner, namespace, space)
+
+
+class Transaction:
+    """Several calls of one account in one database transaction."""
+
+    def __init__(self, runtime: Runtime, session: Session, account_id: str) -> None:
+        self._runtime, self._session, self.account_id = runtime, session, account_id
+        attach_namespaces(self, runtime, lambda namespace, name, query: TxCall(self, namespace, name, query))
+
+    def _run(self, query: PreparedQuery, kwargs: dict[str, Any]) -> Any:
+        params = query.bind(self.account_id, kwargs)
+        runtime = self._runtime
+        if not runtime.observing():
+            return self._session.execute(query, params)
+        started, result, error = time.perf_counter(), None, None
+        try:
+            result = self._session.execute(query, params)
+            return result
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            runtime.emit(query.name, started, result, error)
+
+    def _run_step(self, step: Any) -> Any:
+        return self._run(self._runtime.step_query(step), dict(step.kwargs))
+
+
+class Database:
+    """A connected façade (see `vesta_sql.connect`)."""
+
+    def __init__(self, runtime: Runtime, driver: Driver) -> None:
+        self._runtime, self._driver = runtime, driver
+        self.dialect = runtime.dialect
+        attach_namespaces(self, runtime, lambda namespace, name, query: (
+            ProgramCall(self, namespace, name) if query is None else QueryCall(query, driver, runtime)))
+
+    @contextmanager
+    def transaction(self, account_id: Any = None, *, write: bool = True) -> Iterator[Transaction]:
+        """One transaction for several calls of one account; rolled back if the block raises."""
+        account = require_account(account_id)
+        with self._driver.session(account, write) as session:
+            yield Transaction(self._runtime, session, account)
+
+    def resolve_account(self, kind: str, key: str) -> str | None:
+        """The account owning a public key (`smart_link` slug, `stripe_payment_intent`, `sso_org`), or None.
+
+        The one way into an account from outside; it returns nothing but the account id.
+        """
+        query = self._runtime.directory["resolve"]
+        params = query.bind("", {"kind": kind, "key": key})
+        del params["account_id"]
+        result = self._driver.execute_global(query, params)
+        return None if result is None else str(result)
+
+    def add_hook(self, hook: Hook) -> None:
+        """Call `hook(event)` after every query (for metrics or tracing spans)."""
+        self._runtime.hooks.append(hook)
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<vesta_sql.Database {self.dialect}: {', '.join(sorted(self._runtime.namespaces()))}>"
+
+
+__all__ = ["Database", "Transaction", "DIRECTORY_NAMESPACE"]

@@ -1,0 +1,142 @@
+"""The asynchronous façade: the same namespaces and rules as `facade`, awaited."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from .core import Hook, PreparedQuery, Runtime, account_for_transaction
+from .facade import attach_namespaces
+from .guard import require_account
+from .program import drive_async
+
+
+class AsyncSession(Protocol):
+    async def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any: ...
+
+
+class AsyncDriver(Protocol):
+    dialect: str
+
+    async def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any: ...
+    async def execute_global(self, query: PreparedQuery, params: dict[str, Any]) -> Any: ...
+    def session(self, account_id: str, write: bool) -> Any: ...
+    async def close(self) -> None: ...
+
+
+class AsyncQueryCall:
+    __slots__ = ("_query", "_driver", "_runtime", "__name__")
+
+    def __init__(self, query: PreparedQuery, driver: AsyncDriver, runtime: Runtime) -> None:
+        self._query, self._driver, self._runtime = query, driver, runtime
+        self.__name__ = query.spec.name
+
+    async def __call__(self, account_id: Any = None, **kwargs: Any) -> Any:
+        account = require_account(account_id)
+        query = self._query
+        params = query.bind(account, kwargs)
+        runtime = self._runtime
+        if not runtime.observing():
+            return await self._driver.execute(query, params, account)
+        started, result, error = time.perf_counter(), None, None
+        try:
+            result = await self._driver.execute(query, params, account)
+            return result
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            runtime.emit(query.name, started, result, error)
+
+
+class AsyncProgramCall:
+    __slots__ = ("_db", "_namespace", "_name", "__name__")
+
+    def __init__(self, db: AsyncDatabase, namespace: str, name: str) -> None:
+        self._db, self._namespace, self._name = db, namespace, name
+        self.__name__ = name
+
+    async def __call__(self, account_id: Any = None, **kwargs: Any) -> Any:
+        account = require_account(account_id)
+        async with self._db.transaction(account_id=account) as tx:
+            return await getattr(getattr(tx, self._namespace), self._name)(**kwargs)
+
+
+class AsyncTxCall:
+    __slots__ = ("_tx", "_namespace", "_name", "_query", "__name__")
+
+    def __init__(self, tx: AsyncTransaction, namespace: str, name: str, query: PreparedQuery | None) -> None:
+        self._tx, self._namespace, self._name, self._query = tx, namespace, name, query
+        self.__name__ = name
+
+    async def __call__(self, **kwargs: Any) -> Any:
+        tx = self._tx
+        account_for_transaction(tx.account_id, kwargs, f"{self._namespace}.{self._name}")
+        if self._query is None:
+            program = tx._runtime.start_program(self._namespace, self._name, kwargs)
+            return await drive_async(program, tx._run_step)
+        return await tx._run(self._query, kwargs)
+
+
+class AsyncTransaction:
+    def __init__(self, runtime: Runtime, session: AsyncSession, account_id: str) -> None:
+        self._runtime, self._session, self.account_id = runtime, session, account_id
+        attach_namespaces(self, runtime, lambda namespace, name, query: AsyncTxCall(self, namespace, name, query))
+
+    async def _run(self, query: PreparedQuery, kwargs: dict[str, Any]) -> Any:
+        params = query.bind(self.account_id, kwargs)
+        runtime = self._runtime
+        if not runtime.observing():
+            return await self._session.execute(query, params)
+        started, result, error = time.perf_counter(), None, None
+        try:
+            result = await self._session.execute(query, params)
+            return result
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            runtime.emit(query.name, started, result, error)
+
+    async def _run_step(self, step: Any) -> Any:
+        return await self._run(self._runtime.step_query(step), dict(step.kwargs))
+
+
+class AsyncDatabase:
+    """A connected async façade (see `vesta_sql.connect_async`)."""
+
+    def __init__(self, runtime: Runtime, driver: AsyncDriver) -> None:
+        self._runtime, self._driver = runtime, driver
+        self.dialect = runtime.dialect
+        attach_namespaces(self, runtime, lambda namespace, name, query: (
+            AsyncProgramCall(self, namespace, name) if query is None else AsyncQueryCall(query, driver, runtime)))
+
+    @asynccontextmanager
+    async def transaction(self, account_id: Any = None, *, write: bool = True) -> AsyncIterator[AsyncTransaction]:
+        account = require_account(account_id)
+        async with self._driver.session(account, write) as session:
+            yield AsyncTransaction(self._runtime, session, account)
+
+    async def resolve_account(self, kind: str, key: str) -> str | None:
+        query = self._runtime.directory["resolve"]
+        params = query.bind("", {"kind": kind, "key": key})
+        del params["account_id"]
+        result = await self._driver.execute_global(query, params)
+        return None if result is None else str(result)
+
+    def add_hook(self, hook: Hook) -> None:
+        self._runtime.hooks.append(hook)
+
+    async def close(self) -> None:
+        await self._driver.close()
+
+    async def __aenter__(self) -> AsyncDatabase:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"<vesta_sql.AsyncDatabase {self.dialect}: {', '.join(sorted(self._runtime.namespaces()))}>"

@@ -1,0 +1,172 @@
+"""Read `queries/*.sql` (plus dialect overrides and extra folders) into guarded query specs.
+
+aiosql parses the files (names, operations, declared parameter lists, record classes,
+parameter style for the driver); this module adds the package's own rules on top:
+declared parameter types, dialect overrides, and the tenant guard.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiosql.query_loader import QueryLoader
+from aiosql.types import SQLOperationType
+from aiosql.utils import SQLLoadException, SQLParseException
+
+from . import records
+from .errors import QueryLoadError
+from .guard import DIRECTORY_NAMESPACE, check_query_scoped
+from .params import ParamSpec, parse_param_lines
+from .resources import DIALECTS, queries_dir
+
+_OPS = {
+    SQLOperationType.SELECT: "many",
+    SQLOperationType.SELECT_ONE: "one",
+    SQLOperationType.SELECT_VALUE: "value",
+    SQLOperationType.INSERT_UPDATE_DELETE: "count",
+    SQLOperationType.INSERT_RETURNING: "returning",
+}
+_NEEDS_RECORD = ("many", "one", "returning")
+
+
+@dataclass
+class QuerySpec:
+    """One loaded query for one dialect."""
+
+    namespace: str
+    name: str
+    op: str
+    sql: str
+    declared: tuple[str, ...]
+    params: dict[str, ParamSpec]
+    record: type | None
+    file: Path
+    line: int
+    doc: str
+    runs_on_d1: bool = True
+    source_sql: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.namespace}.{self.name}"
+
+
+Catalog = dict[str, dict[str, QuerySpec]]
+
+
+def _adapter(dialect: str) -> Any:
+    from aiosql.adapters import PyFormatAdapter, SQLite3Adapter
+
+    return SQLite3Adapter() if dialect == "sqlite" else PyFormatAdapter()
+
+
+def _record_classes() -> dict[str, type]:
+    return {name: getattr(records, name) for name in records.__all__}
+
+
+class _IdentityAdapter:
+    """Keeps `:name` binds as written, for the guard and the static checks."""
+
+    def process_sql(self, query_name: str, op_type: SQLOperationType, sql: str) -> str:
+        return sql
+
+
+def _name_lines(text: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r"\s*--\s*name\s*:\s*([\w-]+)", line)
+        if match:
+            lines.setdefault(match.group(1).replace("-", "_"), number)
+    return lines
+
+
+def load_file(path: Path, dialect: str, namespace: str | None = None) -> list[QuerySpec]:
+    """Parse one `.sql` file into guarded specs for `dialect`."""
+    namespace = namespace or path.stem
+    text = path.read_text(encoding="utf-8")
+    classes = _record_classes()
+    try:
+        data = QueryLoader(_adapter(dialect), classes).load_query_data_from_sql(text, [], path)
+        raw = QueryLoader(_IdentityAdapter(), classes).load_query_data_from_sql(text, [], path)  # type: ignore[arg-type]
+    except (SQLParseException, SQLLoadException) as exc:
+        raise QueryLoadError(f"{path}: {exc}") from None
+    lines = _name_lines(text)
+    specs = []
+    for datum, raw_datum in zip(data, raw, strict=True):
+        line = lines.get(datum.query_name, datum.floc[1])
+        where = f"{path}:{line}: query {namespace}.{datum.query_name}"
+        op = _OPS.get(datum.operation_type)
+        if op is None:
+            raise QueryLoadError(f"{where}: operation {datum.operation_type.name} is not supported by the façade")
+        doc = datum.doc_comments
+        if re.search(r"^record_class:", doc, re.MULTILINE):
+            raise QueryLoadError(f"{where}: unknown record class ({doc.splitlines()[0]}) — not in vesta_sql.records")
+        if op in _NEEDS_RECORD and datum.record_class is None:
+            raise QueryLoadError(f"{where}: a query returning rows needs a '-- record_class:' line right after its name")
+        spec = QuerySpec(
+            namespace=namespace,
+            name=datum.query_name,
+            op=op,
+            sql=datum.sql,
+            declared=tuple(datum.parameters or ()),
+            params={},
+            record=datum.record_class,
+            file=path,
+            line=line,
+            doc="\n".join(l for l in doc.splitlines() if not re.match(r"(param|d1):", l)),
+            runs_on_d1=not re.search(r"^d1:\s*no\b", doc, re.MULTILINE),
+            source_sql=raw_datum.sql,
+        )
+        check_query_scoped(spec, raw_datum.sql)
+        spec.params = parse_param_lines(doc, where)
+        declared = set(spec.declared) - {"account_id"}
+        if declared != set(spec.params):
+            undeclared = sorted(declared - set(spec.params))
+            stray = sorted(set(spec.params) - declared)
+            raise QueryLoadError(
+                f"{where}: '-- param:' lines must match the declared parameter list"
+                + (f"; no type for {', '.join(undeclared)}" if undeclared else "")
+                + (f"; not in the list: {', '.join(stray)}" if stray else "")
+            )
+        specs.append(spec)
+    return specs
+
+
+def load_catalog(dialect: str, extra_queries: Sequence[str | Path] | None = None) -> tuple[Catalog, dict[str, QuerySpec]]:
+    """All queries for one dialect, by namespace, and the directory's queries apart."""
+    if dialect not in DIALECTS:
+        raise QueryLoadError(f"unknown dialect {dialect!r}")
+    catalog: Catalog = {}
+    directory: dict[str, QuerySpec] = {}
+    folders = [queries_dir(), *(Path(folder) for folder in extra_queries or ())]
+    for index, folder in enumerate(folders):
+        if not folder.is_dir():
+            raise QueryLoadError(f"query folder {folder} does not exist")
+        for spec in _folder_specs(folder, dialect):
+            if spec.namespace == DIRECTORY_NAMESPACE:
+                if index:
+                    raise QueryLoadError(f"{spec.file}: only the package may define account directory queries")
+                directory[spec.name] = spec
+                continue
+            queries = catalog.setdefault(spec.namespace, {})
+            if spec.name in queries and index:
+                raise QueryLoadError(f"{spec.file}:{spec.line}: query {spec.qualified_name} is already defined by {queries[spec.name].file}")
+            queries[spec.name] = spec
+    return catalog, directory
+
+
+def _folder_specs(folder: Path, dialect: str) -> Iterable[QuerySpec]:
+    """The shared files, with same-named queries of `folder/<dialect>/` replacing them."""
+    merged: dict[tuple[str, str], QuerySpec] = {}
+    for path in sorted(folder.glob("*.sql")):
+        for spec in load_file(path, dialect):
+            merged[(spec.namespace, spec.name)] = spec
+    for path in sorted((folder / dialect).glob("*.sql")):
+        for spec in load_file(path, dialect):
+            merged[(spec.namespace, spec.name)] = spec
+    return merged.values()

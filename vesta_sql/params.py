@@ -1,0 +1,231 @@
+"""Declared query parameters: parsing `-- param:` lines, validating and encoding values.
+
+Validation happens in Python before any SQL runs, so a bad value never reaches the
+database and the error names the query and the parameter. Encoding to the dialect's
+storage form (ISO text, JSON text, float32 blob...) is delegated to a `Codec`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from .errors import InvalidInputError, QueryLoadError
+from .records._types import EMBEDDING_DIMENSIONS
+
+PARAM_TYPES = ("str", "int", "float", "bool", "datetime", "json", "vector", "str_list", "new_id", "now")
+MAX_TEXT_CHARS = 1_000_000
+MAX_LIST_ITEMS = 1_000
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+MAX_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
+
+_PARAM_LINE = re.compile(r"^param:\s*(\w+)\s+(\w+)(\?)?\s*(?:=\s*(.+?))?\s*$")
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+REQUIRED: Any = _Missing()
+
+
+@dataclass(frozen=True, slots=True)
+class ParamSpec:
+    name: str
+    kind: str
+    nullable: bool
+    default: Any  # REQUIRED when the caller must pass it
+
+    @property
+    def python_type(self) -> str:
+        """The annotation used in the generated stubs."""
+        base = {
+            "str": "str", "int": "int", "float": "float", "bool": "bool",
+            "datetime": "datetime", "json": "JsonValue", "vector": "VectorLike",
+            "str_list": "Sequence[str]", "new_id": "str", "now": "datetime",
+        }[self.kind]
+        return f"{base} | None" if self.nullable or self.kind == "new_id" else base
+
+
+class Codec(Protocol):
+    """How one dialect stores the values that differ between dialects."""
+
+    def datetime_in(self, value: datetime) -> Any: ...
+    def json_in(self, value: Any) -> Any: ...
+    def vector_in(self, value: Any) -> Any: ...
+    def str_list_in(self, value: list[str]) -> Any: ...
+
+
+def parse_param_lines(doc: str, where: str) -> dict[str, ParamSpec]:
+    """Read the `-- param: NAME TYPE[?] [= DEFAULT]` lines of a query's doc comment."""
+    specs: dict[str, ParamSpec] = {}
+    for line in doc.splitlines():
+        if not line.startswith("param:"):
+            continue
+        match = _PARAM_LINE.match(line)
+        if not match:
+            raise QueryLoadError(f"{where}: cannot read parameter declaration {line!r}")
+        name, kind, optional, default_text = match.groups()
+        if kind not in PARAM_TYPES:
+            raise QueryLoadError(f"{where}: parameter {name!r} has unknown type {kind!r} (one of {', '.join(PARAM_TYPES)})")
+        if name in specs:
+            raise QueryLoadError(f"{where}: parameter {name!r} is declared twice")
+        default = REQUIRED if default_text is None else _parse_default(default_text, kind, where, name)
+        if kind == "new_id":
+            default = None
+        specs[name] = ParamSpec(name, kind, optional is not None, default)
+    return specs
+
+
+def _parse_default(text: str, kind: str, where: str, name: str) -> Any:
+    if text == "none":
+        return None
+    if text == "max" and kind == "datetime":
+        return MAX_TIME
+    if text in ("true", "false") and kind == "bool":
+        return text == "true"
+    if re.fullmatch(r"-?\d+", text) and kind in ("int", "float"):
+        return int(text)
+    if len(text) >= 2 and text[0] == text[-1] == "'" and kind == "str":
+        return text[1:-1]
+    raise QueryLoadError(f"{where}: parameter {name!r} has a default {text!r} that does not fit type {kind!r}")
+
+
+def _type_error(query: str, name: str, expected: str, value: object) -> InvalidInputError:
+    return InvalidInputError(f"{query}: parameter {name!r} must be {expected}, got {type(value).__name__}")
+
+
+def make_encoder(query: str, spec: ParamSpec, codec: Codec) -> Callable[[Any], Any]:
+    """A function that validates one value and returns what the driver binds."""
+    name, kind = spec.name, spec.kind
+
+    def check_str(value: Any) -> Any:
+        if type(value) is not str:
+            raise _type_error(query, name, "a str", value)
+        if len(value) > MAX_TEXT_CHARS:
+            raise InvalidInputError(f"{query}: parameter {name!r} is {len(value)} characters long; the limit is {MAX_TEXT_CHARS}")
+        return value
+
+    def check_int(value: Any) -> Any:
+        if type(value) is not int:
+            raise _type_error(query, name, "an int", value)
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise InvalidInputError(f"{query}: parameter {name!r} = {value} does not fit in a 64-bit integer")
+        return value
+
+    def check_float(value: Any) -> Any:
+        if type(value) not in (float, int):
+            raise _type_error(query, name, "a float", value)
+        if not math.isfinite(value):
+            raise InvalidInputError(f"{query}: parameter {name!r} must be finite, got {value}")
+        return float(value)
+
+    def check_bool(value: Any) -> Any:
+        if type(value) is not bool:
+            raise _type_error(query, name, "a bool", value)
+        return value
+
+    def check_datetime(value: Any) -> Any:
+        if not isinstance(value, datetime):
+            raise _type_error(query, name, "a datetime", value)
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidInputError(f"{query}: parameter {name!r} must be a timezone-aware datetime (naive datetimes are ambiguous)")
+        return codec.datetime_in(value)
+
+    def check_json(value: Any) -> Any:
+        if not isinstance(value, (dict, list)):
+            raise _type_error(query, name, "a dict or list (JSON)", value)
+        try:
+            return codec.json_in(value)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"{query}: parameter {name!r} is not valid JSON: {exc}") from None
+
+    def check_vector(value: Any) -> Any:
+        return codec.vector_in(validate_vector(query, name, value))
+
+    def check_str_list(value: Any) -> Any:
+        if isinstance(value, str) or not isinstance(value, (list, tuple)):
+            raise _type_error(query, name, "a list of str", value)
+        if len(value) > MAX_LIST_ITEMS:
+            raise InvalidInputError(f"{query}: parameter {name!r} has {len(value)} items; the limit is {MAX_LIST_ITEMS}")
+        for item in value:
+            if type(item) is not str:
+                raise _type_error(query, f"{name}[…]", "a str", item)
+        return codec.str_list_in(list(value))
+
+    checks: dict[str, Callable[[Any], Any]] = {
+        "str": check_str, "new_id": check_str, "int": check_int, "float": check_float,
+        "bool": check_bool, "datetime": check_datetime, "now": check_datetime,
+        "json": check_json, "vector": check_vector, "str_list": check_str_list,
+    }
+    check = checks[kind]
+    if not spec.nullable:
+        return check
+
+    def nullable(value: Any) -> Any:
+        return None if value is None else check(value)
+
+    return nullable
+
+
+def validate_vector(query: str, name: str, value: Any) -> Any:
+    """A float32 array of the embedding size, finite and not all zero (cosine needs a norm)."""
+    import numpy
+
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise _type_error(query, name, f"a sequence of {EMBEDDING_DIMENSIONS} floats", value)
+    try:
+        array = numpy.asarray(value, dtype=numpy.float32)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{query}: parameter {name!r} must hold only numbers") from None
+    if array.shape != (EMBEDDING_DIMENSIONS,):
+        raise InvalidInputError(f"{query}: parameter {name!r} must have {EMBEDDING_DIMENSIONS} dimensions, got shape {array.shape}")
+    if not numpy.isfinite(array).all():
+        raise InvalidInputError(f"{query}: parameter {name!r} contains NaN or infinity")
+    if not array.any():
+        raise InvalidInputError(f"{query}: parameter {name!r} is all zeros (cosine distance is undefined)")
+    return array
+
+
+def make_binder(
+    query: str,
+    specs: Mapping[str, ParamSpec],
+    codec: Codec,
+    new_id: Callable[[], str],
+    clock: Callable[[], datetime],
+) -> Callable[[str, Mapping[str, Any]], dict[str, Any]]:
+    """Compile the per-call binding of one query: all lookups are done here, once."""
+    plan: list[tuple[str, Callable[[Any], Any], Any, bool]] = []
+    auto_now: list[str] = []
+    for spec in specs.values():
+        if spec.kind == "now":
+            auto_now.append(spec.name)
+        else:
+            plan.append((spec.name, make_encoder(query, spec, codec), spec.default, spec.kind == "new_id"))
+    allowed = frozenset(spec.name for spec in specs.values() if spec.kind != "now") | {"account_id"}
+    encode_now = make_encoder(query, ParamSpec("now", "now", False, REQUIRED), codec)
+
+    def bind(account_id: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        if not allowed.issuperset(kwargs):
+            unknown = sorted(set(kwargs) - allowed)
+            raise InvalidInputError(f"{query}: unknown parameter(s) {', '.join(unknown)}; expected {', '.join(sorted(allowed))}")
+        params: dict[str, Any] = {"account_id": account_id}
+        for name, encode, default, is_id in plan:
+            value = kwargs.get(name, default)
+            if value is REQUIRED:
+                raise InvalidInputError(f"{query}: missing parameter {name!r}")
+            if is_id and value is None:
+                value = new_id()
+            params[name] = encode(value)
+        if auto_now:
+            stamp = encode_now(clock())
+            for name in auto_now:
+                params[name] = stamp
+        return params
+
+    return bind
