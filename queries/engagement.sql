@@ -20,16 +20,14 @@ delete from likes as l
    and l.user_id = :user_id;
 
 -- name: has_liked(account_id, post_id, user_id)$
--- Whether the user likes the post (True/False).
+-- Whether the user likes the post: 1 or 0 (an int on both dialects; a user likes a post once).
 -- param: post_id str
 -- param: user_id str
-select exists (
-  select 1
-    from likes l
-   where l.account_id = :account_id
-     and l.post_id = :post_id
-     and l.user_id = :user_id
-);
+select count(*)
+  from likes l
+ where l.account_id = :account_id
+   and l.post_id = :post_id
+   and l.user_id = :user_id;
 
 -- name: repost(account_id, id, post_id, user_id, now)!
 -- A user reposts a post; returns 1 when the repost is new, 0 when the user already reposted it.

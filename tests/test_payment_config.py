@@ -142,7 +142,8 @@ def test_agents_add_find_set_role_remove(db: Any, acct: str, acct2: str, uniq: A
 
 
 def test_agents_list_pages_and_stays_in_the_account(db: Any, acct: str, acct2: str, uniq: Any) -> None:
-    agents = [db.account_agents.add(account_id=acct, agent_user_id=uniq("user"), role=role) for role in ("owner", "support", "admin")]
+    roles = ("owner", "support", "admin")
+    agents = [db.account_agents.add(account_id=acct, agent_user_id=uniq("user"), role=role) for role in roles]
     db.account_agents.add(account_id=acct2, agent_user_id=agents[0].agent_user_id, role="support")
 
     assert [a.id for a in db.account_agents.list(account_id=acct)] == [a.id for a in reversed(agents)]

@@ -10,7 +10,9 @@ from vesta_sql import errors
 from vesta_sql.records.payments import PaymentShare, RecipientShareTotal, StripePayment
 
 
-def payment(db: Any, account: str, uniq: Any, amount: int = 1000, currency: str = "EUR", status: str = "succeeded") -> StripePayment:
+def payment(
+    db: Any, account: str, uniq: Any, amount: int = 1000, currency: str = "EUR", status: str = "succeeded"
+) -> StripePayment:
     recorded: StripePayment = db.stripe_payments.record(
         account_id=account, stripe_payment_intent_id=uniq("pi"), amount=amount, currency=currency, status=status
     )
@@ -24,7 +26,11 @@ def test_split_writes_shares_that_add_up(db: Any, acct: str, uniq: Any) -> None:
     shares = db.payment_shares.split(
         account_id=acct,
         payment_id=paid.id,
-        shares=[{"recipient_id": bob, "amount": 300}, {"recipient_id": alice, "amount": 700}, {"recipient_id": carol, "amount": 0}],
+        shares=[
+            {"recipient_id": bob, "amount": 300},
+            {"recipient_id": alice, "amount": 700},
+            {"recipient_id": carol, "amount": 0},
+        ],
     )
 
     assert all(isinstance(share, PaymentShare) for share in shares)
@@ -155,9 +161,13 @@ def test_totals_by_recipient(db: Any, acct: str, acct2: str, uniq: Any) -> None:
     one = payment(db, acct, uniq, amount=1000)
     two = payment(db, acct, uniq, amount=600)
     three = payment(db, acct, uniq, amount=5_000_000_000, currency="USD")
-    db.payment_shares.split(account_id=acct, payment_id=one.id, shares=[{"recipient_id": alice, "amount": 800}, {"recipient_id": bob, "amount": 200}])
-    db.payment_shares.split(account_id=acct, payment_id=two.id, shares=[{"recipient_id": alice, "amount": 600}])
-    db.payment_shares.split(account_id=acct, payment_id=three.id, shares=[{"recipient_id": bob, "amount": 5_000_000_000}])
+    splits = {
+        one.id: [{"recipient_id": alice, "amount": 800}, {"recipient_id": bob, "amount": 200}],
+        two.id: [{"recipient_id": alice, "amount": 600}],
+        three.id: [{"recipient_id": bob, "amount": 5_000_000_000}],
+    }
+    for payment_id, shares in splits.items():
+        db.payment_shares.split(account_id=acct, payment_id=payment_id, shares=shares)
 
     assert db.payment_shares.totals_by_recipient(account_id=acct) == [
         RecipientShareTotal(recipient_id=alice, currency="EUR", share_count=2, amount_total=1400),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from vesta_sql import errors
 from vesta_sql.records.payments import PaymentTotal, StripePayment
 
-EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def record(db: Any, account: str, intent: str, **extra: Any) -> StripePayment:
@@ -165,7 +165,7 @@ def test_totals_by_currency_and_status(db: Any, acct: str, uniq: Any) -> None:
         PaymentTotal(currency="USD", status="succeeded", payment_count=1, amount_total=3_000_000_000),
     ]
     assert all(type(t.amount_total) is int and type(t.payment_count) is int for t in totals)
-    future = datetime.now(timezone.utc) + timedelta(days=1)
+    future = datetime.now(UTC) + timedelta(days=1)
     assert db.stripe_payments.totals(account_id=acct, created_from=future) == []
 
 
@@ -195,4 +195,6 @@ def test_calls_without_an_account_are_refused(db: Any, uniq: Any) -> None:
     with pytest.raises(errors.TenantScopeError):
         db.stripe_payments.find_by_intent(stripe_payment_intent_id=uniq("pi"))
     with pytest.raises(errors.TenantScopeError):
-        db.stripe_payments.record(account_id=" ", stripe_payment_intent_id=uniq("pi"), amount=1, currency="EUR", status="succeeded")
+        db.stripe_payments.record(
+            account_id=" ", stripe_payment_intent_id=uniq("pi"), amount=1, currency="EUR", status="succeeded"
+        )

@@ -85,10 +85,27 @@ def _name_lines(text: str) -> dict[str, int]:
     return lines
 
 
+_HEADER = re.compile(r"^[ \t]*--\s*name\s*:\s*([\w-]+)\s*(?:\(([^)]*)\))?", re.MULTILINE)
+
+
+def _guard_text(text: str, path: Path, namespace: str) -> None:
+    """The tenant guard on the raw file, before parsing, so its error names the exact line."""
+    headers = list(_HEADER.finditer(text))
+    for index, header in enumerate(headers):
+        end = headers[index + 1].start() if index + 1 < len(headers) else len(text)
+        body = "\n".join(line for line in text[header.end():end].splitlines()[1:] if not line.lstrip().startswith("--"))
+        declared = tuple(p.strip() for p in (header.group(2) or "").split(",") if p.strip())
+        spec = QuerySpec(namespace, header.group(1).replace("-", "_"), "value" if namespace == DIRECTORY_NAMESPACE else "many",
+                         "", declared, {}, None, path, text.count("\n", 0, header.start()) + 1, "")
+        if namespace != DIRECTORY_NAMESPACE:
+            check_query_scoped(spec, body)
+
+
 def load_file(path: Path, dialect: str, namespace: str | None = None) -> list[QuerySpec]:
     """Parse one `.sql` file into guarded specs for `dialect`."""
     namespace = namespace or path.stem
     text = path.read_text(encoding="utf-8")
+    _guard_text(text, path, namespace)
     classes = _record_classes()
     try:
         data = QueryLoader(_adapter(dialect), classes).load_query_data_from_sql(text, [], path)

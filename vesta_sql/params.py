@@ -75,7 +75,10 @@ def parse_param_lines(doc: str, where: str) -> dict[str, ParamSpec]:
             raise QueryLoadError(f"{where}: parameter {name!r} has unknown type {kind!r} (one of {', '.join(PARAM_TYPES)})")
         if name in specs:
             raise QueryLoadError(f"{where}: parameter {name!r} is declared twice")
-        default = REQUIRED if default_text is None else _parse_default(default_text, kind, where, name)
+        if default_text is not None:
+            default = _parse_default(default_text, kind, where, name)
+        else:  # a nullable parameter may be left out, meaning None
+            default = None if optional else REQUIRED
         if kind == "new_id":
             default = None
         specs[name] = ParamSpec(name, kind, optional is not None, default)

@@ -67,9 +67,12 @@ class AsyncPostgresDriver:
                 if accounts.get(conn) == account_id:
                     return await _run(conn, query, params)
                 accounts.pop(conn, None)
-                async with conn.pipeline():
+                async with conn.pipeline() as pipeline:
                     await conn.execute(dialect.SET_ACCOUNT_SQL, (account_id,))
-                    result = await _run(conn, query, params)
+                    cursor = await conn.execute(query.sql, params)
+                    await pipeline.sync()  # results (and the description) are there after the sync
+                    rows = await cursor.fetchall() if cursor.description is not None else []
+                    result = query.shape(rows, cursor.description, cursor.rowcount)
                 accounts[conn] = account_id
                 return result
             except psycopg.Error as exc:

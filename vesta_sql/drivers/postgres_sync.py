@@ -64,9 +64,12 @@ class PostgresDriver:
                 if accounts.get(conn) == account_id:
                     return _run(conn, query, params)
                 accounts.pop(conn, None)
-                with conn.pipeline():  # the setting and the query in one round trip
+                with conn.pipeline() as pipeline:  # the setting and the query in one round trip
                     conn.execute(dialect.SET_ACCOUNT_SQL, (account_id,))
-                    result = _run(conn, query, params)
+                    cursor = conn.execute(query.sql, params)
+                    pipeline.sync()  # results (and the description) are there after the sync
+                    rows = cursor.fetchall() if cursor.description is not None else []
+                    result = query.shape(rows, cursor.description, cursor.rowcount)
                 accounts[conn] = account_id
                 return result
             except psycopg.Error as exc:

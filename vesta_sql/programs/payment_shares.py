@@ -51,7 +51,9 @@ def split(q: Steps, *, payment_id: str, shares: Sequence[Mapping[str, object]]) 
     if payment is None:
         raise InvalidInputError(f"payment_shares.split: no payment {payment_id!r} in this account")
     if payment.status != "succeeded":
-        raise InvalidInputError(f"payment_shares.split: payment {payment_id!r} is {payment.status}; only a succeeded payment can be split")
+        raise InvalidInputError(
+            f"payment_shares.split: payment {payment_id!r} is {payment.status}; only a succeeded payment can be split"
+        )
     total = sum(amount for _, amount in wanted)
     if total != payment.amount:
         raise InvalidInputError(

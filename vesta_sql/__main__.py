@@ -1,0 +1,7 @@
+"""`python -m vesta_sql` is the `vesta-sql` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

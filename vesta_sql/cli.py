@@ -1,0 +1,120 @@
+"""The `vesta-sql` command: parses arguments and calls the admin modules. No logic of its own."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .config import redact, resolve_url
+from .errors import VestaError
+
+
+def _target(args: argparse.Namespace, role: str = "owner") -> str:
+    return resolve_url(args.env, args.url, role=role).url
+
+
+def _add_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", help="an environment from [tool.vesta-sql.environments] (dev, test, prod, …)")
+    parser.add_argument("--url", help="a database URL; overrides --env (e.g. sqlite:///vesta.db, postgresql://…)")
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from . import migrate
+
+    url = _target(args)
+    applied = migrate.apply(url)
+    print(f"{redact(url)}: applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else " (up to date)"))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from . import migrate
+
+    url = _target(args)
+    states = migrate.status(url)
+    print(f"{redact(url)}:")
+    for state in states:
+        print(f"  [{'x' if state.applied else ' '}] {state.id}")
+    pending = sum(not state.applied for state in states)
+    print(f"{len(states) - pending} applied, {pending} pending")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from . import migrate
+
+    url = _target(args)
+    done = migrate.rollback(url, to=args.to, all_=args.all)
+    print(f"{redact(url)}: rolled back {len(done)} migration(s)" + (": " + ", ".join(done) if done else ""))
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import migrate
+
+    for path in migrate.new(args.name, root=Path(args.folder) if args.folder else None):
+        print(f"created {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(_target(args))
+
+
+def cmd_app_role(args: argparse.Namespace) -> int:
+    from .roles import create_app_role
+
+    for step in create_app_role(_target(args), args.role, args.password):
+        print(step)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vesta-sql", description="Admin commands of vesta-sql (migrations, checks, demo).")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    for name, function, text in (
+        ("migrate", cmd_migrate, "apply pending migrations (under yoyo's lock)"),
+        ("status", cmd_status, "list migrations and whether each is applied"),
+        ("demo", cmd_demo, "migrate the embedded default and run the façade on two accounts"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        _add_target(sub)
+        sub.set_defaults(run=function)
+
+    rollback = commands.add_parser("rollback", help="roll back the latest migration, or down to --to ID, or --all")
+    _add_target(rollback)
+    group = rollback.add_mutually_exclusive_group()
+    group.add_argument("--to", help="keep this migration and everything before it")
+    group.add_argument("--all", action="store_true", help="roll back every migration")
+    rollback.set_defaults(run=cmd_rollback)
+
+    new = commands.add_parser("new", help="create the next numbered migration (and its rollback) in both dialect folders")
+    new.add_argument("name")
+    new.add_argument("--folder", help="a migrations root holding sqlite/ and postgres/ (default: the package's)")
+    new.set_defaults(run=cmd_new)
+
+    role = commands.add_parser("app-role", help="create or update the Postgres app role the façade connects as")
+    _add_target(role)
+    role.add_argument("--role", required=True)
+    role.add_argument("--password")
+    role.set_defaults(run=cmd_app_role)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except VestaError as exc:
+        print(f"vesta-sql: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
