@@ -179,3 +179,41 @@ def test_totals_by_recipient(db: Any, acct: str, acct2: str, uniq: Any) -> None:
     ]
     assert db.payment_shares.totals_by_recipient(account_id=acct2) == []
     assert db.payment_shares.list_by_payment(account_id=acct2, payment_id=one.id) == []
+
+
+def test_concurrent_different_splits_leave_one_split(db: Any, db_url: str, acct: str, uniq: Any) -> None:
+    import threading
+
+    import vesta_sql
+
+    paid = payment(db, acct, uniq, amount=1000)
+    workers = 4
+    barrier = threading.Barrier(workers)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    other: Any = vesta_sql.connect(db_url)
+
+    def split(n: int) -> None:
+        shares = [{"recipient_id": f"worker-{n}-{k}", "amount": 500} for k in range(2)]
+        barrier.wait()
+        try:
+            other.payment_shares.split(account_id=acct, payment_id=paid.id, shares=shares)
+            outcome = "split"
+        except errors.InvalidInputError:
+            outcome = "refused"
+        except BaseException as exc:  # anything else fails the test below
+            outcome = repr(exc)
+        with lock:
+            outcomes.append(outcome)
+
+    with other:
+        threads = [threading.Thread(target=split, args=(n,)) for n in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert sorted(outcomes) == ["refused"] * (workers - 1) + ["split"]
+    shares = db.payment_shares.list_by_payment(account_id=acct, payment_id=paid.id)
+    assert len(shares) == 2 and sum(s.amount for s in shares) == paid.amount
+    assert len({s.recipient_id.rsplit("-", 1)[0] for s in shares}) == 1

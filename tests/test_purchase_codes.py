@@ -30,11 +30,23 @@ def test_create_and_find(db: Any, acct: str, acct2: str, uniq: Any) -> None:
     assert other.id != created.id
 
 
-def test_create_refuses_a_tier_of_no_row_in_the_account(db: Any, acct: str, uniq: Any) -> None:
-    code = uniq("CODE")
-    with pytest.raises(errors.ForeignKeyViolation):
-        db.purchase_codes.create(account_id=acct, code=code, tier_id=uniq("tier"))
-    assert db.purchase_codes.find(account_id=acct, code=code) is None
+def test_codes_point_at_a_tier_of_the_same_account_only(db: Any, acct: str, acct2: str, uniq: Any) -> None:
+    creator = db.creators.create(account_id=acct, name="Ada", slug=uniq("ada"), email=f"{uniq('ada')}@x.io")
+    plan = db.pricing.create_plan(account_id=acct, creator_id=creator.id, name="Fans")
+    tier = db.pricing.add_tier(
+        account_id=acct, plan_id=plan.id, name="Gold", price_amount=500, currency="EUR", billing_interval="month"
+    )
+    codes = [uniq("CODE"), uniq("CODE")]
+
+    created = db.purchase_codes.create_batch(account_id=acct, codes=codes, tier_id=tier.id)
+    assert [c.tier_id for c in created] == [tier.id, tier.id]
+    assert db.purchase_codes.find(account_id=acct, code=codes[0]).tier_id == tier.id
+
+    for account, tier_id in ((acct2, tier.id), (acct, uniq("tier"))):
+        code = uniq("CODE")
+        with pytest.raises(errors.ForeignKeyViolation):
+            db.purchase_codes.create(account_id=account, code=code, tier_id=tier_id)
+        assert db.purchase_codes.find(account_id=account, code=code) is None
 
 
 def test_create_batch_writes_all_codes(db: Any, acct: str, uniq: Any) -> None:

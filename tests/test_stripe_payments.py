@@ -198,3 +198,44 @@ def test_calls_without_an_account_are_refused(db: Any, uniq: Any) -> None:
         db.stripe_payments.record(
             account_id=" ", stripe_payment_intent_id=uniq("pi"), amount=1, currency="EUR", status="succeeded"
         )
+
+
+PAYMENT_TABLES = (
+    "stripe_payments", "payouts", "payment_shares", "payout_routes", "payment_settings",
+    "payment_system_logs", "purchase_codes", "account_agents",
+)
+
+
+def test_row_level_security_covers_every_payment_table(pg_urls: tuple[str, str], acct: str, acct2: str, uniq: Any) -> None:
+    import psycopg
+    from psycopg import sql
+
+    import vesta_sql
+
+    app_url = pg_urls[1]
+    with vesta_sql.connect(app_url) as pg:
+        paid = record(pg, acct, uniq("pi"))
+        pg.payment_shares.split(account_id=acct, payment_id=paid.id, shares=[{"recipient_id": uniq("r"), "amount": paid.amount}])
+        pg.payouts.create(account_id=acct, recipient_id=uniq("r"), amount=1, currency="EUR")
+        pg.payout_routes.upsert(account_id=acct, recipient_id=uniq("r"), destination_type="bank_account",
+                                destination_ref="ba_1", share_bps=1)
+        pg.payment_settings.upsert(account_id=acct, default_currency="EUR", payout_schedule="daily")
+        pg.payment_system_logs.append(account_id=acct, event_type="e", entity_type="t", entity_id="x", payload={})
+        pg.purchase_codes.create(account_id=acct, code=uniq("C"))
+        pg.account_agents.add(account_id=acct, agent_user_id=uniq("u"), role="owner")
+
+    with psycopg.connect(app_url, autocommit=True) as conn:
+        for account, expected in ((acct, 1), (acct2, 0), ("", 0)):
+            conn.execute("select set_config('vesta.account_id', %s, false)", (account,))
+            for table in PAYMENT_TABLES:
+                # the predicate names acct; only the setting (the policy) decides what is visible
+                query = sql.SQL("select count(*) from {} where account_id = %s").format(sql.Identifier(table))
+                row = conn.execute(query, (acct,)).fetchone()
+                assert row is not None and row[0] == expected, (table, account)
+        conn.execute("select set_config('vesta.account_id', %s, false)", (acct2,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute(
+                "insert into payment_settings (account_id, id, default_currency, payout_schedule, created_at, updated_at)"
+                " values (%s, 'x', 'EUR', 'daily', now(), now())",
+                (acct,),
+            )
