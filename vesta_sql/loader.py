@@ -60,9 +60,11 @@ Catalog = dict[str, dict[str, QuerySpec]]
 
 
 def _adapter(dialect: str) -> Any:
-    from aiosql.adapters import PyFormatAdapter, SQLite3Adapter
+    # aiosql's adapters decide the driver's parameter style: `:name` for sqlite3, `%(name)s` for psycopg
+    from aiosql.adapters.pyformat import PyFormatAdapter
+    from aiosql.adapters.sqlite3 import SQLite3Adapter
 
-    return SQLite3Adapter() if dialect == "sqlite" else PyFormatAdapter()
+    return SQLite3Adapter() if dialect == "sqlite" else PyFormatAdapter()  # type: ignore[no-untyped-call]
 
 
 def _record_classes() -> dict[str, type]:

@@ -59,7 +59,17 @@ class PostgresCodec:
         return value
 
 
-DECODERS: dict[str, Decoder | None] = {}
+def _decode_embedding(value: Any) -> Any:
+    """pgvector gives a `Vector`; records hold a read-only float32 array, as on SQLite."""
+    import numpy
+
+    array = value.to_numpy() if hasattr(value, "to_numpy") else numpy.asarray(value)
+    array = array.astype(numpy.float32, copy=False)
+    array.setflags(write=False)
+    return array
+
+
+DECODERS: dict[str, Decoder | None] = {"embedding": _decode_embedding}
 
 _SQLSTATE: dict[str, type[errors.DatabaseError]] = {
     "23505": errors.UniqueViolation,
