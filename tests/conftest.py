@@ -70,16 +70,13 @@ class AsyncBridge:
         if name == "transaction":
             return self._transaction
         value = getattr(self._target, name)
-        if isinstance(value, Namespace):
+        if isinstance(value, Namespace) or callable(value):
             return AsyncBridge(self._loop, value)
-        if not callable(value):
-            return value
+        return value
 
-        def call(*args: Any, **kwargs: Any) -> Any:
-            result = value(*args, **kwargs)
-            return self._loop.run_until_complete(result) if asyncio.iscoroutine(result) else result
-
-        return call
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        result = self._target(*args, **kwargs)
+        return self._loop.run_until_complete(result) if asyncio.iscoroutine(result) else result
 
     @contextlib.contextmanager
     def _transaction(self, *args: Any, **kwargs: Any) -> Iterator[AsyncBridge]:

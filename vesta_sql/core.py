@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,7 +20,7 @@ from .errors import InvalidInputError, TenantScopeError
 from .ids import new_id
 from .loader import QuerySpec, load_catalog
 from .params import Codec, make_binder
-from .program import PROGRAMS, ProgramFunction, Steps, load_programs
+from .program import ProgramFunction, Steps, programs_for, writes
 from .rows import Decoder, RowConverter, build_converter
 
 logger = logging.getLogger("vesta_sql")
@@ -95,10 +95,10 @@ class Runtime:
             for namespace, specs in catalog.items()
         }
         self.directory = {name: PreparedQuery(spec, codec, decoders, ids, make) for name, spec in directory.items()}
-        self.programs: dict[tuple[str, str], ProgramFunction] = dict(load_programs() if not PROGRAMS else PROGRAMS)
+        self.programs: dict[tuple[str, str], ProgramFunction] = programs_for(dialect.NAME)
         for namespace, name in self.programs:
-            if name in self.queries.get(namespace, {}):
-                raise InvalidInputError(f"program {namespace}.{name} has the name of a query")
+            # a dialect's program stands in for the other dialect's single-statement query
+            self.queries.get(namespace, {}).pop(name, None)
         self.hooks: list[Hook] = []
 
     def namespaces(self) -> set[str]:
@@ -116,11 +116,41 @@ class Runtime:
         for hook in self.hooks:
             hook(event)
 
+    def observed(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
+        """Run `function(*args)`, emitting an event when anyone listens."""
+        if not self.observing():
+            return function(*args)
+        started, result, error = time.perf_counter(), None, None
+        try:
+            result = function(*args)
+            return result
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            self.emit(name, started, result, error)
+
+    async def observed_async(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
+        if not self.observing():
+            return await function(*args)
+        started, result, error = time.perf_counter(), None, None
+        try:
+            result = await function(*args)
+            return result
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            self.emit(name, started, result, error)
+
     def step_query(self, step: Any) -> PreparedQuery:
         try:
             return self.queries[step.namespace][step.name]
         except KeyError:
             raise InvalidInputError(f"program step names an unknown query {step.namespace}.{step.name}") from None
+
+    def program_writes(self, namespace: str, name: str) -> bool:
+        return writes(self.programs[(namespace, name)])
 
     def start_program(self, namespace: str, name: str, kwargs: dict[str, Any]) -> Any:
         function = self.programs[(namespace, name)]
@@ -128,6 +158,22 @@ class Runtime:
             return function(_STEPS, **kwargs)
         except TypeError as exc:
             raise InvalidInputError(f"{namespace}.{name}: {exc}") from None
+
+
+def bind_many(query: PreparedQuery, account_id: str, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Validate every row before anything runs: one bad row and nothing is written."""
+    if query.op != "count":
+        raise InvalidInputError(f"{query.name}: only row-count ('!') queries have a many-row form")
+    if isinstance(rows, (str, bytes, Mapping)):
+        raise InvalidInputError(f"{query.name}.many: rows must be an iterable of parameter mappings")
+    bound = []
+    for index, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise InvalidInputError(f"{query.name}.many: row {index} is a {type(row).__name__}, not a mapping")
+        if "account_id" in row and row["account_id"] != account_id:
+            raise TenantScopeError(f"{query.name}.many: row {index} names another account")
+        bound.append(query.bind(account_id, {k: v for k, v in row.items() if k != "account_id"}))
+    return bound
 
 
 def account_for_transaction(tx_account: str, kwargs: dict[str, Any], query: str) -> None:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from .core import Hook, PreparedQuery, Runtime, account_for_transaction
+from .core import Hook, PreparedQuery, Runtime, account_for_transaction, bind_many
+from .errors import InvalidInputError
 from .guard import DIRECTORY_NAMESPACE, require_account
 from .program import drive
 
 
 class Session(Protocol):
     def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any: ...
+    def execute_many(self, query: PreparedQuery, rows: list[dict[str, Any]]) -> int: ...
 
 
 class Driver(Protocol):
@@ -51,6 +53,14 @@ class QueryCall:
         finally:
             runtime.emit(query.name, started, result, error)
 
+    def many(self, account_id: Any = None, rows: Iterable[Mapping[str, Any]] = ()) -> int:
+        """Run this `!` query once per row, in one transaction; returns the total row count."""
+        account = require_account(account_id)
+        query = self._query
+        bound = bind_many(query, account, rows)
+        with self._driver.session(account, True) as session:
+            return int(self._runtime.observed(query.name, session.execute_many, query, bound))
+
 
 class ProgramCall:
     """A multi-query operation, run in one write transaction."""
@@ -63,7 +73,8 @@ class ProgramCall:
 
     def __call__(self, account_id: Any = None, **kwargs: Any) -> Any:
         account = require_account(account_id)
-        with self._db.transaction(account_id=account) as tx:
+        write = self._db._runtime.program_writes(self._namespace, self._name)
+        with self._db.transaction(account_id=account, write=write) as tx:
             return getattr(getattr(tx, self._namespace), self._name)(**kwargs)
 
 
@@ -83,6 +94,14 @@ class TxCall:
             program = tx._runtime.start_program(self._namespace, self._name, kwargs)
             return drive(program, tx._run_step)
         return tx._run(self._query, kwargs)
+
+    def many(self, rows: Iterable[Mapping[str, Any]] = ()) -> int:
+        """Run this `!` query once per row inside the transaction; returns the total row count."""
+        tx, query = self._tx, self._query
+        if query is None:
+            raise InvalidInputError(f"{self._namespace}.{self._name} is not a single query")
+        bound = bind_many(query, tx.account_id, rows)
+        return int(tx._runtime.observed(query.name, tx._session.execute_many, query, bound))
 
 
 class Namespace:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-from .core import Hook, PreparedQuery, Runtime, account_for_transaction
+from .core import Hook, PreparedQuery, Runtime, account_for_transaction, bind_many
+from .errors import InvalidInputError
 from .facade import attach_namespaces
 from .guard import require_account
 from .program import drive_async
@@ -15,6 +16,7 @@ from .program import drive_async
 
 class AsyncSession(Protocol):
     async def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any: ...
+    async def execute_many(self, query: PreparedQuery, rows: list[dict[str, Any]]) -> int: ...
 
 
 class AsyncDriver(Protocol):
@@ -50,6 +52,14 @@ class AsyncQueryCall:
         finally:
             runtime.emit(query.name, started, result, error)
 
+    async def many(self, account_id: Any = None, rows: Iterable[Mapping[str, Any]] = ()) -> int:
+        """Run this `!` query once per row, in one transaction; returns the total row count."""
+        account = require_account(account_id)
+        query = self._query
+        bound = bind_many(query, account, rows)
+        async with self._driver.session(account, True) as session:
+            return int(await self._runtime.observed_async(query.name, session.execute_many, query, bound))
+
 
 class AsyncProgramCall:
     __slots__ = ("_db", "_namespace", "_name", "__name__")
@@ -60,7 +70,8 @@ class AsyncProgramCall:
 
     async def __call__(self, account_id: Any = None, **kwargs: Any) -> Any:
         account = require_account(account_id)
-        async with self._db.transaction(account_id=account) as tx:
+        write = self._db._runtime.program_writes(self._namespace, self._name)
+        async with self._db.transaction(account_id=account, write=write) as tx:
             return await getattr(getattr(tx, self._namespace), self._name)(**kwargs)
 
 
@@ -78,6 +89,13 @@ class AsyncTxCall:
             program = tx._runtime.start_program(self._namespace, self._name, kwargs)
             return await drive_async(program, tx._run_step)
         return await tx._run(self._query, kwargs)
+
+    async def many(self, rows: Iterable[Mapping[str, Any]] = ()) -> int:
+        tx, query = self._tx, self._query
+        if query is None:
+            raise InvalidInputError(f"{self._namespace}.{self._name} is not a single query")
+        bound = bind_many(query, tx.account_id, rows)
+        return int(await tx._runtime.observed_async(query.name, tx._session.execute_many, query, bound))
 
 
 class AsyncTransaction:

@@ -17,6 +17,7 @@ Program = Generator["Step", Any, T]
 ProgramFunction = Callable[..., "Program[Any]"]
 
 PROGRAMS: dict[tuple[str, str], ProgramFunction] = {}
+DIALECT_PROGRAMS: dict[tuple[str, str, str], ProgramFunction] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +51,27 @@ class Steps:
         return _StepNamespace(namespace)
 
 
-def program(namespace: str, name: str) -> Callable[[ProgramFunction], ProgramFunction]:
-    """Register a program as `db.<namespace>.<name>`."""
+def program(namespace: str, name: str, *, write: bool = True, dialect: str | None = None) -> Callable[[ProgramFunction], ProgramFunction]:
+    """Register a program as `db.<namespace>.<name>`.
+
+    `write=False` runs it in a read transaction (no write lock on SQLite). A `dialect`
+    program exists only there and stands in for a query of the same name that the other
+    dialect answers in one SQL statement.
+    """
 
     def register(function: ProgramFunction) -> ProgramFunction:
-        PROGRAMS[(namespace, name)] = function
+        function.vesta_write = write  # type: ignore[attr-defined]
+        if dialect is None:
+            PROGRAMS[(namespace, name)] = function
+        else:
+            DIALECT_PROGRAMS[(dialect, namespace, name)] = function
         return function
 
     return register
+
+
+def writes(function: ProgramFunction) -> bool:
+    return bool(getattr(function, "vesta_write", True))
 
 
 def load_programs() -> dict[tuple[str, str], ProgramFunction]:
@@ -69,6 +83,15 @@ def load_programs() -> dict[tuple[str, str], ProgramFunction]:
     for module in pkgutil.iter_modules(programs.__path__):
         importlib.import_module(f"{programs.__name__}.{module.name}")
     return PROGRAMS
+
+
+def programs_for(dialect: str) -> dict[tuple[str, str], ProgramFunction]:
+    load_programs()
+    found = dict(PROGRAMS)
+    for (program_dialect, namespace, name), function in DIALECT_PROGRAMS.items():
+        if program_dialect == dialect:
+            found[(namespace, name)] = function
+    return found
 
 
 def drive(program_: Program[T], run: Callable[[Step], Any]) -> T:

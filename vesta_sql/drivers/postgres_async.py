@@ -33,6 +33,14 @@ class AsyncPostgresSession:
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
+    async def execute_many(self, query: PreparedQuery, rows: list[dict[str, Any]]) -> int:
+        try:
+            async with self._conn.cursor() as cursor:
+                await cursor.executemany(query.sql, rows)
+                return cursor.rowcount
+        except psycopg.Error as exc:
+            raise dialect.translate_error(exc, query.name) from exc
+
 
 class AsyncPostgresDriver:
     dialect = dialect.NAME

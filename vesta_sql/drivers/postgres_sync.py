@@ -33,6 +33,14 @@ class PostgresSession:
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
+    def execute_many(self, query: PreparedQuery, rows: list[dict[str, Any]]) -> int:
+        try:
+            with self._conn.cursor() as cursor:
+                cursor.executemany(query.sql, rows)  # pipelined by psycopg: one round trip per batch
+                return cursor.rowcount
+        except psycopg.Error as exc:
+            raise dialect.translate_error(exc, query.name) from exc
+
 
 class PostgresDriver:
     dialect = dialect.NAME

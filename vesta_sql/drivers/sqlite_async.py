@@ -24,6 +24,13 @@ class AsyncSQLiteSession:
     async def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
         return await _run(self._conn, query, params)
 
+    async def execute_many(self, query: PreparedQuery, rows: list[dict[str, Any]]) -> int:
+        try:
+            cursor = await self._conn.executemany(query.sql, rows)
+            return int(cursor.rowcount)
+        except sqlite3.Error as exc:
+            raise dialect.translate_error(exc, query.name) from exc
+
 
 async def _run(conn: aiosqlite.Connection, query: PreparedQuery, params: dict[str, Any]) -> Any:
     try:

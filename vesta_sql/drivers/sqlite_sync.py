@@ -25,6 +25,12 @@ class SQLiteSession:
     def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
         return self._driver.run_on(self._conn, query, params)
 
+    def execute_many(self, query: PreparedQuery, rows: list[dict[str, Any]]) -> int:
+        try:
+            return self._conn.executemany(query.sql, rows).rowcount
+        except sqlite3.Error as exc:
+            raise dialect.translate_error(exc, query.name) from exc
+
 
 class SQLiteDriver:
     dialect = dialect.NAME

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 if TYPE_CHECKING:
     import numpy
@@ -18,7 +18,7 @@ JsonValue: TypeAlias = "dict[str, Any] | list[Any]"
 EMBEDDING_DIMENSIONS = 384
 
 
-def array_aware_eq(self: Any, other: object) -> Any:
+def array_aware_eq(self: Any, other: object) -> Any:  # noqa: ANN401
     """Field-by-field equality where arrays compare by shape and values.
 
     NumPy's ``==`` is element-wise, which makes dataclass ``==`` raise; records that
@@ -26,7 +26,7 @@ def array_aware_eq(self: Any, other: object) -> Any:
     """
     if other.__class__ is not self.__class__:
         return NotImplemented
-    for field in dataclasses.fields(self.__class__):
+    for field in dataclasses.fields(cast(Any, self)):
         mine, theirs = getattr(self, field.name), getattr(other, field.name)
         if hasattr(mine, "shape") or hasattr(theirs, "shape"):
             import numpy
