@@ -63,7 +63,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(_target(args))
+    return int(run_demo(_target(args)))
 
 
 def cmd_app_role(args: argparse.Namespace) -> int:
