@@ -1,0 +1,1 @@
+"""Static checks of the SQL: tenant scope, D1 rules, schema invariants."""

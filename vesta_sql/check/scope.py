@@ -1,0 +1,273 @@
+"""The tenant-scope proof for one parsed statement: every tenant table it reads or writes is pinned to `:account_id`.
+
+A tenant table reference (in any FROM, JOIN, subquery, CTE or set-operation branch) is
+*scoped* when its SELECT has a top-level `and` term `<alias>.account_id = :account_id`
+(in the WHERE, or in its JOIN's ON — a LEFT JOIN's ON scopes only its right side), or
+an equality of its `account_id` with the `account_id` of an alias that is itself scoped
+(in the same SELECT or an enclosing one). A CTE or derived table whose body is proven and
+whose `account_id` column is the bound account counts as a scoped alias. Anything else —
+OR, NOT, CASE, functions, comparisons with literals or other parameters — proves nothing.
+Statements (INSERT/UPDATE/DELETE) are handled in `statements.py` on top of this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from sqlglot import exp
+
+from .tables import ACCOUNT, Tables
+
+BIND = "account_id"
+QUERIES = (exp.Select, exp.SetOperation)
+STATEMENTS = (exp.Insert, exp.Update, exp.Delete)
+_TEXT_TYPES = {"TEXT", "VARCHAR", "CHAR", "NVARCHAR", "NCHAR"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One unproven thing, with its line in the query text (1-based) when known."""
+
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One alias of a SELECT (or UPDATE/DELETE) scope."""
+
+    alias: str
+    name: str
+    kind: str  # "tenant", "plain", "derived", "function", "unknown"
+    account_column: bool  # whether it may expose an account_id column
+    anchored: bool = False  # derived: its account_id column is the bound account
+    node: exp.Expression | None = None
+
+
+@dataclass
+class Scope:
+    sources: dict[str, Source] = field(default_factory=dict)
+    constrained: set[str] = field(default_factory=set)
+    parent: Scope | None = None
+    left_join_sides: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A top-level AND term, and the aliases it may scope (None: every alias of the scope)."""
+
+    expr: exp.Expression
+    targets: frozenset[str] | None = None
+
+
+def line_of(node: exp.Expression | None) -> int | None:
+    """The 1-based line of a node in the parsed text, from its first identifier or token."""
+    if node is None:
+        return None
+    for candidate in (node, *node.find_all(exp.Identifier, exp.Placeholder, exp.Literal)):
+        line = candidate.meta.get("line") if candidate.meta else None
+        if isinstance(line, int):
+            return line
+    return None
+
+
+def unwrap(node: exp.Expression) -> exp.Expression:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def and_terms(node: exp.Expression | None) -> list[exp.Expression]:
+    """The top-level AND terms; a row-value equality `(a, b) = (x, y)` counts as `a = x and b = y`."""
+    if node is None:
+        return []
+    node = unwrap(node)
+    if isinstance(node, exp.And):
+        return and_terms(node.this) + and_terms(node.expression)
+    if isinstance(node, exp.EQ):
+        left, right = unwrap(node.this), unwrap(node.expression)
+        if isinstance(left, exp.Tuple) and isinstance(right, exp.Tuple) and len(left.expressions) == len(right.expressions):
+            return [exp.EQ(this=a, expression=b) for a, b in zip(left.expressions, right.expressions, strict=True)]
+    return [node]
+
+
+def is_bind(node: exp.Expression) -> bool:
+    """`:account_id`, or `cast(:account_id as text)`."""
+    node = unwrap(node)
+    if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType) and node.to.this.name in _TEXT_TYPES:
+        node = unwrap(node.this)
+    return isinstance(node, exp.Placeholder) and node.name == BIND
+
+
+def is_account_column(node: exp.Expression) -> bool:
+    node = unwrap(node)
+    return isinstance(node, exp.Column) and not isinstance(node.this, exp.Star) and node.name.lower() == ACCOUNT
+
+
+def nested_queries(node: object) -> Iterator[exp.Expression]:
+    """The queries and statements directly inside `node` (not those inside them)."""
+    if isinstance(node, list):
+        for item in node:
+            yield from nested_queries(item)
+        return
+    if not isinstance(node, exp.Expression):
+        return
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, QUERIES + STATEMENTS):
+            yield current
+            continue
+        stack.extend(reversed(list(current.iter_expressions())))
+
+
+def resolve(scope: Scope, column: exp.Column) -> tuple[Scope, str] | None:
+    """The scope and alias a column belongs to; None when unknown or ambiguous."""
+    table = column.table.lower()
+    current: Scope | None = scope
+    while current is not None:
+        if table:
+            if table in current.sources:
+                return current, table
+        else:
+            candidates = [alias for alias, source in current.sources.items() if source.account_column]
+            if len(candidates) == 1:
+                return current, candidates[0]
+            if candidates:
+                return None
+        current = current.parent
+    return None
+
+
+def is_scoped_value(node: exp.Expression, scope: Scope) -> bool:
+    """`:account_id`, or the account_id of a scoped alias."""
+    if is_bind(node):
+        return True
+    node = unwrap(node)
+    if not is_account_column(node):
+        return False
+    assert isinstance(node, exp.Column)
+    found = resolve(scope, node)
+    return found is not None and found[1] in found[0].constrained
+
+
+def solve(scope: Scope, terms: list[Term]) -> None:
+    """Grow `scope.constrained` to the fixpoint of the terms."""
+    changed = True
+    while changed:
+        changed = False
+        for term in terms:
+            for alias in _proves(scope, term):
+                if alias not in scope.constrained:
+                    scope.constrained.add(alias)
+                    changed = True
+
+
+def _proves(scope: Scope, term: Term) -> list[str]:
+    node = unwrap(term.expr)
+    if not isinstance(node, exp.EQ):
+        return []
+    sides = (unwrap(node.this), unwrap(node.expression))
+    proven = []
+    for mine, other in (sides, sides[::-1]):
+        if not is_account_column(mine):
+            continue
+        assert isinstance(mine, exp.Column)
+        found = resolve(scope, mine)
+        if found is None or found[0] is not scope:
+            continue
+        alias = found[1]
+        if term.targets is not None and alias not in term.targets:
+            continue
+        if is_bind(other):
+            proven.append(alias)
+        elif is_account_column(other):
+            assert isinstance(other, exp.Column)
+            anchor = resolve(scope, other)
+            if anchor is not None and anchor != (scope, alias) and anchor[1] in anchor[0].constrained:
+                proven.append(alias)
+    return proven
+
+
+def why_not(scope: Scope, alias: str, roots: list[exp.Expression]) -> str:
+    """A hint on why the account_id terms mentioning `alias` prove nothing."""
+    for root in roots:
+        for column in root.find_all(exp.Column):
+            if not is_account_column(column):
+                continue
+            found = resolve(scope, column)
+            if found is None or found != (scope, alias):
+                continue
+            return _reason(column, root)
+    return ""
+
+
+def _reason(column: exp.Column, root: exp.Expression) -> str:
+    node: exp.Expression = column
+    while node is not root and node.parent is not None:
+        parent = node.parent
+        if isinstance(parent, QUERIES):
+            return "its account_id appears only inside a subquery"
+        if isinstance(parent, exp.Or):
+            return "its account_id appears only under an or"
+        if isinstance(parent, exp.Not):
+            return "its account_id appears only under a not"
+        if isinstance(parent, (exp.Case, exp.If)):
+            return "its account_id appears only inside a case"
+        if isinstance(parent, exp.Func) and not isinstance(parent, exp.Binary):
+            return f"its account_id appears only inside {parent.sql_name().lower()}()"
+        if isinstance(parent, exp.EQ):
+            other = parent.expression if parent.this is node else parent.this
+            other = unwrap(other)
+            if is_bind(other):
+                return "its account_id term sits where it does not filter this table (an outer join's on)"
+            if isinstance(other, exp.Literal):
+                return f"its account_id is compared to the literal {other.sql()} instead of :account_id"
+            if isinstance(other, exp.Placeholder):
+                return f"its account_id is compared to :{other.name} instead of :account_id"
+            if is_account_column(other):
+                return f"its account_id is compared to {other.sql()}, which is not itself scoped"
+            return f"its account_id is compared to {other.sql()}, which is not :account_id"
+        if isinstance(parent, (exp.Binary, exp.Predicate)) and not isinstance(parent, exp.And):
+            return f"its account_id appears only in '{parent.sql()}'"
+        node = parent
+    return ""
+
+
+def derived_source(alias: str, name: str, query: exp.Expression, anchored: bool, node: exp.Expression) -> Source:
+    names = [n.lower() for n in query.named_selects] if isinstance(query, exp.Query) else ["*"]
+    return Source(alias, name, "derived", ACCOUNT in names or "*" in names, anchored, node)
+
+
+def table_source(tables: Tables, ctes: dict[str, Source], node: exp.Table) -> tuple[Source, str | None]:
+    """The source of a table reference, and a problem when it cannot be classified."""
+    name = node.name.lower()
+    alias = (node.alias or node.name).lower()
+    if not node.args.get("db") and name in ctes:
+        return replace(ctes[name], alias=alias, node=node), None
+    info = tables.get(name)
+    if info is None:
+        return Source(alias, name, "unknown", True, node=node), f"table {name} is not in the schema: cannot tell whether it holds tenant rows"
+    if info.kind == "fts5-shadow":
+        return Source(alias, name, "plain", False, node=node), f"reads the FTS5 shadow table {name} directly: query its FTS5 table instead"
+    return Source(alias, name, "tenant" if info.tenant else "plain", info.tenant, node=node), None
+
+
+def describe(source: Source) -> str:
+    alias = f" (alias {source.alias})" if source.alias != source.name else ""
+    return f"table {source.name}{alias}"
+
+
+def exposes_scoped_account(select: exp.Select, scope: Scope) -> bool:
+    """Whether the SELECT's account_id output column is the bound account."""
+    for projection in select.expressions:
+        if isinstance(projection, exp.Star) or (isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)):
+            table = projection.table.lower() if isinstance(projection, exp.Column) else ""
+            holders = [a for a, s in scope.sources.items() if s.account_column and (not table or a == table)]
+            if len(holders) == 1 and holders[0] in scope.constrained:
+                return True
+            continue
+        if projection.alias_or_name.lower() == ACCOUNT:
+            return is_scoped_value(projection.unalias(), scope)
+    return False
