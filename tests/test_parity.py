@@ -46,7 +46,8 @@ def scenario(db: Any, prefix: str) -> Iterator[tuple[str, Any]]:
     yield "link", link
     yield "click", db.smart_links.record_click(account_id=a, slug=link.slug)
     plan = db.pricing.create_plan(account_id=a, creator_id=ada.id, name="Fans", description="")
-    tier = db.pricing.add_tier(account_id=a, plan_id=plan.id, name="Gold", price_amount=500, currency="EUR", billing_interval="month")
+    tier = db.pricing.add_tier(account_id=a, plan_id=plan.id, name="Gold", price_amount=500, currency="EUR",
+                               billing_interval="month")
     yield "tier", tier
     yield "price change", db.pricing.change_price(account_id=a, id=tier.id, price_amount=700)
     yield "price list", db.pricing.price_list(account_id=a, creator_id=ada.id)

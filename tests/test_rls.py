@@ -60,7 +60,7 @@ def test_no_account_set_sees_nothing(pg_urls: tuple[str, str], seeded: tuple[str
 
 def test_account_set_sees_only_its_rows(pg_urls: tuple[str, str], seeded: tuple[str, str]) -> None:
     _, app = pg_urls
-    a, b = seeded
+    a, _ = seeded
     with psycopg.connect(app, autocommit=True) as conn:
         conn.execute("select set_config('vesta.account_id', %s, false)", (a,))
         accounts = {row[0] for row in conn.execute("select account_id from creators")}
@@ -88,8 +88,8 @@ def test_writing_another_accounts_row_is_refused(pg_urls: tuple[str, str], seede
 
 
 def test_facade_on_app_role_maps_rls_refusal_to_tenant_error(pg_urls: tuple[str, str]) -> None:
-    from vesta_sql.errors import TenantScopeError
     from vesta_sql.dialects.postgres import translate_error
+    from vesta_sql.errors import TenantScopeError
 
     _, app = pg_urls
     with psycopg.connect(app, autocommit=True) as conn:

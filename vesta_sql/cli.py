@@ -74,6 +74,29 @@ def cmd_app_role(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_d1_lint(args: argparse.Namespace) -> int:
+    from .check.d1 import check_d1, d1_exempt
+
+    problems = check_d1(extra_queries=args.queries)
+    for line in [*problems, *d1_exempt(extra_queries=args.queries)]:
+        print(line)
+    print(f"D1 lint: {len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .d1_export import export_json, package_specs
+
+    text = export_json(package_specs(args.queries))
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vesta-sql", description="Admin commands of vesta-sql (migrations, checks, demo).")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("--role", required=True)
     role.add_argument("--password")
     role.set_defaults(run=cmd_app_role)
+    lint = commands.add_parser("d1-lint", help="check the SQLite migrations and queries against Cloudflare D1's rules")
+    lint.add_argument("--queries", action="append", default=[], help="an extra query folder (repeatable)")
+    lint.set_defaults(run=cmd_d1_lint)
+
+    export = commands.add_parser("export", help="write the SQLite queries as D1 runs them (ordered ?N parameters) as JSON")
+    export.add_argument("target", choices=["d1"])
+    export.add_argument("--out", help="write to this file instead of standard output")
+    export.add_argument("--queries", action="append", default=[], help="an extra query folder (repeatable)")
+    export.set_defaults(run=cmd_export)
     return parser
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .guard import require_account
 from .errors import InvalidInputError, TenantScopeError
+from .guard import require_account
 from .ids import new_id
 from .loader import QuerySpec, load_catalog
 from .params import Codec, make_binder
@@ -109,7 +109,12 @@ class Runtime:
 
     def emit(self, query: str, started: float, result: Any, error: BaseException | None) -> None:
         duration = time.perf_counter() - started
-        rows = len(result) if isinstance(result, list) else int(result) if isinstance(result, int) and not isinstance(result, bool) else int(result is not None)
+        if isinstance(result, list):
+            rows = len(result)
+        elif isinstance(result, int) and not isinstance(result, bool):
+            rows = result  # a row count
+        else:
+            rows = int(result is not None)
         event = QueryEvent(query, self.dialect, duration, rows, None if error is None else type(error).__name__)
         logger.debug("%s on %s: %.3f ms, %d row(s)%s", query, self.dialect, duration * 1000, rows,
                      f", failed: {event.error}" if error else "")

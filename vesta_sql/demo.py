@@ -68,11 +68,12 @@ def run_demo(url: str) -> int:
             payment = seeded["payment"]
             print(f"  payment   {payment.amount / 100:.2f} {payment.currency} {payment.status}; shares: "
                   + ", ".join(f"{s.recipient_id[:8]}={s.amount}" for s in seeded["shares"]))
-            for total in db.stripe_payments.totals(account_id=account, created_from=datetime(2000, 1, 1, tzinfo=timezone.utc)):
+            since = datetime(2000, 1, 1, tzinfo=timezone.utc)
+            for total in db.stripe_payments.totals(account_id=account, created_from=since):
                 print(f"  totals    {total.currency} {total.status}: {total.payment_count} payment(s), {total.amount_total}")
         print("\nthe way in from outside (a webhook with a payment intent id, a public slug):")
-        print(f"  resolve_account('stripe_payment_intent', 'pi_demo_south') -> {db.resolve_account('stripe_payment_intent', 'pi_demo_south')}")
-        print(f"  resolve_account('smart_link', 'north-links-demo') -> {db.resolve_account('smart_link', 'north-links-demo')}")
+        for kind, key in (("stripe_payment_intent", "pi_demo_south"), ("smart_link", "north-links-demo")):
+            print(f"  resolve_account({kind!r}, {key!r}) -> {db.resolve_account(kind, key)}")
         north_creator = db.creators.find_by_slug(account_id=ACCOUNTS[0], slug="north-ada")
         other = db.creators.find_by_id(account_id=ACCOUNTS[1], id=north_creator.id)
         print(f"\naccount south asking for account north's creator by id -> {other}")

@@ -137,7 +137,7 @@ def load_file(path: Path, dialect: str, namespace: str | None = None) -> list[Qu
             record=datum.record_class,
             file=path,
             line=line,
-            doc="\n".join(l for l in doc.splitlines() if not re.match(r"(param|d1):", l)),
+            doc="\n".join(line for line in doc.splitlines() if not re.match(r"(param|d1):", line)),
             runs_on_d1=not re.search(r"^d1:\s*no\b", doc, re.MULTILINE),
             source_sql=raw_datum.sql,
         )
@@ -174,7 +174,8 @@ def load_catalog(dialect: str, extra_queries: Sequence[str | Path] | None = None
                 continue
             queries = catalog.setdefault(spec.namespace, {})
             if spec.name in queries and index:
-                raise QueryLoadError(f"{spec.file}:{spec.line}: query {spec.qualified_name} is already defined by {queries[spec.name].file}")
+                raise QueryLoadError(
+                    f"{spec.file}:{spec.line}: query {spec.qualified_name} is already defined by {queries[spec.name].file}")
             queries[spec.name] = spec
     return catalog, directory
 

@@ -80,7 +80,8 @@ def apply(url: str, *, folder: Path | None = None) -> list[str]:
                 try:
                     backend.apply_migrations_only([migration])
                 except Exception as exc:
-                    raise MigrationError(f"{source / (migration.id + '.sql')}: failed and was rolled back: {_clean(exc, url)}") from None
+                    where = source / f"{migration.id}.sql"
+                    raise MigrationError(f"{where}: failed and was rolled back: {_clean(exc, url)}") from None
                 applied.append(migration.id)
         return applied
 
@@ -109,7 +110,8 @@ def rollback(url: str, *, to: str | None = None, all_: bool = False, folder: Pat
                 try:
                     backend.rollback_migrations([migration])
                 except Exception as exc:
-                    raise MigrationError(f"{source / 'rollback' / (migration.id + '.sql')}: rollback failed: {_clean(exc, url)}") from None
+                    where = source / "rollback" / f"{migration.id}.sql"
+                    raise MigrationError(f"{where}: rollback failed: {_clean(exc, url)}") from None
                 done.append(migration.id)
             return done
 

@@ -72,7 +72,8 @@ def parse_param_lines(doc: str, where: str) -> dict[str, ParamSpec]:
             raise QueryLoadError(f"{where}: cannot read parameter declaration {line!r}")
         name, kind, optional, default_text = match.groups()
         if kind not in PARAM_TYPES:
-            raise QueryLoadError(f"{where}: parameter {name!r} has unknown type {kind!r} (one of {', '.join(PARAM_TYPES)})")
+            known = ", ".join(PARAM_TYPES)
+            raise QueryLoadError(f"{where}: parameter {name!r} has unknown type {kind!r} (one of {known})")
         if name in specs:
             raise QueryLoadError(f"{where}: parameter {name!r} is declared twice")
         if default_text is not None:
@@ -111,7 +112,8 @@ def make_encoder(query: str, spec: ParamSpec, codec: Codec) -> Callable[[Any], A
         if type(value) is not str:
             raise _type_error(query, name, "a str", value)
         if len(value) > MAX_TEXT_CHARS:
-            raise InvalidInputError(f"{query}: parameter {name!r} is {len(value)} characters long; the limit is {MAX_TEXT_CHARS}")
+            raise InvalidInputError(
+                f"{query}: parameter {name!r} is {len(value)} characters long; the limit is {MAX_TEXT_CHARS}")
         return value
 
     def check_int(value: Any) -> Any:
@@ -137,7 +139,8 @@ def make_encoder(query: str, spec: ParamSpec, codec: Codec) -> Callable[[Any], A
         if not isinstance(value, datetime):
             raise _type_error(query, name, "a datetime", value)
         if value.tzinfo is None or value.utcoffset() is None:
-            raise InvalidInputError(f"{query}: parameter {name!r} must be a timezone-aware datetime (naive datetimes are ambiguous)")
+            raise InvalidInputError(
+                f"{query}: parameter {name!r} must be a timezone-aware datetime (naive datetimes are ambiguous)")
         return codec.datetime_in(value)
 
     def check_json(value: Any) -> Any:
@@ -187,7 +190,8 @@ def validate_vector(query: str, name: str, value: Any) -> Any:
     except (TypeError, ValueError):
         raise InvalidInputError(f"{query}: parameter {name!r} must hold only numbers") from None
     if array.shape != (EMBEDDING_DIMENSIONS,):
-        raise InvalidInputError(f"{query}: parameter {name!r} must have {EMBEDDING_DIMENSIONS} dimensions, got shape {array.shape}")
+        raise InvalidInputError(
+            f"{query}: parameter {name!r} must have {EMBEDDING_DIMENSIONS} dimensions, got shape {array.shape}")
     if not numpy.isfinite(array).all():
         raise InvalidInputError(f"{query}: parameter {name!r} contains NaN or infinity")
     if not array.any():

@@ -51,7 +51,9 @@ class Steps:
         return _StepNamespace(namespace)
 
 
-def program(namespace: str, name: str, *, write: bool = True, dialect: str | None = None) -> Callable[[ProgramFunction], ProgramFunction]:
+def program(
+    namespace: str, name: str, *, write: bool = True, dialect: str | None = None
+) -> Callable[[ProgramFunction], ProgramFunction]:
     """Register a program as `db.<namespace>.<name>`.
 
     `write=False` runs it in a read transaction (no write lock on SQLite). A `dialect`

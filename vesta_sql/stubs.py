@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import importlib
 import importlib.util
 import inspect
 import keyword
@@ -120,7 +121,7 @@ class Imports:
             section = 2 if ours else 0 if module.split(".")[0] in sys.stdlib_module_names else 1
             if attribute is None and ours:
                 parent, _, leaf = relative.rpartition(".")
-                froms.setdefault((section, parent or "."), []).append((leaf, name))
+                froms.setdefault((section, parent or "."), []).append((leaf, name if not reexport else f"{name}!"))
             elif attribute is None:
                 plain.setdefault(section, []).append(f"import {module}" + ("" if name == module else f" as {name}"))
             else:
@@ -169,9 +170,10 @@ def query_methods() -> dict[str, dict[str, tuple[Method, dict[str, Binding]]]]:
     catalogs = {dialect: load_catalog(dialect)[0] for dialect in DIALECTS}
     first, *others = DIALECTS
     keys = {dialect: {(ns, name) for ns, specs in catalog.items() for name in specs} for dialect, catalog in catalogs.items()}
+    common = keys[first].intersection(*(keys[dialect] for dialect in others))
     problems = []
     for dialect in DIALECTS:
-        for ns, name in sorted(keys[dialect] - set.intersection(*keys.values())):
+        for ns, name in sorted(keys[dialect] - common):
             spec = catalogs[dialect][ns][name]
             missing = ", ".join(d for d in DIALECTS if (ns, name) not in keys[d])
             problems.append(f"{spec.file}:{spec.line}: query {ns}.{name} exists for {dialect} but not for {missing};"
@@ -239,7 +241,7 @@ def _program_method(name: str, function: ProgramFunction, where: str) -> tuple[M
     module = sys.modules[function.__module__]
     where = f"{inspect.getsourcefile(function)}: {where}"
     signature = inspect.signature(function)
-    steps, *rest = signature.parameters.values()
+    _steps, *rest = signature.parameters.values()
     params = []
     for param in rest:
         if param.kind in (param.POSITIONAL_ONLY, param.VAR_POSITIONAL):
@@ -321,8 +323,7 @@ def _def(name: str, params: list[str], returns: str, *, doc: str = "", is_async:
     one = head + ", ".join(params) + tail + ("" if body else " ...") + comment
     if len(one) <= LINE_LIMIT:
         return [one, *body]
-    return [head, *(f"{indent}    {param}," for param in params), tail.lstrip().join([indent, ""])
-            + ("" if body else " ...") + comment, *body]
+    return [head + comment, *(f"{indent}    {param}," for param in params), indent + tail + ("" if body else " ..."), *body]
 
 
 def _params(method: Method, account: bool, members: set[str], imports: Imports, where: str) -> list[str]:
@@ -338,7 +339,9 @@ def _params(method: Method, account: bool, members: set[str], imports: Imports, 
 
 
 def _render_namespaces(methods: dict[str, dict[str, tuple[Method, dict[str, Binding]]]]) -> str:
-    from . import connect as connect_module, facade, facade_async
+    from . import facade, facade_async
+
+    connect_module = importlib.import_module(f"{__package__}.connect")  # the package's `connect` is the function
 
     variants = (("", True, False), ("Tx", False, False), ("Async", True, True), ("AsyncTx", False, True))
     classes = {f"{prefix}{_class_name(ns)}" for ns in methods for prefix, _, _ in variants}
@@ -369,7 +372,7 @@ def _render_namespaces(methods: dict[str, dict[str, tuple[Method, dict[str, Bind
                 returns = imports.shadow_safe(method.returns, members, where)
                 body += _def(name, _params(method, account, members, imports, where), returns,
                              doc=method.doc, is_async=is_async, indent="    ")
-            body.append("")
+                body.append("")
 
     for prefix, tx_base, db_base, context, enter in (
         ("", "facade.Transaction", "facade.Database", "AbstractContextManager", ["def __enter__(self) -> Database: ..."]),
@@ -396,8 +399,7 @@ def _render_namespaces(methods: dict[str, dict[str, tuple[Method, dict[str, Bind
             imports.use(_annotation(param.annotation, function.__name__, param.name), scope, function.__name__)
         body += ["", *_def(function.__name__, params, returns, doc=inspect.getdoc(function) or "",
                           is_async=is_async, self_=False)]
-    text = [HEADER, '"""The façade typed from the query files (see `vesta_sql.stubs`)."""', "", *imports.render(), *body]
-    return _tidy(text)
+    return _tidy([HEADER, '"""The façade typed from the query files (see `vesta_sql.stubs`)."""', "", *imports.render(), *body])
 
 
 def _signature_params(function: Callable[..., Any], replace: Mapping[str, str], *, skip_self: bool) -> list[str]:

@@ -18,7 +18,7 @@ JsonValue: TypeAlias = "dict[str, Any] | list[Any]"
 EMBEDDING_DIMENSIONS = 384
 
 
-def array_aware_eq(self: Any, other: object) -> Any:  # noqa: ANN401
+def array_aware_eq(self: Any, other: object) -> Any:
     """Field-by-field equality where arrays compare by shape and values.
 
     NumPy's ``==`` is element-wise, which makes dataclass ``==`` raise; records that
