@@ -97,6 +97,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stubs(args: argparse.Namespace) -> int:
+    from .stubs import stale_stubs, write_stubs
+
+    if args.check:
+        stale = stale_stubs()
+        for path in stale:
+            print(f"stale: {path}", file=sys.stderr)
+        if stale:
+            print("the stubs differ from the query files and programs; run `vesta-sql stubs`", file=sys.stderr)
+            return 1
+        print("stubs are up to date")
+        return 0
+    written = write_stubs()
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print("stubs are up to date")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vesta-sql", description="Admin commands of vesta-sql (migrations, checks, demo).")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -136,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="write to this file instead of standard output")
     export.add_argument("--queries", action="append", default=[], help="an extra query folder (repeatable)")
     export.set_defaults(run=cmd_export)
+    stubs = commands.add_parser("stubs", help="write the typed .pyi stubs of the façade (generated from the query files)")
+    stubs.add_argument("--check", action="store_true", help="write nothing; exit 1 naming the stale stub files")
+    stubs.set_defaults(run=cmd_stubs)
     return parser
 
 

@@ -26,7 +26,7 @@ import keyword
 import re
 import sys
 import textwrap
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -165,9 +165,9 @@ def _names(annotation: str, where: str) -> set[str]:
 # --- what the stubs describe ---------------------------------------------------------------
 
 
-def query_methods() -> dict[str, dict[str, tuple[Method, dict[str, Binding]]]]:
+def query_methods(extra_queries: Sequence[str | Path] | None = None) -> dict[str, dict[str, tuple[Method, dict[str, Binding]]]]:
     """Per namespace, per query: its method, the same in every dialect (or StubError)."""
-    catalogs = {dialect: load_catalog(dialect)[0] for dialect in DIALECTS}
+    catalogs = {dialect: load_catalog(dialect, extra_queries)[0] for dialect in DIALECTS}
     first, *others = DIALECTS
     keys = {dialect: {(ns, name) for ns, specs in catalog.items() for name in specs} for dialect, catalog in catalogs.items()}
     common = keys[first].intersection(*(keys[dialect] for dialect in others))
@@ -458,14 +458,16 @@ def generate() -> dict[str, str]:
     return {"_namespaces.pyi": _render_namespaces(merged), "__init__.pyi": _render_init()}
 
 
-def stale_stubs(folder: Path = PACKAGE_DIR) -> list[Path]:
-    """The stub files whose content differs from what `generate()` makes now."""
+def stale_stubs(folder: Path | None = None) -> list[Path]:
+    """The stub files (in the package unless `folder`) whose content differs from what `generate()` makes now."""
+    folder = folder or PACKAGE_DIR
     return [folder / name for name, text in generate().items()
             if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != text]
 
 
-def write_stubs(folder: Path = PACKAGE_DIR) -> list[Path]:
-    """Write the stub files that changed; returns them."""
+def write_stubs(folder: Path | None = None) -> list[Path]:
+    """Write the stub files that changed (in the package unless `folder`); returns them."""
+    folder = folder or PACKAGE_DIR
     written = []
     for name, text in generate().items():
         path = folder / name

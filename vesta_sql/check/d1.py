@@ -15,6 +15,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ..d1_export import bind_names, package_specs, to_ordered
@@ -122,7 +123,8 @@ class _Authorizer:
 
     def _problem(self, action: int, arg1: str | None, arg2: str | None) -> str | None:
         if action == sqlite3.SQLITE_TRANSACTION:
-            return f"{(arg1 or 'transaction').upper()}: transaction statements are not allowed on D1 (it runs each migration and query in its own transaction)"
+            verb = (arg1 or "transaction").upper()
+            return f"{verb}: transaction statements are not allowed on D1 (each migration and query runs in its own transaction)"
         if action == sqlite3.SQLITE_SAVEPOINT:
             verb = "SAVEPOINT" if (arg1 or "").upper() == "BEGIN" else (arg1 or "").upper()
             return f"{verb} {arg2 or ''}: savepoint statements are not allowed on D1".replace("  ", " ")
@@ -132,7 +134,8 @@ class _Authorizer:
                 return f"PRAGMA {name}: not in D1's pragma allowlist ({', '.join(sorted(PRAGMAS))})"
             return None
         if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
-            return f"{'ATTACH' if action == sqlite3.SQLITE_ATTACH else 'DETACH'}: D1 has one database per binding; attach/detach are not allowed"
+            verb = "ATTACH" if action == sqlite3.SQLITE_ATTACH else "DETACH"
+            return f"{verb}: D1 has one database per binding; attach/detach are not allowed"
         if action in _TEMP_ACTIONS:
             return f"{_TEMP_ACTIONS[action]} {arg1 or ''}: TEMP objects are not allowed on D1".replace("  ", " ")
         if action == sqlite3.SQLITE_CREATE_VTABLE and (arg2 or "").lower() not in VIRTUAL_TABLE_MODULES:
@@ -140,10 +143,14 @@ class _Authorizer:
         if action == sqlite3.SQLITE_FUNCTION:
             return _function_problem(arg2 or "")
         for index in _NAMED_ACTIONS.get(action, ()):
-            name = (arg1, arg2)[index]
-            if name and name.lower().startswith(RESERVED_PREFIX):
-                return f"{name}: names starting with {RESERVED_PREFIX} are reserved by D1"
+            named = (arg1, arg2)[index]
+            if named and named.lower().startswith(RESERVED_PREFIX):
+                return _reserved(named)
         return None
+
+
+def _reserved(name: str) -> str:
+    return f"{name}: names starting with {RESERVED_PREFIX} are reserved by D1"
 
 
 def _function_problem(name: str) -> str | None:
@@ -200,7 +207,8 @@ def split_statements(text: str) -> Iterator[Statement]:
 
 def _line_of(statement: Statement, needle: str) -> int:
     """The line of `needle`'s first appearance in the statement's code, else the statement's line."""
-    match = re.search(rf"(?<![\w]){re.escape(needle)}", _strip(statement.text), re.IGNORECASE)
+    tail = r"(?!\w)" if needle[-1:].isalnum() or needle.endswith("_") else ""
+    match = re.search(rf"(?<!\w){re.escape(needle)}{tail}", _strip(statement.text), re.IGNORECASE)
     return statement.line + statement.text.count("\n", 0, match.start()) if match else statement.line
 
 
@@ -212,7 +220,7 @@ def _text_problems(statement: Statement, d1_sql: str, bound: int) -> list[tuple[
     if bound > MAX_BOUND_PARAMETERS:
         found.append((statement.line, f"{bound} bound parameters; D1 allows at most {MAX_BOUND_PARAMETERS} per statement"))
     for match in _RESERVED.finditer(_strip(statement.text)):
-        found.append((_line_of(statement, match.group(1)), f"{match.group(1)}: names starting with {RESERVED_PREFIX} are reserved by D1"))
+        found.append((_line_of(statement, match.group(1)), _reserved(match.group(1))))
     return found
 
 
@@ -261,7 +269,7 @@ class _Linter:
                 missing = re.match(r"no such function: (\S+)", message)
                 if missing:
                     problem = _function_problem(missing.group(1))
-                    detail = problem or f"function {missing.group(1).lower()}() is not available in SQLite {sqlite3.sqlite_version}"
+                    detail = problem or f"function {missing.group(1).lower()}() is missing from SQLite {sqlite3.sqlite_version}"
                     self._report(file, _line_of(statement, missing.group(1)), prefix + detail)
                 else:
                     self._report(file, statement.line, f"{prefix}does not compile on SQLite: {message}")
@@ -282,7 +290,7 @@ class _Linter:
                 continue
             for line, what in _trigger_function_problems(statement, self._schema_names()):
                 self._report(path, line, what)
-            self._compile(statement, path, lambda text=statement.text: self.conn.execute(text))
+            self._compile(statement, path, partial(self.conn.execute, statement.text))
 
     def query(self, spec: QuerySpec) -> None:
         prefix = f"query {spec.qualified_name}: "
@@ -298,8 +306,12 @@ class _Linter:
         if len(parts) > 1:
             self._report(spec.file, spec.line, prefix + f"{len(parts)} statements; a D1 prepared statement holds exactly one")
             return
-        binds = dict.fromkeys(order)
-        self._compile(statement, spec.file, lambda: self.conn.execute("explain " + spec.sql, binds), prefix)
+        binds: dict[str, None] = dict.fromkeys(order)
+
+        def compile_query() -> object:
+            return self.conn.execute("explain " + spec.sql, binds)
+
+        self._compile(statement, spec.file, compile_query, prefix)
 
 
 def _sql_line(spec: QuerySpec) -> int:

@@ -51,6 +51,7 @@ class Scope:
     constrained: set[str] = field(default_factory=set)
     parent: Scope | None = None
     left_join_sides: set[str] = field(default_factory=set)
+    on_clauses: list[exp.Expression] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def and_terms(node: exp.Expression | None) -> list[exp.Expression]:
     if isinstance(node, exp.EQ):
         left, right = unwrap(node.this), unwrap(node.expression)
         if isinstance(left, exp.Tuple) and isinstance(right, exp.Tuple) and len(left.expressions) == len(right.expressions):
-            return [exp.EQ(this=a, expression=b) for a, b in zip(left.expressions, right.expressions, strict=True)]
+            return [exp.EQ(this=a.copy(), expression=b.copy()) for a, b in zip(left.expressions, right.expressions, strict=True)]
     return [node]
 
 

@@ -33,6 +33,7 @@ from .scope import (
 from .tables import ACCOUNT, Tables
 
 Branch = tuple[exp.Select, Scope]
+Item = tuple[exp.Expression, exp.Join | None]
 
 
 class Analyzer:
@@ -119,8 +120,8 @@ class Analyzer:
 
     def select(self, node: exp.Select, outer: Scope | None, ctes: dict[str, Source]) -> Branch:
         from_ = node.args.get("from_")
-        first = from_.this if isinstance(from_, exp.From) else None
-        scope, terms, roots = self.build_scope(first, node.args.get("joins") or [], node.args.get("where"), outer, ctes)
+        items = _from_items(from_.this if isinstance(from_, exp.From) else None, node.args.get("joins") or [])
+        scope, roots = self.build_scope(items, node.args.get("where"), outer, ctes)
         for alias, source in scope.sources.items():
             if source.kind == "tenant" and alias not in scope.constrained:
                 place = " in its join's on or in the where" if alias in scope.left_join_sides else ""
@@ -132,31 +133,25 @@ class Analyzer:
         for key, value in node.args.items():
             if key not in ("from_", "joins", "with_"):
                 self.nested(value, scope, ctes)
-        self._finish_sources(scope, terms, ctes)
+        self._finish_sources(scope, ctes)
         return node, scope
 
     def build_scope(
-        self,
-        first: exp.Expression | None,
-        joins: list[exp.Join],
-        where: exp.Expression | None,
-        outer: Scope | None,
-        ctes: dict[str, Source],
-    ) -> tuple[Scope, list[Term], list[exp.Expression]]:
+        self, items: list[Item], where: exp.Expression | None, outer: Scope | None, ctes: dict[str, Source]
+    ) -> tuple[Scope, list[exp.Expression]]:
         """The aliases of one FROM clause with its joins, proven as far as the terms go."""
         scope = Scope(parent=outer)
         terms: list[Term] = []
         roots: list[exp.Expression] = []
-        if first is not None:
-            self.add_source(scope, first, outer, ctes)
-            joins = [*(first.args.get("joins") or []), *joins]
-        for join in joins:
+        for node, join in items:
             before = frozenset(scope.sources)
-            added = self.add_source(scope, join.this, outer, ctes)
+            added = self.add_source(scope, node, outer, ctes)
+            if join is None:
+                continue
             side = str(join.args.get("side") or "").upper()
             targets: frozenset[str] | None = None
             if side == "LEFT":
-                targets = frozenset({added}) if added else frozenset()
+                targets = frozenset({added})
                 scope.left_join_sides |= targets
             elif side == "RIGHT":
                 targets = before
@@ -165,10 +160,11 @@ class Analyzer:
             on = join.args.get("on")
             if isinstance(on, exp.Expression):
                 roots.append(on)
+                scope.on_clauses.append(on)
                 terms += [Term(t, targets) for t in and_terms(on)]
             using = [u.name.lower() for u in join.args.get("using") or []]
             holders = [a for a in before if scope.sources[a].account_column]
-            if ACCOUNT in using and added and len(holders) == 1:
+            if ACCOUNT in using and len(holders) == 1:
                 pair = exp.EQ(this=exp.column(ACCOUNT, added), expression=exp.column(ACCOUNT, holders[0]))
                 terms.append(Term(pair, targets))
         if isinstance(where, exp.Where):
@@ -176,9 +172,9 @@ class Analyzer:
             terms += [Term(t) for t in and_terms(where.this)]
         scope.constrained |= {alias for alias, source in scope.sources.items() if source.anchored}
         solve(scope, terms)
-        return scope, terms, roots
+        return scope, roots
 
-    def add_source(self, scope: Scope, node: exp.Expression, outer: Scope | None, ctes: dict[str, Source]) -> str | None:
+    def add_source(self, scope: Scope, node: exp.Expression, outer: Scope | None, ctes: dict[str, Source]) -> str:
         if isinstance(node, exp.Table) and isinstance(node.this, exp.Identifier):
             source, problem = table_source(self.tables, ctes, node)
             if problem:
@@ -205,13 +201,12 @@ class Analyzer:
         scope.sources[source.alias] = source
         return source.alias
 
-    def _finish_sources(self, scope: Scope, terms: list[Term], ctes: dict[str, Source]) -> None:
-        """Lateral subqueries see the solved scope; joins' ON subqueries too."""
+    def _finish_sources(self, scope: Scope, ctes: dict[str, Source]) -> None:
+        """Lateral subqueries and subqueries in joins' ON see the solved scope."""
         for source in scope.sources.values():
             if isinstance(source.node, exp.Lateral):
                 self.nested(source.node.this, scope, ctes, f"lateral {source.alias}")
-        for term in terms:
-            self.nested(term.expr, scope, ctes)
+        self.nested(scope.on_clauses, scope, ctes)
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -279,14 +274,15 @@ class Analyzer:
         if not isinstance(target, exp.Table):
             self.report(f"cannot tell which table this {verb} writes", node)
             return
-        extra: list[exp.Join] = []
+        items: list[Item] = [(target, None)]
         from_ = node.args.get("from_")
         if isinstance(from_, exp.From):
-            extra.append(exp.Join(this=from_.this))
+            items += _from_items(from_.this, [])
         using = node.args.get("using")
         if isinstance(using, list):
-            extra += [exp.Join(this=u) for u in using]
-        scope, terms, roots = self.build_scope(target, [*extra, *(node.args.get("joins") or [])], node.args.get("where"), outer, ctes)
+            items += [(u, None) for u in using]
+        items += [(j.this, j) for j in node.args.get("joins") or []]
+        scope, roots = self.build_scope(items, node.args.get("where"), outer, ctes)
         target_alias = (target.alias or target.name).lower()
         for alias, source in scope.sources.items():
             if source.kind == "tenant" and alias not in scope.constrained:
@@ -298,7 +294,15 @@ class Analyzer:
                 self.report(f"update of {target.name} assigns {ACCOUNT} (rows never change account)", assignment)
         for key in ("expressions", "where", "returning", "order", "limit"):
             self.nested(node.args.get(key), scope, ctes)
-        self._finish_sources(scope, [], ctes)
+        self._finish_sources(scope, ctes)
+
+
+def _from_items(first: exp.Expression | None, joins: list[exp.Join]) -> list[Item]:
+    """The sources of a FROM clause in order, each with its join (None for the first)."""
+    if first is None:
+        return []
+    nested: list[exp.Join] = first.args.get("joins") or []
+    return [(first, None), *((j.this, j) for j in [*nested, *joins])]
 
 
 def _referenced_tables(node: exp.Expression) -> set[str]:
