@@ -73,7 +73,8 @@ def test_transaction_statements_are_refused(tmp_path: Path, statement: str, patt
 
 
 def test_pragmas_outside_the_allowlist_are_refused(tmp_path: Path) -> None:
-    problems = _lint_migration(tmp_path, "pragma foreign_keys = on;\npragma defer_foreign_keys = on;\npragma journal_mode = wal;\n")
+    allowed = "pragma foreign_keys = on;\npragma defer_foreign_keys = on;\n"
+    problems = _lint_migration(tmp_path, allowed + "pragma journal_mode = wal;\n")
     _only(problems, r"PRAGMA journal_mode: not in D1's pragma allowlist", f"{tmp_path}/migrations/0002_bad.sql:3: ")
 
 
@@ -121,7 +122,8 @@ def test_cf_names_are_refused(tmp_path: Path) -> None:
 def test_statements_over_100_kb_are_refused(tmp_path: Path) -> None:
     statement = f"create table big (x text check (x <> '{'x' * MAX_STATEMENT_BYTES}'));"
     problems = _lint_migration(tmp_path, statement + "\n")
-    _only(problems, rf"statement is {len(statement)} bytes; D1's limit is {MAX_STATEMENT_BYTES}", f"{tmp_path}/migrations/0002_bad.sql:1: ")
+    where = f"{tmp_path}/migrations/0002_bad.sql:1: "
+    _only(problems, rf"statement is {len(statement)} bytes; D1's limit is {MAX_STATEMENT_BYTES}", where)
     fits = f"create table big (x text check (x <> '{'x' * (MAX_STATEMENT_BYTES - 42)}'));"
     assert len(fits) == MAX_STATEMENT_BYTES
     assert check_d1(migrations=_migrations(tmp_path / "fits", fits), queries=[]) == []
@@ -172,7 +174,9 @@ def test_functions_in_trigger_bodies_are_refused(tmp_path: Path) -> None:
 
 
 def test_functions_in_migrations_are_refused(tmp_path: Path) -> None:
-    problems = _lint_migration(tmp_path, "create table stamped (\n  v text default (sqlite_version()),\n  w text check (w <> sqlite_source_id())\n);\n")
+    problems = _lint_migration(
+        tmp_path, "create table stamped (\n  v text default (sqlite_version()),\n  w text check (w <> sqlite_source_id())\n);\n",
+    )
     assert any("sqlite_source_id(): refused by D1" in p and ":3: " in p for p in problems), problems
 
 
@@ -188,7 +192,8 @@ def _wide(count: int) -> str:
 
 def test_more_than_100_bound_parameters_are_refused(tmp_path: Path) -> None:
     problems = _lint_query(tmp_path, _wide(MAX_BOUND_PARAMETERS))  # account_id makes 101
-    _only(problems, r"query notes\.wide: 101 bound parameters; D1 allows at most 100", f"{tmp_path}/notes.sql:{MAX_BOUND_PARAMETERS + 3}: ")
+    where = f"{tmp_path}/notes.sql:{MAX_BOUND_PARAMETERS + 3}: "
+    _only(problems, r"query notes\.wide: 101 bound parameters; D1 allows at most 100", where)
 
 
 def test_100_bound_parameters_pass(tmp_path: Path) -> None:
@@ -212,13 +217,17 @@ def test_queries_marked_d1_no_are_exempt_and_listed(tmp_path: Path) -> None:
     )
     assert specs[0].runs_on_d1 is False
     assert check_d1(migrations=_migrations(tmp_path), queries=specs) == []
-    assert d1_exempt(specs) == [f"{tmp_path}/notes.sql:1: query notes.version is marked '-- d1: no' and is not checked or run on D1"]
+    expected = f"{tmp_path}/notes.sql:1: query notes.version is marked '-- d1: no' and is not checked or run on D1"
+    assert d1_exempt(specs) == [expected]
 
 
 def test_splitting_keeps_triggers_whole_and_finds_lines() -> None:
     text = "-- header\n\ncreate table a (x text);\n-- note\ncreate trigger t after insert on a\nbegin\n  select ';';\nend;\n"
     statements = list(split_statements(text))
-    assert [(s.line, s.text.splitlines()[0]) for s in statements] == [(3, "create table a (x text);"), (5, "create trigger t after insert on a")]
+    assert [(s.line, s.text.splitlines()[0]) for s in statements] == [
+        (3, "create table a (x text);"),
+        (5, "create trigger t after insert on a"),
+    ]
 
 
 def test_ordered_parameters_reuse_numbers_and_skip_literals() -> None:

@@ -2,7 +2,7 @@
 """The façade typed from the query files (see `vesta_sql.stubs`)."""
 
 from builtins import list as _list
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +37,46 @@ from .records.subscriptions import Follow, Subscription
 VectorLike: TypeAlias = Sequence[float] | NDArray[np.floating[Any]]
 
 
+class AccountAgentsRemoveCall:
+    """`account_agents.remove`."""
+
+    def __call__(self, *, account_id: str, agent_user_id: str) -> int:
+        """Take a user's role on the account away; returns the number of rows removed (0 or 1)."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxAccountAgentsRemoveCall:
+    """`account_agents.remove` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, agent_user_id: str) -> int:
+        """Take a user's role on the account away; returns the number of rows removed (0 or 1)."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncAccountAgentsRemoveCall:
+    """`account_agents.remove`, awaited."""
+
+    async def __call__(self, *, account_id: str, agent_user_id: str) -> int:
+        """Take a user's role on the account away; returns the number of rows removed (0 or 1)."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxAccountAgentsRemoveCall:
+    """`account_agents.remove` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, agent_user_id: str) -> int:
+        """Take a user's role on the account away; returns the number of rows removed (0 or 1)."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
 class AccountAgentsQueries:
     """`account_agents`."""
 
@@ -56,8 +96,7 @@ class AccountAgentsQueries:
     ) -> _list[AccountAgent]:
         """The account's agents, newest first, one keyset page."""
 
-    def remove(self, *, account_id: str, agent_user_id: str) -> int:
-        """Take a user's role on the account away; returns the number of rows removed (0 or 1)."""
+    remove: AccountAgentsRemoveCall
 
     def set_role(self, *, account_id: str, agent_user_id: str, role: str) -> AccountAgent | None:
         """Change an agent's role; None if the user is not an agent of the account."""
@@ -75,8 +114,7 @@ class TxAccountAgentsQueries:
     def list(self, *, before_created_at: datetime = ..., before_id: str = ..., limit: int = ...) -> _list[AccountAgent]:
         """The account's agents, newest first, one keyset page."""
 
-    def remove(self, *, agent_user_id: str) -> int:
-        """Take a user's role on the account away; returns the number of rows removed (0 or 1)."""
+    remove: TxAccountAgentsRemoveCall
 
     def set_role(self, *, agent_user_id: str, role: str) -> AccountAgent | None:
         """Change an agent's role; None if the user is not an agent of the account."""
@@ -101,8 +139,7 @@ class AsyncAccountAgentsQueries:
     ) -> _list[AccountAgent]:
         """The account's agents, newest first, one keyset page."""
 
-    async def remove(self, *, account_id: str, agent_user_id: str) -> int:
-        """Take a user's role on the account away; returns the number of rows removed (0 or 1)."""
+    remove: AsyncAccountAgentsRemoveCall
 
     async def set_role(self, *, account_id: str, agent_user_id: str, role: str) -> AccountAgent | None:
         """Change an agent's role; None if the user is not an agent of the account."""
@@ -126,11 +163,208 @@ class AsyncTxAccountAgentsQueries:
     ) -> _list[AccountAgent]:
         """The account's agents, newest first, one keyset page."""
 
-    async def remove(self, *, agent_user_id: str) -> int:
-        """Take a user's role on the account away; returns the number of rows removed (0 or 1)."""
+    remove: AsyncTxAccountAgentsRemoveCall
 
     async def set_role(self, *, agent_user_id: str, role: str) -> AccountAgent | None:
         """Change an agent's role; None if the user is not an agent of the account."""
+
+
+class CollectionsDeleteCall:
+    """`collections.delete`."""
+
+    def __call__(self, *, account_id: str, id: str) -> int:
+        """Delete a collection and its items (the posts stay); the number of collections removed."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxCollectionsDeleteCall:
+    """`collections.delete` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, id: str) -> int:
+        """Delete a collection and its items (the posts stay); the number of collections removed."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncCollectionsDeleteCall:
+    """`collections.delete`, awaited."""
+
+    async def __call__(self, *, account_id: str, id: str) -> int:
+        """Delete a collection and its items (the posts stay); the number of collections removed."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxCollectionsDeleteCall:
+    """`collections.delete` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, id: str) -> int:
+        """Delete a collection and its items (the posts stay); the number of collections removed."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class CollectionsDeleteItemCall:
+    """`collections.delete_item`."""
+
+    def __call__(self, *, account_id: str, collection_id: str, id: str) -> int:
+        """Delete one item row, leaving a gap (used by the remove_item program, which closes it)."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxCollectionsDeleteItemCall:
+    """`collections.delete_item` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, collection_id: str, id: str) -> int:
+        """Delete one item row, leaving a gap (used by the remove_item program, which closes it)."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncCollectionsDeleteItemCall:
+    """`collections.delete_item`, awaited."""
+
+    async def __call__(self, *, account_id: str, collection_id: str, id: str) -> int:
+        """Delete one item row, leaving a gap (used by the remove_item program, which closes it)."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxCollectionsDeleteItemCall:
+    """`collections.delete_item` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, collection_id: str, id: str) -> int:
+        """Delete one item row, leaving a gap (used by the remove_item program, which closes it)."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class CollectionsLiftPositionsCall:
+    """`collections.lift_positions`."""
+
+    def __call__(self, *, account_id: str, collection_id: str, low: int, high: int, lift: int) -> int:
+        """First half of a renumbering (used by the move_item and remove_item programs): lift the
+        items at positions low..high by `lift` (at least the position end), above every other
+        item, so that the second half never meets a taken position.
+        """
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxCollectionsLiftPositionsCall:
+    """`collections.lift_positions` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, collection_id: str, low: int, high: int, lift: int) -> int:
+        """First half of a renumbering (used by the move_item and remove_item programs): lift the
+        items at positions low..high by `lift` (at least the position end), above every other
+        item, so that the second half never meets a taken position.
+        """
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncCollectionsLiftPositionsCall:
+    """`collections.lift_positions`, awaited."""
+
+    async def __call__(self, *, account_id: str, collection_id: str, low: int, high: int, lift: int) -> int:
+        """First half of a renumbering (used by the move_item and remove_item programs): lift the
+        items at positions low..high by `lift` (at least the position end), above every other
+        item, so that the second half never meets a taken position.
+        """
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxCollectionsLiftPositionsCall:
+    """`collections.lift_positions` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, collection_id: str, low: int, high: int, lift: int) -> int:
+        """First half of a renumbering (used by the move_item and remove_item programs): lift the
+        items at positions low..high by `lift` (at least the position end), above every other
+        item, so that the second half never meets a taken position.
+        """
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class CollectionsSettlePositionsCall:
+    """`collections.settle_positions`."""
+
+    def __call__(
+        self,
+        *,
+        account_id: str,
+        collection_id: str,
+        lift: int,
+        shift: int,
+        item_id: str,
+        position: int,
+    ) -> int:
+        """Second half of a renumbering: bring the lifted items back down shifted by `shift`
+        (-1 or +1), except item `item_id`, which lands at `position`.
+        """
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxCollectionsSettlePositionsCall:
+    """`collections.settle_positions` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, collection_id: str, lift: int, shift: int, item_id: str, position: int) -> int:
+        """Second half of a renumbering: bring the lifted items back down shifted by `shift`
+        (-1 or +1), except item `item_id`, which lands at `position`.
+        """
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncCollectionsSettlePositionsCall:
+    """`collections.settle_positions`, awaited."""
+
+    async def __call__(
+        self,
+        *,
+        account_id: str,
+        collection_id: str,
+        lift: int,
+        shift: int,
+        item_id: str,
+        position: int,
+    ) -> int:
+        """Second half of a renumbering: bring the lifted items back down shifted by `shift`
+        (-1 or +1), except item `item_id`, which lands at `position`.
+        """
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxCollectionsSettlePositionsCall:
+    """`collections.settle_positions` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, collection_id: str, lift: int, shift: int, item_id: str, position: int) -> int:
+        """Second half of a renumbering: bring the lifted items back down shifted by `shift`
+        (-1 or +1), except item `item_id`, which lands at `position`.
+        """
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
 
 
 class CollectionsQueries:
@@ -160,11 +394,9 @@ class CollectionsQueries:
     ) -> Collection:
         """Create an empty collection for one of the account's creators."""
 
-    def delete(self, *, account_id: str, id: str) -> int:
-        """Delete a collection and its items (the posts stay); the number of collections removed."""
+    delete: CollectionsDeleteCall
 
-    def delete_item(self, *, account_id: str, collection_id: str, id: str) -> int:
-        """Delete one item row, leaving a gap (used by the remove_item program, which closes it)."""
+    delete_item: CollectionsDeleteItemCall
 
     def find_by_id(self, *, account_id: str, id: str) -> Collection | None:
         """One collection of the account by its id."""
@@ -172,11 +404,7 @@ class CollectionsQueries:
     def find_item(self, *, account_id: str, collection_id: str, id: str) -> CollectionItem | None:
         """One item of a collection by its id."""
 
-    def lift_positions(self, *, account_id: str, collection_id: str, low: int, high: int, lift: int) -> int:
-        """First half of a renumbering (used by the move_item and remove_item programs): lift the
-        items at positions low..high by `lift` (at least the position end), above every other
-        item, so that the second half never meets a taken position.
-        """
+    lift_positions: CollectionsLiftPositionsCall
 
     def list_by_creator(
         self,
@@ -213,19 +441,7 @@ class CollectionsQueries:
     def remove_item(self, *, account_id: str, collection_id: str, item_id: str) -> bool:
         """Remove an item and close the gap; False if the collection has no such item."""
 
-    def settle_positions(
-        self,
-        *,
-        account_id: str,
-        collection_id: str,
-        lift: int,
-        shift: int,
-        item_id: str,
-        position: int,
-    ) -> int:
-        """Second half of a renumbering: bring the lifted items back down shifted by `shift`
-        (-1 or +1), except item `item_id`, which lands at `position`.
-        """
+    settle_positions: CollectionsSettlePositionsCall
 
 
 class TxCollectionsQueries:
@@ -240,11 +456,9 @@ class TxCollectionsQueries:
     def create(self, *, id: str | None = ..., creator_id: str, title: str, description: str | None = ...) -> Collection:
         """Create an empty collection for one of the account's creators."""
 
-    def delete(self, *, id: str) -> int:
-        """Delete a collection and its items (the posts stay); the number of collections removed."""
+    delete: TxCollectionsDeleteCall
 
-    def delete_item(self, *, collection_id: str, id: str) -> int:
-        """Delete one item row, leaving a gap (used by the remove_item program, which closes it)."""
+    delete_item: TxCollectionsDeleteItemCall
 
     def find_by_id(self, *, id: str) -> Collection | None:
         """One collection of the account by its id."""
@@ -252,11 +466,7 @@ class TxCollectionsQueries:
     def find_item(self, *, collection_id: str, id: str) -> CollectionItem | None:
         """One item of a collection by its id."""
 
-    def lift_positions(self, *, collection_id: str, low: int, high: int, lift: int) -> int:
-        """First half of a renumbering (used by the move_item and remove_item programs): lift the
-        items at positions low..high by `lift` (at least the position end), above every other
-        item, so that the second half never meets a taken position.
-        """
+    lift_positions: TxCollectionsLiftPositionsCall
 
     def list_by_creator(
         self,
@@ -285,10 +495,7 @@ class TxCollectionsQueries:
     def remove_item(self, *, collection_id: str, item_id: str) -> bool:
         """Remove an item and close the gap; False if the collection has no such item."""
 
-    def settle_positions(self, *, collection_id: str, lift: int, shift: int, item_id: str, position: int) -> int:
-        """Second half of a renumbering: bring the lifted items back down shifted by `shift`
-        (-1 or +1), except item `item_id`, which lands at `position`.
-        """
+    settle_positions: TxCollectionsSettlePositionsCall
 
 
 class AsyncCollectionsQueries:
@@ -318,11 +525,9 @@ class AsyncCollectionsQueries:
     ) -> Collection:
         """Create an empty collection for one of the account's creators."""
 
-    async def delete(self, *, account_id: str, id: str) -> int:
-        """Delete a collection and its items (the posts stay); the number of collections removed."""
+    delete: AsyncCollectionsDeleteCall
 
-    async def delete_item(self, *, account_id: str, collection_id: str, id: str) -> int:
-        """Delete one item row, leaving a gap (used by the remove_item program, which closes it)."""
+    delete_item: AsyncCollectionsDeleteItemCall
 
     async def find_by_id(self, *, account_id: str, id: str) -> Collection | None:
         """One collection of the account by its id."""
@@ -330,11 +535,7 @@ class AsyncCollectionsQueries:
     async def find_item(self, *, account_id: str, collection_id: str, id: str) -> CollectionItem | None:
         """One item of a collection by its id."""
 
-    async def lift_positions(self, *, account_id: str, collection_id: str, low: int, high: int, lift: int) -> int:
-        """First half of a renumbering (used by the move_item and remove_item programs): lift the
-        items at positions low..high by `lift` (at least the position end), above every other
-        item, so that the second half never meets a taken position.
-        """
+    lift_positions: AsyncCollectionsLiftPositionsCall
 
     async def list_by_creator(
         self,
@@ -371,19 +572,7 @@ class AsyncCollectionsQueries:
     async def remove_item(self, *, account_id: str, collection_id: str, item_id: str) -> bool:
         """Remove an item and close the gap; False if the collection has no such item."""
 
-    async def settle_positions(
-        self,
-        *,
-        account_id: str,
-        collection_id: str,
-        lift: int,
-        shift: int,
-        item_id: str,
-        position: int,
-    ) -> int:
-        """Second half of a renumbering: bring the lifted items back down shifted by `shift`
-        (-1 or +1), except item `item_id`, which lands at `position`.
-        """
+    settle_positions: AsyncCollectionsSettlePositionsCall
 
 
 class AsyncTxCollectionsQueries:
@@ -405,11 +594,9 @@ class AsyncTxCollectionsQueries:
     ) -> Collection:
         """Create an empty collection for one of the account's creators."""
 
-    async def delete(self, *, id: str) -> int:
-        """Delete a collection and its items (the posts stay); the number of collections removed."""
+    delete: AsyncTxCollectionsDeleteCall
 
-    async def delete_item(self, *, collection_id: str, id: str) -> int:
-        """Delete one item row, leaving a gap (used by the remove_item program, which closes it)."""
+    delete_item: AsyncTxCollectionsDeleteItemCall
 
     async def find_by_id(self, *, id: str) -> Collection | None:
         """One collection of the account by its id."""
@@ -417,11 +604,7 @@ class AsyncTxCollectionsQueries:
     async def find_item(self, *, collection_id: str, id: str) -> CollectionItem | None:
         """One item of a collection by its id."""
 
-    async def lift_positions(self, *, collection_id: str, low: int, high: int, lift: int) -> int:
-        """First half of a renumbering (used by the move_item and remove_item programs): lift the
-        items at positions low..high by `lift` (at least the position end), above every other
-        item, so that the second half never meets a taken position.
-        """
+    lift_positions: AsyncTxCollectionsLiftPositionsCall
 
     async def list_by_creator(
         self,
@@ -456,17 +639,133 @@ class AsyncTxCollectionsQueries:
     async def remove_item(self, *, collection_id: str, item_id: str) -> bool:
         """Remove an item and close the gap; False if the collection has no such item."""
 
-    async def settle_positions(self, *, collection_id: str, lift: int, shift: int, item_id: str, position: int) -> int:
-        """Second half of a renumbering: bring the lifted items back down shifted by `shift`
-        (-1 or +1), except item `item_id`, which lands at `position`.
-        """
+    settle_positions: AsyncTxCollectionsSettlePositionsCall
+
+
+class CreatorsAddLabelCall:
+    """`creators.add_label`."""
+
+    def __call__(self, *, account_id: str, id: str | None = ..., creator_id: str, label: str) -> int:
+        """Attach a label to a creator; returns 1 when added, 0 when the creator already had it."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxCreatorsAddLabelCall:
+    """`creators.add_label` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, id: str | None = ..., creator_id: str, label: str) -> int:
+        """Attach a label to a creator; returns 1 when added, 0 when the creator already had it."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncCreatorsAddLabelCall:
+    """`creators.add_label`, awaited."""
+
+    async def __call__(self, *, account_id: str, id: str | None = ..., creator_id: str, label: str) -> int:
+        """Attach a label to a creator; returns 1 when added, 0 when the creator already had it."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxCreatorsAddLabelCall:
+    """`creators.add_label` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, id: str | None = ..., creator_id: str, label: str) -> int:
+        """Attach a label to a creator; returns 1 when added, 0 when the creator already had it."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class CreatorsDeleteCall:
+    """`creators.delete`."""
+
+    def __call__(self, *, account_id: str, id: str) -> int:
+        """Delete a creator with its labels, posts and smart links; returns 1, or 0 when there was none."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxCreatorsDeleteCall:
+    """`creators.delete` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, id: str) -> int:
+        """Delete a creator with its labels, posts and smart links; returns 1, or 0 when there was none."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncCreatorsDeleteCall:
+    """`creators.delete`, awaited."""
+
+    async def __call__(self, *, account_id: str, id: str) -> int:
+        """Delete a creator with its labels, posts and smart links; returns 1, or 0 when there was none."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxCreatorsDeleteCall:
+    """`creators.delete` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, id: str) -> int:
+        """Delete a creator with its labels, posts and smart links; returns 1, or 0 when there was none."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class CreatorsRemoveLabelCall:
+    """`creators.remove_label`."""
+
+    def __call__(self, *, account_id: str, creator_id: str, label: str) -> int:
+        """Detach a label from a creator; returns 1 when removed, 0 when it was not attached."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxCreatorsRemoveLabelCall:
+    """`creators.remove_label` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, creator_id: str, label: str) -> int:
+        """Detach a label from a creator; returns 1 when removed, 0 when it was not attached."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncCreatorsRemoveLabelCall:
+    """`creators.remove_label`, awaited."""
+
+    async def __call__(self, *, account_id: str, creator_id: str, label: str) -> int:
+        """Detach a label from a creator; returns 1 when removed, 0 when it was not attached."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxCreatorsRemoveLabelCall:
+    """`creators.remove_label` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, creator_id: str, label: str) -> int:
+        """Detach a label from a creator; returns 1 when removed, 0 when it was not attached."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
 
 
 class CreatorsQueries:
     """`creators`."""
 
-    def add_label(self, *, account_id: str, id: str | None = ..., creator_id: str, label: str) -> int:
-        """Attach a label to a creator; returns 1 when added, 0 when the creator already had it."""
+    add_label: CreatorsAddLabelCall
 
     def create(
         self,
@@ -481,8 +780,7 @@ class CreatorsQueries:
     ) -> Creator:
         """Create a creator; a `workos_org_id` is also entered in the account directory (kind 'sso_org')."""
 
-    def delete(self, *, account_id: str, id: str) -> int:
-        """Delete a creator with its labels, posts and smart links; returns 1, or 0 when there was none."""
+    delete: CreatorsDeleteCall
 
     def find_by_email(self, *, account_id: str, email: str) -> Creator | None:
         """One creator of the account by email (exact match)."""
@@ -506,8 +804,7 @@ class CreatorsQueries:
     def list_labels(self, *, account_id: str, creator_id: str) -> _list[CreatorLabel]:
         """The labels of one creator, in label order."""
 
-    def remove_label(self, *, account_id: str, creator_id: str, label: str) -> int:
-        """Detach a label from a creator; returns 1 when removed, 0 when it was not attached."""
+    remove_label: CreatorsRemoveLabelCall
 
     def unlink_sso_org(self, *, account_id: str, id: str) -> Creator | None:
         """Remove the creator's SSO organisation (and its directory entry); None when there is no such creator."""
@@ -531,8 +828,7 @@ class CreatorsQueries:
 class TxCreatorsQueries:
     """`creators` inside `db.transaction(…)`: the account is the transaction's."""
 
-    def add_label(self, *, id: str | None = ..., creator_id: str, label: str) -> int:
-        """Attach a label to a creator; returns 1 when added, 0 when the creator already had it."""
+    add_label: TxCreatorsAddLabelCall
 
     def create(
         self,
@@ -546,8 +842,7 @@ class TxCreatorsQueries:
     ) -> Creator:
         """Create a creator; a `workos_org_id` is also entered in the account directory (kind 'sso_org')."""
 
-    def delete(self, *, id: str) -> int:
-        """Delete a creator with its labels, posts and smart links; returns 1, or 0 when there was none."""
+    delete: TxCreatorsDeleteCall
 
     def find_by_email(self, *, email: str) -> Creator | None:
         """One creator of the account by email (exact match)."""
@@ -564,8 +859,7 @@ class TxCreatorsQueries:
     def list_labels(self, *, creator_id: str) -> _list[CreatorLabel]:
         """The labels of one creator, in label order."""
 
-    def remove_label(self, *, creator_id: str, label: str) -> int:
-        """Detach a label from a creator; returns 1 when removed, 0 when it was not attached."""
+    remove_label: TxCreatorsRemoveLabelCall
 
     def unlink_sso_org(self, *, id: str) -> Creator | None:
         """Remove the creator's SSO organisation (and its directory entry); None when there is no such creator."""
@@ -588,8 +882,7 @@ class TxCreatorsQueries:
 class AsyncCreatorsQueries:
     """`creators`, awaited."""
 
-    async def add_label(self, *, account_id: str, id: str | None = ..., creator_id: str, label: str) -> int:
-        """Attach a label to a creator; returns 1 when added, 0 when the creator already had it."""
+    add_label: AsyncCreatorsAddLabelCall
 
     async def create(
         self,
@@ -604,8 +897,7 @@ class AsyncCreatorsQueries:
     ) -> Creator:
         """Create a creator; a `workos_org_id` is also entered in the account directory (kind 'sso_org')."""
 
-    async def delete(self, *, account_id: str, id: str) -> int:
-        """Delete a creator with its labels, posts and smart links; returns 1, or 0 when there was none."""
+    delete: AsyncCreatorsDeleteCall
 
     async def find_by_email(self, *, account_id: str, email: str) -> Creator | None:
         """One creator of the account by email (exact match)."""
@@ -629,8 +921,7 @@ class AsyncCreatorsQueries:
     async def list_labels(self, *, account_id: str, creator_id: str) -> _list[CreatorLabel]:
         """The labels of one creator, in label order."""
 
-    async def remove_label(self, *, account_id: str, creator_id: str, label: str) -> int:
-        """Detach a label from a creator; returns 1 when removed, 0 when it was not attached."""
+    remove_label: AsyncCreatorsRemoveLabelCall
 
     async def unlink_sso_org(self, *, account_id: str, id: str) -> Creator | None:
         """Remove the creator's SSO organisation (and its directory entry); None when there is no such creator."""
@@ -654,8 +945,7 @@ class AsyncCreatorsQueries:
 class AsyncTxCreatorsQueries:
     """`creators` inside `async with db.transaction(…)`, awaited."""
 
-    async def add_label(self, *, id: str | None = ..., creator_id: str, label: str) -> int:
-        """Attach a label to a creator; returns 1 when added, 0 when the creator already had it."""
+    add_label: AsyncTxCreatorsAddLabelCall
 
     async def create(
         self,
@@ -669,8 +959,7 @@ class AsyncTxCreatorsQueries:
     ) -> Creator:
         """Create a creator; a `workos_org_id` is also entered in the account directory (kind 'sso_org')."""
 
-    async def delete(self, *, id: str) -> int:
-        """Delete a creator with its labels, posts and smart links; returns 1, or 0 when there was none."""
+    delete: AsyncTxCreatorsDeleteCall
 
     async def find_by_email(self, *, email: str) -> Creator | None:
         """One creator of the account by email (exact match)."""
@@ -693,8 +982,7 @@ class AsyncTxCreatorsQueries:
     async def list_labels(self, *, creator_id: str) -> _list[CreatorLabel]:
         """The labels of one creator, in label order."""
 
-    async def remove_label(self, *, creator_id: str, label: str) -> int:
-        """Detach a label from a creator; returns 1 when removed, 0 when it was not attached."""
+    remove_label: AsyncTxCreatorsRemoveLabelCall
 
     async def unlink_sso_org(self, *, id: str) -> Creator | None:
         """Remove the creator's SSO organisation (and its directory entry); None when there is no such creator."""
@@ -714,6 +1002,206 @@ class AsyncTxCreatorsQueries:
         """
 
 
+class EngagementDeleteCommentCall:
+    """`engagement.delete_comment`."""
+
+    def __call__(self, *, account_id: str, id: str, user_id: str | None = ...) -> int:
+        """Delete a comment (only if written by `user_id`, when given); returns 1, or 0 when nothing matched."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxEngagementDeleteCommentCall:
+    """`engagement.delete_comment` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, id: str, user_id: str | None = ...) -> int:
+        """Delete a comment (only if written by `user_id`, when given); returns 1, or 0 when nothing matched."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncEngagementDeleteCommentCall:
+    """`engagement.delete_comment`, awaited."""
+
+    async def __call__(self, *, account_id: str, id: str, user_id: str | None = ...) -> int:
+        """Delete a comment (only if written by `user_id`, when given); returns 1, or 0 when nothing matched."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxEngagementDeleteCommentCall:
+    """`engagement.delete_comment` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, id: str, user_id: str | None = ...) -> int:
+        """Delete a comment (only if written by `user_id`, when given); returns 1, or 0 when nothing matched."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class EngagementLikeCall:
+    """`engagement.like`."""
+
+    def __call__(self, *, account_id: str, id: str | None = ..., post_id: str, user_id: str) -> int:
+        """A user likes a post; returns 1 when the like is new, 0 when the user already liked it."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxEngagementLikeCall:
+    """`engagement.like` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, id: str | None = ..., post_id: str, user_id: str) -> int:
+        """A user likes a post; returns 1 when the like is new, 0 when the user already liked it."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncEngagementLikeCall:
+    """`engagement.like`, awaited."""
+
+    async def __call__(self, *, account_id: str, id: str | None = ..., post_id: str, user_id: str) -> int:
+        """A user likes a post; returns 1 when the like is new, 0 when the user already liked it."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxEngagementLikeCall:
+    """`engagement.like` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, id: str | None = ..., post_id: str, user_id: str) -> int:
+        """A user likes a post; returns 1 when the like is new, 0 when the user already liked it."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class EngagementRepostCall:
+    """`engagement.repost`."""
+
+    def __call__(self, *, account_id: str, id: str | None = ..., post_id: str, user_id: str) -> int:
+        """A user reposts a post; returns 1 when the repost is new, 0 when the user already reposted it."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxEngagementRepostCall:
+    """`engagement.repost` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, id: str | None = ..., post_id: str, user_id: str) -> int:
+        """A user reposts a post; returns 1 when the repost is new, 0 when the user already reposted it."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncEngagementRepostCall:
+    """`engagement.repost`, awaited."""
+
+    async def __call__(self, *, account_id: str, id: str | None = ..., post_id: str, user_id: str) -> int:
+        """A user reposts a post; returns 1 when the repost is new, 0 when the user already reposted it."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxEngagementRepostCall:
+    """`engagement.repost` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, id: str | None = ..., post_id: str, user_id: str) -> int:
+        """A user reposts a post; returns 1 when the repost is new, 0 when the user already reposted it."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class EngagementUnlikeCall:
+    """`engagement.unlike`."""
+
+    def __call__(self, *, account_id: str, post_id: str, user_id: str) -> int:
+        """Withdraw a like; returns 1 when removed, 0 when there was none."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxEngagementUnlikeCall:
+    """`engagement.unlike` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, post_id: str, user_id: str) -> int:
+        """Withdraw a like; returns 1 when removed, 0 when there was none."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncEngagementUnlikeCall:
+    """`engagement.unlike`, awaited."""
+
+    async def __call__(self, *, account_id: str, post_id: str, user_id: str) -> int:
+        """Withdraw a like; returns 1 when removed, 0 when there was none."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxEngagementUnlikeCall:
+    """`engagement.unlike` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, post_id: str, user_id: str) -> int:
+        """Withdraw a like; returns 1 when removed, 0 when there was none."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class EngagementUnrepostCall:
+    """`engagement.unrepost`."""
+
+    def __call__(self, *, account_id: str, post_id: str, user_id: str) -> int:
+        """Withdraw a repost; returns 1 when removed, 0 when there was none."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxEngagementUnrepostCall:
+    """`engagement.unrepost` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, post_id: str, user_id: str) -> int:
+        """Withdraw a repost; returns 1 when removed, 0 when there was none."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncEngagementUnrepostCall:
+    """`engagement.unrepost`, awaited."""
+
+    async def __call__(self, *, account_id: str, post_id: str, user_id: str) -> int:
+        """Withdraw a repost; returns 1 when removed, 0 when there was none."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxEngagementUnrepostCall:
+    """`engagement.unrepost` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, post_id: str, user_id: str) -> int:
+        """Withdraw a repost; returns 1 when removed, 0 when there was none."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
 class EngagementQueries:
     """`engagement`."""
 
@@ -725,14 +1213,12 @@ class EngagementQueries:
         ordered by post id; ids of unknown posts are left out.
         """
 
-    def delete_comment(self, *, account_id: str, id: str, user_id: str | None = ...) -> int:
-        """Delete a comment (only if written by `user_id`, when given); returns 1, or 0 when nothing matched."""
+    delete_comment: EngagementDeleteCommentCall
 
     def has_liked(self, *, account_id: str, post_id: str, user_id: str) -> Any:
         """Whether the user likes the post: 1 or 0 (an int on both dialects; a user likes a post once)."""
 
-    def like(self, *, account_id: str, id: str | None = ..., post_id: str, user_id: str) -> int:
-        """A user likes a post; returns 1 when the like is new, 0 when the user already liked it."""
+    like: EngagementLikeCall
 
     def list_comments(
         self,
@@ -745,14 +1231,11 @@ class EngagementQueries:
     ) -> list[Comment]:
         """The comments on one post, newest first; keyset on (created_at, id)."""
 
-    def repost(self, *, account_id: str, id: str | None = ..., post_id: str, user_id: str) -> int:
-        """A user reposts a post; returns 1 when the repost is new, 0 when the user already reposted it."""
+    repost: EngagementRepostCall
 
-    def unlike(self, *, account_id: str, post_id: str, user_id: str) -> int:
-        """Withdraw a like; returns 1 when removed, 0 when there was none."""
+    unlike: EngagementUnlikeCall
 
-    def unrepost(self, *, account_id: str, post_id: str, user_id: str) -> int:
-        """Withdraw a repost; returns 1 when removed, 0 when there was none."""
+    unrepost: EngagementUnrepostCall
 
     def user_state(self, *, account_id: str, post_id: str, user_id: str) -> UserEngagement | None:
         """Whether one user has liked and reposted one post (both False for an unknown post)."""
@@ -769,14 +1252,12 @@ class TxEngagementQueries:
         ordered by post id; ids of unknown posts are left out.
         """
 
-    def delete_comment(self, *, id: str, user_id: str | None = ...) -> int:
-        """Delete a comment (only if written by `user_id`, when given); returns 1, or 0 when nothing matched."""
+    delete_comment: TxEngagementDeleteCommentCall
 
     def has_liked(self, *, post_id: str, user_id: str) -> Any:
         """Whether the user likes the post: 1 or 0 (an int on both dialects; a user likes a post once)."""
 
-    def like(self, *, id: str | None = ..., post_id: str, user_id: str) -> int:
-        """A user likes a post; returns 1 when the like is new, 0 when the user already liked it."""
+    like: TxEngagementLikeCall
 
     def list_comments(
         self,
@@ -788,14 +1269,11 @@ class TxEngagementQueries:
     ) -> list[Comment]:
         """The comments on one post, newest first; keyset on (created_at, id)."""
 
-    def repost(self, *, id: str | None = ..., post_id: str, user_id: str) -> int:
-        """A user reposts a post; returns 1 when the repost is new, 0 when the user already reposted it."""
+    repost: TxEngagementRepostCall
 
-    def unlike(self, *, post_id: str, user_id: str) -> int:
-        """Withdraw a like; returns 1 when removed, 0 when there was none."""
+    unlike: TxEngagementUnlikeCall
 
-    def unrepost(self, *, post_id: str, user_id: str) -> int:
-        """Withdraw a repost; returns 1 when removed, 0 when there was none."""
+    unrepost: TxEngagementUnrepostCall
 
     def user_state(self, *, post_id: str, user_id: str) -> UserEngagement | None:
         """Whether one user has liked and reposted one post (both False for an unknown post)."""
@@ -820,14 +1298,12 @@ class AsyncEngagementQueries:
         ordered by post id; ids of unknown posts are left out.
         """
 
-    async def delete_comment(self, *, account_id: str, id: str, user_id: str | None = ...) -> int:
-        """Delete a comment (only if written by `user_id`, when given); returns 1, or 0 when nothing matched."""
+    delete_comment: AsyncEngagementDeleteCommentCall
 
     async def has_liked(self, *, account_id: str, post_id: str, user_id: str) -> Any:
         """Whether the user likes the post: 1 or 0 (an int on both dialects; a user likes a post once)."""
 
-    async def like(self, *, account_id: str, id: str | None = ..., post_id: str, user_id: str) -> int:
-        """A user likes a post; returns 1 when the like is new, 0 when the user already liked it."""
+    like: AsyncEngagementLikeCall
 
     async def list_comments(
         self,
@@ -840,14 +1316,11 @@ class AsyncEngagementQueries:
     ) -> list[Comment]:
         """The comments on one post, newest first; keyset on (created_at, id)."""
 
-    async def repost(self, *, account_id: str, id: str | None = ..., post_id: str, user_id: str) -> int:
-        """A user reposts a post; returns 1 when the repost is new, 0 when the user already reposted it."""
+    repost: AsyncEngagementRepostCall
 
-    async def unlike(self, *, account_id: str, post_id: str, user_id: str) -> int:
-        """Withdraw a like; returns 1 when removed, 0 when there was none."""
+    unlike: AsyncEngagementUnlikeCall
 
-    async def unrepost(self, *, account_id: str, post_id: str, user_id: str) -> int:
-        """Withdraw a repost; returns 1 when removed, 0 when there was none."""
+    unrepost: AsyncEngagementUnrepostCall
 
     async def user_state(self, *, account_id: str, post_id: str, user_id: str) -> UserEngagement | None:
         """Whether one user has liked and reposted one post (both False for an unknown post)."""
@@ -864,14 +1337,12 @@ class AsyncTxEngagementQueries:
         ordered by post id; ids of unknown posts are left out.
         """
 
-    async def delete_comment(self, *, id: str, user_id: str | None = ...) -> int:
-        """Delete a comment (only if written by `user_id`, when given); returns 1, or 0 when nothing matched."""
+    delete_comment: AsyncTxEngagementDeleteCommentCall
 
     async def has_liked(self, *, post_id: str, user_id: str) -> Any:
         """Whether the user likes the post: 1 or 0 (an int on both dialects; a user likes a post once)."""
 
-    async def like(self, *, id: str | None = ..., post_id: str, user_id: str) -> int:
-        """A user likes a post; returns 1 when the like is new, 0 when the user already liked it."""
+    like: AsyncTxEngagementLikeCall
 
     async def list_comments(
         self,
@@ -883,24 +1354,60 @@ class AsyncTxEngagementQueries:
     ) -> list[Comment]:
         """The comments on one post, newest first; keyset on (created_at, id)."""
 
-    async def repost(self, *, id: str | None = ..., post_id: str, user_id: str) -> int:
-        """A user reposts a post; returns 1 when the repost is new, 0 when the user already reposted it."""
+    repost: AsyncTxEngagementRepostCall
 
-    async def unlike(self, *, post_id: str, user_id: str) -> int:
-        """Withdraw a like; returns 1 when removed, 0 when there was none."""
+    unlike: AsyncTxEngagementUnlikeCall
 
-    async def unrepost(self, *, post_id: str, user_id: str) -> int:
-        """Withdraw a repost; returns 1 when removed, 0 when there was none."""
+    unrepost: AsyncTxEngagementUnrepostCall
 
     async def user_state(self, *, post_id: str, user_id: str) -> UserEngagement | None:
         """Whether one user has liked and reposted one post (both False for an unknown post)."""
 
 
+class PaymentSettingsDeleteCall:
+    """`payment_settings.delete`."""
+
+    def __call__(self, *, account_id: str) -> int:
+        """Remove the account's payment settings; returns the number of rows removed (0 or 1)."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxPaymentSettingsDeleteCall:
+    """`payment_settings.delete` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self) -> int:
+        """Remove the account's payment settings; returns the number of rows removed (0 or 1)."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncPaymentSettingsDeleteCall:
+    """`payment_settings.delete`, awaited."""
+
+    async def __call__(self, *, account_id: str) -> int:
+        """Remove the account's payment settings; returns the number of rows removed (0 or 1)."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxPaymentSettingsDeleteCall:
+    """`payment_settings.delete` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self) -> int:
+        """Remove the account's payment settings; returns the number of rows removed (0 or 1)."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
 class PaymentSettingsQueries:
     """`payment_settings`."""
 
-    def delete(self, *, account_id: str) -> int:
-        """Remove the account's payment settings; returns the number of rows removed (0 or 1)."""
+    delete: PaymentSettingsDeleteCall
 
     def get(self, *, account_id: str) -> PaymentSettings | None:
         """The account's payment settings, or None if it has none yet."""
@@ -920,8 +1427,7 @@ class PaymentSettingsQueries:
 class TxPaymentSettingsQueries:
     """`payment_settings` inside `db.transaction(…)`: the account is the transaction's."""
 
-    def delete(self) -> int:
-        """Remove the account's payment settings; returns the number of rows removed (0 or 1)."""
+    delete: TxPaymentSettingsDeleteCall
 
     def get(self) -> PaymentSettings | None:
         """The account's payment settings, or None if it has none yet."""
@@ -940,8 +1446,7 @@ class TxPaymentSettingsQueries:
 class AsyncPaymentSettingsQueries:
     """`payment_settings`, awaited."""
 
-    async def delete(self, *, account_id: str) -> int:
-        """Remove the account's payment settings; returns the number of rows removed (0 or 1)."""
+    delete: AsyncPaymentSettingsDeleteCall
 
     async def get(self, *, account_id: str) -> PaymentSettings | None:
         """The account's payment settings, or None if it has none yet."""
@@ -961,8 +1466,7 @@ class AsyncPaymentSettingsQueries:
 class AsyncTxPaymentSettingsQueries:
     """`payment_settings` inside `async with db.transaction(…)`, awaited."""
 
-    async def delete(self) -> int:
-        """Remove the account's payment settings; returns the number of rows removed (0 or 1)."""
+    delete: AsyncTxPaymentSettingsDeleteCall
 
     async def get(self) -> PaymentSettings | None:
         """The account's payment settings, or None if it has none yet."""
@@ -1253,11 +1757,50 @@ class AsyncTxPaymentSystemLogsQueries:
         """The log of one entity (e.g. one payout), newest first, one keyset page."""
 
 
+class PayoutRoutesDeleteCall:
+    """`payout_routes.delete`."""
+
+    def __call__(self, *, account_id: str, recipient_id: str) -> int:
+        """Remove the payout route of one recipient; returns the number of rows removed (0 or 1)."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxPayoutRoutesDeleteCall:
+    """`payout_routes.delete` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, recipient_id: str) -> int:
+        """Remove the payout route of one recipient; returns the number of rows removed (0 or 1)."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncPayoutRoutesDeleteCall:
+    """`payout_routes.delete`, awaited."""
+
+    async def __call__(self, *, account_id: str, recipient_id: str) -> int:
+        """Remove the payout route of one recipient; returns the number of rows removed (0 or 1)."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxPayoutRoutesDeleteCall:
+    """`payout_routes.delete` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, recipient_id: str) -> int:
+        """Remove the payout route of one recipient; returns the number of rows removed (0 or 1)."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
 class PayoutRoutesQueries:
     """`payout_routes`."""
 
-    def delete(self, *, account_id: str, recipient_id: str) -> int:
-        """Remove the payout route of one recipient; returns the number of rows removed (0 or 1)."""
+    delete: PayoutRoutesDeleteCall
 
     def find_by_recipient(self, *, account_id: str, recipient_id: str) -> PayoutRoute | None:
         """The payout route of one recipient."""
@@ -1288,8 +1831,7 @@ class PayoutRoutesQueries:
 class TxPayoutRoutesQueries:
     """`payout_routes` inside `db.transaction(…)`: the account is the transaction's."""
 
-    def delete(self, *, recipient_id: str) -> int:
-        """Remove the payout route of one recipient; returns the number of rows removed (0 or 1)."""
+    delete: TxPayoutRoutesDeleteCall
 
     def find_by_recipient(self, *, recipient_id: str) -> PayoutRoute | None:
         """The payout route of one recipient."""
@@ -1312,8 +1854,7 @@ class TxPayoutRoutesQueries:
 class AsyncPayoutRoutesQueries:
     """`payout_routes`, awaited."""
 
-    async def delete(self, *, account_id: str, recipient_id: str) -> int:
-        """Remove the payout route of one recipient; returns the number of rows removed (0 or 1)."""
+    delete: AsyncPayoutRoutesDeleteCall
 
     async def find_by_recipient(self, *, account_id: str, recipient_id: str) -> PayoutRoute | None:
         """The payout route of one recipient."""
@@ -1344,8 +1885,7 @@ class AsyncPayoutRoutesQueries:
 class AsyncTxPayoutRoutesQueries:
     """`payout_routes` inside `async with db.transaction(…)`, awaited."""
 
-    async def delete(self, *, recipient_id: str) -> int:
-        """Remove the payout route of one recipient; returns the number of rows removed (0 or 1)."""
+    delete: AsyncTxPayoutRoutesDeleteCall
 
     async def find_by_recipient(self, *, recipient_id: str) -> PayoutRoute | None:
         """The payout route of one recipient."""
@@ -1535,6 +2075,46 @@ class AsyncTxPayoutsQueries:
         """Count and sum of payouts by currency and status, for the account or one recipient."""
 
 
+class PostsDeleteCall:
+    """`posts.delete`."""
+
+    def __call__(self, *, account_id: str, id: str) -> int:
+        """Delete a post with its updates, likes, comments and reposts; returns 1, or 0 when there was none."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxPostsDeleteCall:
+    """`posts.delete` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, id: str) -> int:
+        """Delete a post with its updates, likes, comments and reposts; returns 1, or 0 when there was none."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncPostsDeleteCall:
+    """`posts.delete`, awaited."""
+
+    async def __call__(self, *, account_id: str, id: str) -> int:
+        """Delete a post with its updates, likes, comments and reposts; returns 1, or 0 when there was none."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxPostsDeleteCall:
+    """`posts.delete` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, id: str) -> int:
+        """Delete a post with its updates, likes, comments and reposts; returns 1, or 0 when there was none."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
 class PostsQueries:
     """`posts`."""
 
@@ -1560,8 +2140,7 @@ class PostsQueries:
     ) -> Post:
         """Create a post (a draft unless `status` says otherwise; a published post gets published_at now)."""
 
-    def delete(self, *, account_id: str, id: str) -> int:
-        """Delete a post with its updates, likes, comments and reposts; returns 1, or 0 when there was none."""
+    delete: PostsDeleteCall
 
     def feed(
         self,
@@ -1638,8 +2217,7 @@ class TxPostsQueries:
     ) -> Post:
         """Create a post (a draft unless `status` says otherwise; a published post gets published_at now)."""
 
-    def delete(self, *, id: str) -> int:
-        """Delete a post with its updates, likes, comments and reposts; returns 1, or 0 when there was none."""
+    delete: TxPostsDeleteCall
 
     def feed(self, *, before_created_at: datetime = ..., before_id: str = ..., limit: int = ...) -> list[PostSummary]:
         """The account's published posts, newest first; keyset on (created_at, id)."""
@@ -1707,8 +2285,7 @@ class AsyncPostsQueries:
     ) -> Post:
         """Create a post (a draft unless `status` says otherwise; a published post gets published_at now)."""
 
-    async def delete(self, *, account_id: str, id: str) -> int:
-        """Delete a post with its updates, likes, comments and reposts; returns 1, or 0 when there was none."""
+    delete: AsyncPostsDeleteCall
 
     async def feed(
         self,
@@ -1785,8 +2362,7 @@ class AsyncTxPostsQueries:
     ) -> Post:
         """Create a post (a draft unless `status` says otherwise; a published post gets published_at now)."""
 
-    async def delete(self, *, id: str) -> int:
-        """Delete a post with its updates, likes, comments and reposts; returns 1, or 0 when there was none."""
+    delete: AsyncTxPostsDeleteCall
 
     async def feed(
         self,
@@ -2230,6 +2806,46 @@ class AsyncTxPurchaseCodesQueries:
         """Redeem a code once, atomically: None if it is unknown, already redeemed or expired."""
 
 
+class SmartLinksDeleteCall:
+    """`smart_links.delete`."""
+
+    def __call__(self, *, account_id: str, id: str) -> int:
+        """Delete a smart link and its directory entry; returns 1, or 0 when there was none."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxSmartLinksDeleteCall:
+    """`smart_links.delete` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, id: str) -> int:
+        """Delete a smart link and its directory entry; returns 1, or 0 when there was none."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncSmartLinksDeleteCall:
+    """`smart_links.delete`, awaited."""
+
+    async def __call__(self, *, account_id: str, id: str) -> int:
+        """Delete a smart link and its directory entry; returns 1, or 0 when there was none."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxSmartLinksDeleteCall:
+    """`smart_links.delete` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, id: str) -> int:
+        """Delete a smart link and its directory entry; returns 1, or 0 when there was none."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
 class SmartLinksQueries:
     """`smart_links`."""
 
@@ -2245,8 +2861,7 @@ class SmartLinksQueries:
     ) -> SmartLink:
         """Create a smart link; a slug already taken by any account raises UniqueViolation."""
 
-    def delete(self, *, account_id: str, id: str) -> int:
-        """Delete a smart link and its directory entry; returns 1, or 0 when there was none."""
+    delete: SmartLinksDeleteCall
 
     def find_by_id(self, *, account_id: str, id: str) -> SmartLink | None:
         """One smart link of the account by id."""
@@ -2296,8 +2911,7 @@ class TxSmartLinksQueries:
     ) -> SmartLink:
         """Create a smart link; a slug already taken by any account raises UniqueViolation."""
 
-    def delete(self, *, id: str) -> int:
-        """Delete a smart link and its directory entry; returns 1, or 0 when there was none."""
+    delete: TxSmartLinksDeleteCall
 
     def find_by_id(self, *, id: str) -> SmartLink | None:
         """One smart link of the account by id."""
@@ -2346,8 +2960,7 @@ class AsyncSmartLinksQueries:
     ) -> SmartLink:
         """Create a smart link; a slug already taken by any account raises UniqueViolation."""
 
-    async def delete(self, *, account_id: str, id: str) -> int:
-        """Delete a smart link and its directory entry; returns 1, or 0 when there was none."""
+    delete: AsyncSmartLinksDeleteCall
 
     async def find_by_id(self, *, account_id: str, id: str) -> SmartLink | None:
         """One smart link of the account by id."""
@@ -2397,8 +3010,7 @@ class AsyncTxSmartLinksQueries:
     ) -> SmartLink:
         """Create a smart link; a slug already taken by any account raises UniqueViolation."""
 
-    async def delete(self, *, id: str) -> int:
-        """Delete a smart link and its directory entry; returns 1, or 0 when there was none."""
+    delete: AsyncTxSmartLinksDeleteCall
 
     async def find_by_id(self, *, id: str) -> SmartLink | None:
         """One smart link of the account by id."""
@@ -2648,6 +3260,46 @@ class AsyncTxStripePaymentsQueries:
         """
 
 
+class SubscriptionsUnfollowCall:
+    """`subscriptions.unfollow`."""
+
+    def __call__(self, *, account_id: str, creator_id: str, follower_id: str) -> int:
+        """Stop following a creator; the number of follows removed (0 when there was none)."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxSubscriptionsUnfollowCall:
+    """`subscriptions.unfollow` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self, *, creator_id: str, follower_id: str) -> int:
+        """Stop following a creator; the number of follows removed (0 when there was none)."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncSubscriptionsUnfollowCall:
+    """`subscriptions.unfollow`, awaited."""
+
+    async def __call__(self, *, account_id: str, creator_id: str, follower_id: str) -> int:
+        """Stop following a creator; the number of follows removed (0 when there was none)."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxSubscriptionsUnfollowCall:
+    """`subscriptions.unfollow` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self, *, creator_id: str, follower_id: str) -> int:
+        """Stop following a creator; the number of follows removed (0 when there was none)."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
 class SubscriptionsQueries:
     """`subscriptions`."""
 
@@ -2725,8 +3377,7 @@ class SubscriptionsQueries:
         already holds a live (not canceled) subscription to that creator.
         """
 
-    def unfollow(self, *, account_id: str, creator_id: str, follower_id: str) -> int:
-        """Stop following a creator; the number of follows removed (0 when there was none)."""
+    unfollow: SubscriptionsUnfollowCall
 
 
 class TxSubscriptionsQueries:
@@ -2802,8 +3453,7 @@ class TxSubscriptionsQueries:
         already holds a live (not canceled) subscription to that creator.
         """
 
-    def unfollow(self, *, creator_id: str, follower_id: str) -> int:
-        """Stop following a creator; the number of follows removed (0 when there was none)."""
+    unfollow: TxSubscriptionsUnfollowCall
 
 
 class AsyncSubscriptionsQueries:
@@ -2883,8 +3533,7 @@ class AsyncSubscriptionsQueries:
         already holds a live (not canceled) subscription to that creator.
         """
 
-    async def unfollow(self, *, account_id: str, creator_id: str, follower_id: str) -> int:
-        """Stop following a creator; the number of follows removed (0 when there was none)."""
+    unfollow: AsyncSubscriptionsUnfollowCall
 
 
 class AsyncTxSubscriptionsQueries:
@@ -2960,8 +3609,7 @@ class AsyncTxSubscriptionsQueries:
         already holds a live (not canceled) subscription to that creator.
         """
 
-    async def unfollow(self, *, creator_id: str, follower_id: str) -> int:
-        """Stop following a creator; the number of follows removed (0 when there was none)."""
+    unfollow: AsyncTxSubscriptionsUnfollowCall
 
 
 class Transaction(facade.Transaction):

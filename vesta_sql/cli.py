@@ -84,6 +84,15 @@ def cmd_d1_lint(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import run_check
+
+    result = run_check(args.paths, postgres_url=args.postgres_url)
+    for line in result.lines():
+        print(line)
+    return 0 if result.ok else 1
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -115,6 +124,48 @@ def cmd_stubs(args: argparse.Namespace) -> int:
     if not written:
         print("stubs are up to date")
     return 0
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    from .copy import copy
+
+    report = copy(args.source, args.to, accounts=args.account or None, batch_rows=args.batch_rows)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def cmd_account(args: argparse.Namespace) -> int:
+    from . import accounts
+
+    url = _target(args)
+    if args.action == "export":
+        if args.out:
+            with open(args.out, "w", encoding="utf-8") as handle:
+                counts = accounts.export_account(url, args.account, handle)
+        else:
+            counts = accounts.export_account(url, args.account, sys.stdout)
+        print(f"exported {sum(counts.values())} row(s) of {args.account} from {redact(url)}", file=sys.stderr)
+        return 0
+    deleted = accounts.delete_account(url, args.account)
+    for table, count in deleted.items():
+        print(f"  {table}: {count}")
+    print(f"deleted {sum(deleted.values())} row(s) of {args.account} from {redact(url)}; none remain")
+    return 0
+
+
+def _add_account_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    copy = commands.add_parser("copy", help="copy accounts from SQLite (a file or a `wrangler d1 export` dump) into Postgres")
+    copy.add_argument("--from", dest="source", required=True, help="sqlite:///file.db, a file path, or a .sql D1 export")
+    copy.add_argument("--to", required=True, help="the Postgres target (owner role), migrated to the same version")
+    copy.add_argument("--account", action="append", default=[], help="copy only this account (repeatable)")
+    copy.add_argument("--batch-rows", type=int, default=20_000, help="rows per COPY batch and transaction")
+    copy.set_defaults(run=cmd_copy)
+    account = commands.add_parser("account", help="export or delete every row of one account (owner role)")
+    account.add_argument("action", choices=["export", "delete"])
+    account.add_argument("--account", required=True)
+    account.add_argument("--out", help="export: write the JSON lines here instead of standard output")
+    _add_target(account)
+    account.set_defaults(run=cmd_account)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,9 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="write to this file instead of standard output")
     export.add_argument("--queries", action="append", default=[], help="an extra query folder (repeatable)")
     export.set_defaults(run=cmd_export)
+    check = commands.add_parser("check", help="prove every query scoped to one account; check the schema's tenant invariants")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="query folders to check (default: the package's own queries)")
+    check.add_argument("--postgres-url", help="a Postgres server for the schema checks (a scratch database is made and dropped)")
+    check.set_defaults(run=cmd_check)
     stubs = commands.add_parser("stubs", help="write the typed .pyi stubs of the façade (generated from the query files)")
     stubs.add_argument("--check", action="store_true", help="write nothing; exit 1 naming the stale stub files")
     stubs.set_defaults(run=cmd_stubs)
+    _add_account_commands(commands)
     return parser
 
 

@@ -5,12 +5,13 @@
 //
 // DIR is the state root that `wrangler d1 … --local --persist-to X` uses, i.e. X/v3.
 // Request, one JSON object per line on stdin:
-//   {"id": 1, "sql": "select … where a = ?1", "params": [...], "mode": "raw" | "all" | "run"}
+//   {"id": 1, "sql": "select … where a = ?1", "params": [...], "mode": "raw" | "all" | "run" | "changes"}
 //   params: JSON scalars; a blob is {"$blob": "<base64>"}.
 // Answer, one JSON object per line on stdout, in request order:
 //   {"id": 1, "ok": true, "columns": [...], "rows": [[...]], "meta": {...}}   (raw)
 //   {"id": 1, "ok": true, "results": [{...}], "meta": {...}}                  (all)
 //   {"id": 1, "ok": true, "meta": {...}}                                      (run)
+//   {"id": 1, "ok": true, "meta": {...}, "changes": n}                        (changes)
 //   {"id": 1, "ok": false, "error": "message"}
 //   blob values in rows come back as {"$blob": "<base64>"}.
 // A first line {"ready": true} is written once the database is up.
@@ -54,6 +55,12 @@ async function answer(db, request) {
   if (mode === "run") {
     const result = await statement.run();
     return { meta: result.meta };
+  }
+  if (mode === "changes") {
+    // meta.changes counts rows changed by triggers and foreign-key cascades too; changes(),
+    // read right after in the same batch (one transaction), counts the statement's own rows.
+    const [result, counted] = await db.batch([statement, db.prepare("select changes() as changes")]);
+    return { meta: result.meta, changes: counted.results[0].changes };
   }
   if (mode === "all") {
     const result = await statement.all();

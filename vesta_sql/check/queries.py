@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlglot
+from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from ..errors import VestaError
 from ..guard import DIRECTORY_NAMESPACE
 from ..loader import load_file
+from .directory import check_directory_statement
 from .report import Problem, display
-from .statements import check_directory_statement, check_statement
+from .statements import check_statement
 from .tables import Tables
 
 _HEADER = re.compile(r"^[ \t]*--\s*name\s*:\s*([\w-]+)", re.MULTILINE)
@@ -49,7 +51,7 @@ class Entry:
 def check_sql(sql: str, dialect: str, tables: Tables, *, directory: bool = False) -> list[tuple[str, int | None]]:
     """(message, line within `sql`) for everything not proven scoped in `sql`."""
     try:
-        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if isinstance(s, exp.Expression)]
     except (ParseError, TokenError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return [(f"cannot parse as {dialect} SQL, so cannot prove it scoped: {first}", None)]
@@ -109,7 +111,9 @@ def _raw_entries(path: Path, text: str) -> Iterator[Entry]:
     headers = [(text.count("\n", 0, m.start()) + 1, m.group(1).replace("-", "_")) for m in _HEADER.finditer(text)]
     for index, (line, name) in enumerate(headers):
         end = headers[index + 1][0] - 1 if index + 1 < len(headers) else len(lines)
-        body = [(number, lines[number - 1]) for number in range(line + 1, end + 1) if not lines[number - 1].lstrip().startswith("--")]
+        body = [
+            (number, lines[number - 1]) for number in range(line + 1, end + 1) if not lines[number - 1].lstrip().startswith("--")
+        ]
         yield Entry(path.stem, name, path, line, "\n".join(t for _, t in body), tuple(n for n, _ in body))
 
 
@@ -118,7 +122,11 @@ def check_entries(entries: Iterable[Entry], dialect: str, tables: Tables, *, pac
     for entry in entries:
         directory = entry.namespace == DIRECTORY_NAMESPACE
         if directory and not package:
-            problems.append(Problem(display(entry.file), entry.line, entry.qualified_name, "only the package may define account directory queries"))
+            problems.append(
+                Problem(
+                    display(entry.file), entry.line, entry.qualified_name, "only the package may define account directory queries"
+                )
+            )
             continue
         for message, line in check_sql(entry.sql, dialect, tables, directory=directory):
             problems.append(Problem(display(entry.file), entry.file_line(line), entry.qualified_name, message))

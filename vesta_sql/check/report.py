@@ -63,7 +63,9 @@ def merge_dialects(found: dict[str, list[Problem]]) -> list[Problem]:
     merged = []
     for problem, dialects in seen.items():
         if len(found) > 1 and len(dialects) < len(found):
-            problem = Problem(problem.file, problem.line, problem.query, f"{problem.message} [{', '.join(dialects)}]", problem.severity)
+            problem = Problem(
+                problem.file, problem.line, problem.query, f"{problem.message} [{', '.join(dialects)}]", problem.severity
+            )
         merged.append(problem)
     return sorted(merged)
 

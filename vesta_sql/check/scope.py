@@ -205,35 +205,42 @@ def why_not(scope: Scope, alias: str, roots: list[exp.Expression]) -> str:
 
 
 def _reason(column: exp.Column, root: exp.Expression) -> str:
-    node: exp.Expression = column
+    ancestors: list[exp.Expr] = []
+    node: exp.Expr = column
     while node is not root and node.parent is not None:
-        parent = node.parent
-        if isinstance(parent, QUERIES):
-            return "its account_id appears only inside a subquery"
-        if isinstance(parent, exp.Or):
-            return "its account_id appears only under an or"
-        if isinstance(parent, exp.Not):
-            return "its account_id appears only under a not"
-        if isinstance(parent, (exp.Case, exp.If)):
-            return "its account_id appears only inside a case"
-        if isinstance(parent, exp.Func) and not isinstance(parent, exp.Binary):
-            return f"its account_id appears only inside {parent.sql_name().lower()}()"
-        if isinstance(parent, exp.EQ):
-            other = parent.expression if parent.this is node else parent.this
-            other = unwrap(other)
-            if is_bind(other):
-                return "its account_id term sits where it does not filter this table (an outer join's on)"
-            if isinstance(other, exp.Literal):
-                return f"its account_id is compared to the literal {other.sql()} instead of :account_id"
-            if isinstance(other, exp.Placeholder):
-                return f"its account_id is compared to :{other.name} instead of :account_id"
-            if is_account_column(other):
-                return f"its account_id is compared to {other.sql()}, which is not itself scoped"
-            return f"its account_id is compared to {other.sql()}, which is not :account_id"
-        if isinstance(parent, (exp.Binary, exp.Predicate)) and not isinstance(parent, exp.And):
-            return f"its account_id appears only in '{parent.sql()}'"
-        node = parent
+        node = node.parent
+        ancestors.append(node)
+    for kinds, reason in (
+        (QUERIES, "its account_id appears only inside a subquery"),
+        ((exp.Or,), "its account_id appears only under an or"),
+        ((exp.Not,), "its account_id appears only under a not"),
+        ((exp.Case, exp.If), "its account_id appears only inside a case"),
+    ):
+        if any(isinstance(a, kinds) for a in ancestors):
+            return reason
+    for ancestor in ancestors:
+        if isinstance(ancestor, exp.Func) and not isinstance(ancestor, exp.Binary):
+            return f"its account_id appears only inside {ancestor.sql_name().lower()}()"
+    parent = column.parent
+    if isinstance(parent, exp.EQ):
+        other = unwrap(parent.expression if parent.this is column else parent.this)
+        if is_bind(other):
+            return "its account_id term sits where it does not filter this table (an outer join's on)"
+        if isinstance(other, exp.Literal):
+            return f"its account_id is compared to the literal {sql_text(other)} instead of :account_id"
+        if isinstance(other, exp.Placeholder):
+            return f"its account_id is compared to :{other.name} instead of :account_id"
+        if is_account_column(other):
+            return f"its account_id is compared to {sql_text(other)}, which is not itself scoped"
+        return f"its account_id is compared to {sql_text(other)}, which is not :account_id"
+    if isinstance(parent, exp.Expression) and parent is not root.parent:
+        return f"its account_id appears only in '{sql_text(parent)}'"
     return ""
+
+
+def sql_text(node: exp.Expression) -> str:
+    """Lower-case SQL of a node, for messages."""
+    return node.sql(normalize_functions="lower").replace("NULL", "null")
 
 
 def derived_source(alias: str, name: str, query: exp.Expression, anchored: bool, node: exp.Expression) -> Source:
@@ -249,9 +256,13 @@ def table_source(tables: Tables, ctes: dict[str, Source], node: exp.Table) -> tu
         return replace(ctes[name], alias=alias, node=node), None
     info = tables.get(name)
     if info is None:
-        return Source(alias, name, "unknown", True, node=node), f"table {name} is not in the schema: cannot tell whether it holds tenant rows"
+        return Source(
+            alias, name, "unknown", True, node=node
+        ), f"table {name} is not in the schema: cannot tell whether it holds tenant rows"
     if info.kind == "fts5-shadow":
-        return Source(alias, name, "plain", False, node=node), f"reads the FTS5 shadow table {name} directly: query its FTS5 table instead"
+        return Source(
+            alias, name, "plain", False, node=node
+        ), f"reads the FTS5 shadow table {name} directly: query its FTS5 table instead"
     return Source(alias, name, "tenant" if info.tenant else "plain", info.tenant, node=node), None
 
 

@@ -27,6 +27,7 @@ from .scope import (
     line_of,
     nested_queries,
     solve,
+    sql_text,
     table_source,
     why_not,
 )
@@ -190,7 +191,9 @@ class Analyzer:
             source = derived_source(alias, alias, node.this, anchored, node)
         elif isinstance(node, exp.Lateral):
             alias = node.alias.lower() or "lateral"
-            source = derived_source(alias, alias, node.this.this if isinstance(node.this, exp.Subquery) else node.this, False, node)
+            source = derived_source(
+                alias, alias, node.this.this if isinstance(node.this, exp.Subquery) else node.this, False, node
+            )
         else:  # table functions (json_each, unnest), values
             alias = node.alias.lower() if isinstance(node, exp.Expression) and node.alias else node.key
             self.nested(node, outer, ctes)
@@ -235,7 +238,9 @@ class Analyzer:
             for row in source_rows.expressions:
                 values = row.expressions if isinstance(row, exp.Tuple) else [row]
                 if index is not None and index < len(values) and not is_bind(values[index]):
-                    self.report(f"insert into {source.name} puts {values[index].sql()} into {ACCOUNT} instead of :{ACCOUNT}", row)
+                    self.report(
+                        f"insert into {source.name} puts {sql_text(values[index])} into {ACCOUNT} instead of :{ACCOUNT}", table
+                    )
             self.nested(source_rows, outer, ctes)
         elif source_rows is None:
             self.report(f"insert into {source.name} has no rows to check (default values?)", table)
@@ -266,7 +271,9 @@ class Analyzer:
             return
         value = projections[index].unalias()
         if not is_scoped_value(value, scope):
-            self.report(f"insert into {table} … select puts {value.sql()} into {ACCOUNT}, not :{ACCOUNT} or a scoped {ACCOUNT}", value)
+            self.report(
+                f"insert into {table} … select puts {sql_text(value)} into {ACCOUNT}, not :{ACCOUNT} or a scoped {ACCOUNT}", value
+            )
 
     def update_or_delete(self, node: exp.Update | exp.Delete, outer: Scope | None, ctes: dict[str, Source]) -> None:
         verb = "update" if isinstance(node, exp.Update) else "delete"
@@ -288,7 +295,10 @@ class Analyzer:
             if source.kind == "tenant" and alias not in scope.constrained:
                 what = f"{verb} of {describe(source)}" if alias == target_alias else describe(source)
                 hint = why_not(scope, alias, roots)
-                self.report(f"{what} has no '{alias}.{ACCOUNT} = :{ACCOUNT}' term in its where" + (f"; {hint}" if hint else ""), source.node)
+                self.report(
+                    f"{what} has no '{alias}.{ACCOUNT} = :{ACCOUNT}' term in its where" + (f"; {hint}" if hint else ""),
+                    source.node,
+                )
         for assignment in node.expressions if isinstance(node, exp.Update) else []:
             if isinstance(assignment, exp.EQ) and is_account_column(assignment.this):
                 self.report(f"update of {target.name} assigns {ACCOUNT} (rows never change account)", assignment)
@@ -314,25 +324,4 @@ def check_statement(statement: exp.Expression, tables: Tables) -> list[Finding]:
     return Analyzer(tables).check(statement)
 
 
-def check_directory_statement(statement: exp.Expression) -> list[Finding]:
-    """A directory query selects exactly one column, account_id, from account_directory only."""
-    node = statement
-    findings: list[Finding] = []
-    if not isinstance(node, exp.Select) or node.args.get("with_"):
-        return [Finding("a directory query must be one plain select (no cte, set operation or write)", line_of(node))]
-    projections = node.expressions
-    if len(projections) != 1 or not is_account_column(projections[0].unalias()) or projections[0].alias_or_name.lower() != ACCOUNT:
-        findings.append(Finding(f"a directory query must select exactly one column, {ACCOUNT}", line_of(node)))
-    from_ = node.args.get("from_")
-    first = from_.this if isinstance(from_, exp.From) else None
-    if not isinstance(first, exp.Table) or first.name.lower() != "account_directory" or node.args.get("joins"):
-        findings.append(Finding("a directory query must read account_directory alone (no join)", line_of(node)))
-    others = sorted({t.name.lower() or t.sql() for t in node.find_all(exp.Table)} - {"account_directory"})
-    if others:
-        findings.append(Finding(f"a directory query may read only account_directory, not {', '.join(others)}", line_of(node)))
-    if any(True for _ in nested_queries([v for k, v in node.args.items() if k != "from_"])):
-        findings.append(Finding("a directory query may not hold subqueries", line_of(node)))
-    return findings
-
-
-__all__ = ["STATEMENTS", "Analyzer", "check_directory_statement", "check_statement"]
+__all__ = ["STATEMENTS", "Analyzer", "check_statement"]

@@ -118,7 +118,7 @@ def _postgres_tables(files: Iterable[Path]) -> Tables:
             except sqlglot.errors.ParseError as exc:
                 raise SchemaReadError(f"{path}: cannot read: {exc}") from None
             for statement in statements:
-                if statement is not None:
+                if isinstance(statement, exp.Expression):
                     _apply_postgres(tables, statement)
     finally:
         logger.setLevel(level)
@@ -147,7 +147,9 @@ def _apply_postgres(tables: Tables, statement: exp.Expression) -> None:
         dropped = {
             a.this.name.lower()
             for a in statement.args.get("actions") or ()
-            if isinstance(a, exp.Drop) and isinstance(a.this, exp.Expression) and str(a.args.get("kind") or "").upper() == "COLUMN"
+            if isinstance(a, exp.Drop)
+            and isinstance(a.this, exp.Expression)
+            and str(a.args.get("kind") or "").upper() == "COLUMN"
         }
         tables.tables[name] = TableInfo(name, frozenset((info.columns | added) - dropped), info.kind)
     elif isinstance(statement, exp.Drop) and str(statement.args.get("kind") or "").upper() in ("TABLE", "VIEW"):

@@ -1,0 +1,2 @@
+-- Undo 0009_post_search.
+drop index posts_search_idx;
