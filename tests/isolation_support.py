@@ -450,6 +450,14 @@ def _times(ctx: Context, chosen: Mapping[str, Any], rng: random.Random, mode: st
     return rng.choice(ctx.times())
 
 
+def _early(ctx: Context, chosen: Mapping[str, Any], rng: random.Random, mode: str) -> datetime:
+    return rng.choice(ctx.times()[:3])
+
+
+def _late(ctx: Context, chosen: Mapping[str, Any], rng: random.Random, mode: str) -> datetime:
+    return rng.choice(ctx.times()[2:])
+
+
 def _period_end(ctx: Context, chosen: Mapping[str, Any], rng: random.Random, mode: str) -> datetime:
     return ctx.end + timedelta(days=rng.choice((40, 400)))
 
@@ -550,6 +558,7 @@ SOURCES: dict[Any, Source] = {
     "email": Keyed((("creators", "email"),), fresh=lambda rng: f"{_slug(rng)}@example.com"),
     "workos_org_id": Keyed((("creators", "workos_org_id"),)),
     "label": Keyed((("creator_labels", "label"),)),
+    ("creators", "add_label", "label"): Keyed((("creator_labels", "label"),), fresh_rate=0.5),
     "code": CODE,
     ("purchase_codes", "create", "code"): Keyed((("purchase_codes", "code"),), fresh=CODE.fresh, fresh_rate=0.5),
     "codes": Derived(_codes, (("purchase_codes", "code"),)),
@@ -558,6 +567,7 @@ SOURCES: dict[Any, Source] = {
     "user_id": Keyed((("likes", "user_id"), ("comments", "user_id"), ("reposts", "user_id"))),
     "follower_id": Keyed((("follows", "follower_id"),)),
     "subscriber_id": Keyed((("subscriptions", "subscriber_id"),)),
+    ("subscriptions", "subscribe", "subscriber_id"): Keyed((("subscriptions", "subscriber_id"),), fresh_rate=0.5),
     "redeemed_by": Keyed((("purchase_codes", "redeemed_by"),)),
     "agent_user_id": Keyed((("account_agents", "agent_user_id"),)),
     "entity_type": Keyed((("payment_system_logs", "entity_type"),)),
@@ -585,6 +595,7 @@ SOURCES: dict[Any, Source] = {
     "after_position": Choice((-1, 0, 1)), "position": Choice((0, 1, 2)),
     "low": Choice((0, 1)), "high": Choice((1, 2)), "lift": Choice((3, 10)), "shift": Choice((-1, 1)),
     "amount": Choice((100, 1000)), "price_amount": Choice((0, 700)), "share_bps": Choice((0, 5000, 10000)),
+    "created_from": Derived(_early), "created_until": Derived(_late), "before_created_at": Derived(_late),
     "current_period_start": Derived(_times),
     "current_period_end": Derived(_period_end),
     "expires_at": Derived(_expiry),

@@ -66,7 +66,7 @@ PROPERTY = settings(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-READ_MODES = ("own", "foreign", "mixed")
+READ_MODES = ("own", "foreign", "own", "foreign", "mixed")
 WRITE_MODES = ("foreign", "mixed", "own")
 APP_ROLE = "vesta_app_isolation"
 
@@ -172,8 +172,8 @@ def read_problems(world: World, ops: Sequence[Operation], accounts: list[str], a
 
 
 def write_order(op: Operation) -> int:
-    """Deleting writes last, so that the other writes still find the account's rows."""
-    return int(op.name.startswith(("delete", "remove", "un")))
+    """Removals last, whole rows (`delete`) at the very end, so that the other writes still find the account's rows."""
+    return 2 if op.name == "delete" else int(op.name.startswith(("delete", "remove", "un", "lift", "settle")))
 
 
 def write_problems(world: World, ops: Sequence[Operation], accounts: list[str], account: str, rng: random.Random,

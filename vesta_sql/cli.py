@@ -86,11 +86,18 @@ def cmd_d1_lint(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import run_check
+    from .check.d1 import check_d1, d1_exempt
 
     result = run_check(args.paths, postgres_url=args.postgres_url)
     for line in result.lines():
         print(line)
-    return 0 if result.ok else 1
+    # the D1 rules too: migrations/sqlite and every query that runs on SQLite
+    extra = args.paths or None
+    d1_problems = check_d1(extra_queries=extra)
+    for line in [*d1_problems, *d1_exempt(extra_queries=extra)]:
+        print(line)
+    print(f"D1 rules: {len(d1_problems)} problem(s)")
+    return 0 if result.ok and not d1_problems else 1
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -17,8 +17,10 @@
    copied rows, and the verification compares it like any table.
 4. Verification: per table and account, row counts and a content checksum on both sides.
 
-Run it as the owner role. A superuser or BYPASSRLS owner copies many accounts per batch;
-any other owner is served one account at a time, with `vesta.account_id` set per transaction.
+Run it as the owner role. A superuser or BYPASSRLS owner copies many accounts per batch
+with COPY straight into the tables (the fast path). Any other owner is served one account
+at a time, with `vesta.account_id` set per transaction; as Postgres refuses COPY into a
+table under row-level security, its batches go through the staging table.
 """
 
 from __future__ import annotations
@@ -156,9 +158,13 @@ def _copy_fresh(plan: Plan, target: Any, report: CopyReport, batch_rows: int, st
         for batch in _batches(cursor, batch_rows, not plan.bypass, position):
             try:
                 with target.transaction(), target.cursor() as out:
-                    if not plan.bypass:
+                    if plan.bypass:
+                        _copy_rows(out, table.name, table, batch)
+                    else:  # Postgres refuses COPY into a table under row-level security: stage, then insert
                         out.execute(SET_ACCOUNT_LOCAL, (batch[0][position],))
-                    _copy_rows(out, table.name, table, batch)
+                        stage = _stage(out, table)
+                        _copy_rows(out, stage, table, batch)
+                        out.execute(f'insert into "{table.name}" ({_quoted(table)}) select {_quoted(table)} from "{stage}"')
             except psycopg.Error as exc:
                 raise DatabaseError(f"{table.name}: the copy failed and its batch was rolled back: {_describe(exc)}; "
                                     "earlier batches are kept, run the copy again once the cause is fixed") from None
@@ -169,11 +175,17 @@ def _copy_fresh(plan: Plan, target: Any, report: CopyReport, batch_rows: int, st
         bar.finish()
 
 
-def _merge_table(plan: Plan, out: Any, table: Table, account: str, batch_rows: int, bar: Progress) -> tuple[int, list[Conflict]]:
+def _stage(out: Any, table: Table) -> str:
+    """A session-local staging table with the copied columns' types and no constraints, emptied at each commit."""
     stage = f"vesta_copy_{table.name}"
-    names = _quoted(table)
     out.execute(f'create temp table if not exists "{stage}" on commit delete rows as '
-                f'select {names} from "{table.name}" with no data')
+                f'select {_quoted(table)} from "{table.name}" with no data')
+    return stage
+
+
+def _merge_table(plan: Plan, out: Any, table: Table, account: str, batch_rows: int, bar: Progress) -> tuple[int, list[Conflict]]:
+    stage = _stage(out, table)
+    names = _quoted(table)
     cursor = plan.source.conn.execute(f'select {names} from "{table.name}" where {ACCOUNT} = ?', (account,))
     for batch in _batches(cursor, batch_rows, False, 0):
         _copy_rows(out, stage, table, batch)

@@ -10,7 +10,6 @@ from typing import Any
 
 from . import migrate
 from .config import redact
-from .connect import connect
 from .errors import TenantScopeError
 
 ACCOUNTS = ("acc_demo_north", "acc_demo_south")
@@ -50,7 +49,9 @@ def run_demo(url: str) -> int:
     applied = migrate.apply(url)
     print(f"database: {redact(url)}")
     print(f"migrations: {len(applied)} applied" if applied else "migrations: up to date")
-    with connect(url) as db:
+    import vesta_sql  # the typed public entry point (see __init__.pyi)
+
+    with vesta_sql.connect(url) as db:
         for account, tag in zip(ACCOUNTS, ("north", "south"), strict=True):
             seeded = _seed(db, account, tag)
             creator, posts = seeded["creator"], seeded["posts"]
@@ -64,6 +65,7 @@ def run_demo(url: str) -> int:
             titles = {post.id: post.title for post in posts}
             print("  likes     " + ", ".join(f"{titles[c.post_id]!r}={c.likes}" for c in counts))
             clicked = db.smart_links.record_click(account_id=account, slug=seeded["link"].slug)
+            assert clicked is not None
             print(f"  link      /{clicked.slug} → {sorted(clicked.destinations)} clicks={clicked.click_count}")
             payment = seeded["payment"]
             print(f"  payment   {payment.amount / 100:.2f} {payment.currency} {payment.status}; shares: "
@@ -75,10 +77,11 @@ def run_demo(url: str) -> int:
         for kind, key in (("stripe_payment_intent", "pi_demo_south"), ("smart_link", "north-links-demo")):
             print(f"  resolve_account({kind!r}, {key!r}) -> {db.resolve_account(kind, key)}")
         north_creator = db.creators.find_by_slug(account_id=ACCOUNTS[0], slug="north-ada")
+        assert north_creator is not None
         other = db.creators.find_by_id(account_id=ACCOUNTS[1], id=north_creator.id)
         print(f"\naccount south asking for account north's creator by id -> {other}")
         try:
-            db.creators.find_by_id(id=north_creator.id)
+            db.creators.find_by_id(id=north_creator.id)  # type: ignore[call-arg]  # deliberately unscoped
         except TenantScopeError as refused:
             print(f"a call without an account -> refused before any SQL: TenantScopeError: {refused}")
     return 0
