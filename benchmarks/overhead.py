@@ -19,15 +19,20 @@ account setting (`set_config`) cached per connection, as the package does.
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Put this folder last on the path: a benchmark script named like a stdlib module (copy.py)
+# must not shadow it, and `_harness` is still found.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE] + [_HERE]
+
 import argparse
 import asyncio
-import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import Table, measure, measure_async, postgres_database, sqlite_connect, sqlite_database, sqlite_pragmas  # noqa: E402
 

@@ -86,7 +86,9 @@ ENTITIES = ("ent-1", "ent-2")
 EVENTS = ("payment.recorded", "payout.paid")
 SLUGS = ("ada", "bo", "cy")
 LABELS = ("vip", "new")
-WORDS = ("jazz night", "piano river", "quiet river")
+WORDS = ("morning", "piano solo", "quiet night")
+# Bodies with different term frequencies and document frequencies: text ranking has work to do.
+BODIES = ("river river river jazz", "river jazz jazz jazz", "river", "jazz", "piano", "morning light", "quiet", "solo")
 ROLES = ("owner", "admin", "finance", "support")
 CURRENCIES = ("EUR", "USD")
 PAYMENT_STATUSES = ("succeeded", "processing", "failed", "refunded")
@@ -97,6 +99,7 @@ EMBEDDING_SEEDS = (1, 2, 3)
 class PostPlan:
     status: str
     words: str
+    body: str
     embedding: int | None
     updates: int
     likers: frozenset[str]
@@ -149,13 +152,15 @@ def world_plans() -> st.SearchStrategy[list[AccountPlan]]:
         PostPlan,
         status=st.sampled_from(("draft", "published", "archived")),
         words=st.sampled_from(WORDS),
+        body=st.sampled_from(BODIES),
         embedding=st.none() | st.sampled_from(EMBEDDING_SEEDS),
         updates=st.integers(0, 1),
         likers=_subset(USERS),
         reposters=_subset(USERS),
         commenters=st.lists(st.sampled_from(USERS), max_size=2).map(tuple),
     )
-    tier = st.tuples(st.sampled_from((0, 500, 1000)), st.sampled_from(CURRENCIES), st.sampled_from(("month", "year")), st.booleans())
+    tier = st.tuples(st.sampled_from((0, 500, 1000)), st.sampled_from(CURRENCIES), st.sampled_from(("month", "year")),
+                     st.booleans())
     price_plan = st.builds(
         PricePlan,
         archived=st.booleans(),
@@ -210,7 +215,7 @@ def seed_account(db: Any, account: str, plan: AccountPlan, clock: Clock) -> None
             db.creators.add_label(account_id=a, creator_id=creator.id, label=label)
         post_ids: list[str] = []
         for pp in cp.posts:
-            post = db.posts.create(account_id=a, creator_id=creator.id, title=pp.words, body=pp.words,
+            post = db.posts.create(account_id=a, creator_id=creator.id, title=pp.words, body=pp.body,
                                    status="draft" if pp.status == "archived" else pp.status,
                                    embedding=None if pp.embedding is None else vec(pp.embedding))
             if pp.status == "archived":
@@ -515,7 +520,7 @@ def _payment_to_split(ctx: Context, chosen: Mapping[str, Any], rng: random.Rando
     return str(PAYMENT_ID.draw(ctx, chosen, rng, mode))
 
 
-TEXT = Choice(WORDS)
+TEXT = Choice((*WORDS, "river jazz", "river jazz", "jazz"))
 
 # Most specific first: (namespace, query, param), then (namespace, param), then param.
 SOURCES: dict[Any, Source] = {
@@ -546,11 +551,14 @@ SOURCES: dict[Any, Source] = {
     "creator_id": Keyed((("creators", "id"),)),
     "post_id": POST_IDS,
     "post_ids": Derived(_post_ids, (("posts", "id"),)),
+    "vector_ids": Derived(_post_ids, (("posts", "id"),)),
+    ("posts", "ids"): Derived(_post_ids, (("posts", "id"),)),
     "plan_id": Keyed((("plans", "id"),)),
     "tier_id": Keyed((("tiers", "id"),)),
     "collection_id": Derived(_collection_id, (("collections", "id"),)),
     "item_id": Keyed((("collection_items", "id"),)),
     "payment_id": PAYMENT_ID,
+    ("payment_shares", "list_by_payment", "payment_id"): Keyed((("payment_shares", "payment_id"),)),
     ("payment_shares", "split", "payment_id"): Derived(_payment_to_split, (("payment_shares", "payment_id"),)),
     "stripe_payment_intent_id": Keyed((("stripe_payments", "stripe_payment_intent_id"),)),
     ("creators", "slug"): Keyed((("creators", "slug"),), fresh=_slug),
@@ -576,6 +584,7 @@ SOURCES: dict[Any, Source] = {
     "before_id": ANY_ID,
     # free values
     "name": TEXT, "title": TEXT, "body": TEXT, "description": TEXT, "bio": TEXT,
+    "match": Choice(('"jazz"', '"river" "jazz"', '"river" "jazz"', '"piano" "solo"', '"nothing"')),
     "query": TEXT, "text": TEXT, "q": TEXT, "terms": TEXT, "search": TEXT,
     "failure_reason": Choice(("card declined",)),
     "destination_ref": Choice(("acct-1", "ba-2")),
@@ -591,7 +600,9 @@ SOURCES: dict[Any, Source] = {
     "metadata": Choice(({"order": "o-1"},)),
     "payload": Choice(({"amount": 100},)),
     "shares": Derived(_shares),
+    "embedding": Derived(_vector),
     "limit": Choice((1, 2, 50)), "k": Choice((1, 3, 10)),
+    "candidates": Choice((3, 20, 100)), "ef_search": Choice((10, 40)), "cap": Choice((1, 2, 1000)),
     "after_position": Choice((-1, 0, 1)), "position": Choice((0, 1, 2)),
     "low": Choice((0, 1)), "high": Choice((1, 2)), "lift": Choice((3, 10)), "shift": Choice((-1, 1)),
     "amount": Choice((100, 1000)), "price_amount": Choice((0, 700)), "share_bps": Choice((0, 5000, 10000)),
@@ -714,6 +725,10 @@ class Snapshot:
     pools: dict[Column, dict[str, list[Any]]]
     payments: dict[str, tuple[int, str]]
     items: dict[str, str]
+    totals: dict[str, int] = field(default_factory=dict)  # table -> rows of every account in the database
+
+    def count(self, table: str, account: str) -> int:
+        return len(self.rows.get((table, account), ()))
 
     def context(self, account: str, accounts: Sequence[str], start: datetime, end: datetime) -> Context:
         others = [a for a in accounts if a != account]
@@ -727,6 +742,8 @@ class Snapshot:
 
 class World:
     dialect: str
+    clock: Clock
+    tables: dict[str, list[str]]
     read_facades: dict[str, Any]
     write_facades: dict[str, Any]
     seed_facade: Any
@@ -745,7 +762,8 @@ class World:
 
 
 def _group(raw: Sequence[tuple[str, str, str]], pool_rows: Sequence[tuple[str, str, Any]],
-           payment_rows: Sequence[tuple[str, int, str]], item_rows: Sequence[tuple[str, str]]) -> Snapshot:
+           payment_rows: Sequence[tuple[str, int, str]], item_rows: Sequence[tuple[str, str]],
+           total_rows: Sequence[tuple[str, int]]) -> Snapshot:
     rows: dict[tuple[str, str], list[str]] = defaultdict(list)
     for table, account, text in raw:
         rows[(table, account)].append(text)
@@ -756,7 +774,8 @@ def _group(raw: Sequence[tuple[str, str, str]], pool_rows: Sequence[tuple[str, s
         table, name = column.split(".")
         pools[(table, name)][account].append(value)
     return Snapshot(dict(rows), {k: dict(v) for k, v in pools.items()},
-                    {str(i): (int(a), str(status)) for i, a, status in payment_rows}, {str(i): str(c) for i, c in item_rows})
+                    {str(i): (int(a), str(status)) for i, a, status in payment_rows}, {str(i): str(c) for i, c in item_rows},
+                    {str(t): int(n) for t, n in total_rows})
 
 
 class SQLiteWorld(World):
@@ -778,13 +797,15 @@ class SQLiteWorld(World):
 
     def snapshot(self, accounts: Sequence[str]) -> Snapshot:
         marker = ",".join("?" * len(accounts))
-        parts, args = [], []
+        parts: list[str] = []
+        args: list[str] = []
         for table, columns in self.tables.items():
             text = " || '|' || ".join(f"quote({c})" for c in columns)
             parts.append(f"select '{table}', account_id, {text} from {table} where account_id in ({marker})")
             args += accounts
         raw = self._raw.execute(" union all ".join(parts), args).fetchall()
-        pool_parts, pool_args = [], []
+        pool_parts: list[str] = []
+        pool_args: list[str] = []
         for table, column in self.columns:
             pool_parts.append(f"select '{table}.{column}', account_id, {column} from {table} where account_id in ({marker})")
             pool_args += accounts
@@ -793,7 +814,8 @@ class SQLiteWorld(World):
             f"select id, amount, status from stripe_payments where account_id in ({marker})", list(accounts)).fetchall()
         items = self._raw.execute(
             f"select id, collection_id from collection_items where account_id in ({marker})", list(accounts)).fetchall()
-        return _group(raw, pool_rows, payments, items)
+        totals = self._raw.execute(" union all ".join(f"select '{t}', count(*) from {t}" for t in self.tables)).fetchall()
+        return _group(raw, pool_rows, payments, items, totals)
 
     def isolated(self, account: str, calls: Sequence[tuple[Operation, dict[str, Any]]]) -> list[Outcome]:
         self._copies += 1
@@ -893,7 +915,8 @@ class PostgresWorld(World):
                                      {"a": list(accounts)}).fetchall()
         items = self._raw.execute("select id, collection_id from collection_items where account_id = any(%(a)s)",
                                   {"a": list(accounts)}).fetchall()
-        return _group(raw, pool_rows, payments, items)
+        totals = self._raw.execute(" union all ".join(f"select '{t}', count(*) from {t}" for t in self.tables)).fetchall()
+        return _group(raw, pool_rows, payments, items, totals)
 
     def isolated(self, account: str, calls: Sequence[tuple[Operation, dict[str, Any]]]) -> list[Outcome]:
         import psycopg
@@ -930,16 +953,22 @@ class PostgresWorld(World):
 
 def rich_world() -> list[AccountPlan]:
     """Three accounts holding a bit of everything (an explicit example, so that every operation gets valid calls)."""
-    def posts(offset: int) -> tuple[PostPlan, ...]:
+    # Account 0 finds "river" rare and "jazz" common; the others the reverse: a text ranking that
+    # used every account's term statistics would order account 0's two mixed posts differently.
+    bodies = {0: (BODIES[0], BODIES[1], "jazz", "jazz", "jazz", "piano")}
+
+    def posts(offset: int, account_index: int, creator_index: int) -> tuple[PostPlan, ...]:
+        chosen = bodies.get(account_index, ("river",) * 6)[creator_index * 3:][:3]
         return tuple(
-            PostPlan(status=status, words=WORDS[(i + offset) % 3], embedding=EMBEDDING_SEEDS[i], updates=1,
-                     likers=frozenset(USERS[: i + 1]), reposters=frozenset(USERS[i:]), commenters=(USERS[i],))
+            PostPlan(status=status, words=WORDS[(i + offset) % 3], body=chosen[i], embedding=EMBEDDING_SEEDS[i],
+                     updates=1, likers=frozenset(USERS[: i + 1]), reposters=frozenset(USERS[i:]), commenters=(USERS[i],))
             for i, status in enumerate(("published", "draft", "archived"))
         )
 
-    def creator(slug: str, offset: int) -> CreatorPlan:
+    def creator(slug: str, offset: int, account_index: int, creator_index: int) -> CreatorPlan:
         return CreatorPlan(
-            slug=slug, sso=True, labels=frozenset(LABELS), posts=posts(offset), links=2, followers=frozenset(USERS[:2]),
+            slug=slug, sso=True, labels=frozenset(LABELS), posts=posts(offset, account_index, creator_index),
+            links=2, followers=frozenset(USERS[:2]),
             plans=(PricePlan(archived=False, tiers=((500, "EUR", "month", False), (5000, "EUR", "year", False)),
                              subscribers=frozenset(USERS[:2]), cancel_one=True),
                    PricePlan(archived=True, tiers=((100, "USD", "month", True),), subscribers=frozenset(), cancel_one=False)),
@@ -948,7 +977,7 @@ def rich_world() -> list[AccountPlan]:
 
     def account(offset: int) -> AccountPlan:
         return AccountPlan(
-            creators=(creator(SLUGS[offset % 3], offset), creator(SLUGS[(offset + 1) % 3], offset + 1)),
+            creators=(creator(SLUGS[offset % 3], offset, offset, 0), creator(SLUGS[(offset + 1) % 3], offset + 1, offset, 1)),
             payments=((1000, "EUR", "succeeded", False), (2500, "USD", "succeeded", True), (100, "EUR", "processing", False)),
             payouts=(("r-1", 100, "EUR", "pending"), ("r-2", 700, "USD", "pending"), ("r-1", 100, "EUR", "paid"),
                      ("r-3", 700, "EUR", "failed")),

@@ -63,7 +63,9 @@ def assert_same(source: str, target: str, seeded: dict[str, Any], accounts: list
         assert exported(source, account) == exported(target, account)  # every row, every table, same values
 
 
-def test_full_copy_equals_the_source(source: str, target: str, seeded: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+def test_full_copy_equals_the_source(
+    source: str, target: str, seeded: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     report = copy(source, target, batch_rows=7)
     assert report.ok, report.summary()
     assert sorted(report.fresh) == ["acc_a", "acc_b", "acc_c"] and report.merged == []
@@ -91,7 +93,7 @@ def test_interrupted_copy_then_rerun_completes_it(source: str, target: str, seed
     with pytest.raises(KeyboardInterrupt):
         copy(source, target, batch_rows=2, on_batch=stop_after_a_few)
     copied = sum(rows for _, rows in batches)
-    assert copied == 12 or copied < 12  # six committed batches of at most two rows, nothing else
+    assert 6 <= copied <= 12  # six committed batches of one or two rows, nothing else
     with psycopg.connect(target) as conn:
         total = sum(conn.execute(f"select count(*) from {t}").fetchone()[0] for t in {t for t, _ in batches})
     assert total == copied
@@ -177,7 +179,7 @@ def test_unreadable_inputs_give_clear_errors(source: str, target: str, seeded: d
     with pytest.raises(ConfigError, match="not a SQLite database"):
         copy(str(tmp_path / "not-a-db.db"), target)
     (tmp_path / "broken.sql").write_text("CREATE TABLE x (a);\nINSERT INTO nope VALUES(1);\n")
-    with pytest.raises(ConfigError, match="broken.sql:2: cannot load the SQL dump"):
+    with pytest.raises(ConfigError, match=r"broken\.sql:2: cannot load the SQL dump"):
         copy(str(tmp_path / "broken.sql"), target)
 
     with sqlite3.connect(source[len("sqlite:///"):]) as conn:

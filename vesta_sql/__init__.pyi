@@ -52,6 +52,9 @@ from .records.posts import PostUpdate as PostUpdate
 from .records.pricing import Plan as Plan
 from .records.pricing import PlanTier as PlanTier
 from .records.pricing import Tier as Tier
+from .records.search import HybridHit as HybridHit
+from .records.search import PostHit as PostHit
+from .records.search import PostVectors as PostVectors
 from .records.smart_links import SmartLink as SmartLink
 from .records.subscriptions import Follow as Follow
 from .records.subscriptions import Subscription as Subscription
@@ -103,6 +106,9 @@ __all__ = [
     "Plan",
     "PlanTier",
     "Tier",
+    "HybridHit",
+    "PostHit",
+    "PostVectors",
     "SmartLink",
     "Follow",
     "Subscription",

@@ -31,6 +31,7 @@ from .records.payments import (
 )
 from .records.posts import Post, PostStatusCount, PostSummary, PostUpdate
 from .records.pricing import Plan, PlanTier, Tier
+from .records.search import HybridHit, PostHit
 from .records.smart_links import SmartLink
 from .records.subscriptions import Follow, Subscription
 
@@ -2181,6 +2182,21 @@ class PostsQueries:
     def publish(self, *, account_id: str, id: str) -> Post | None:
         """Publish a post (again); published_at is set the first time only. None when there is no such post."""
 
+    def search_hybrid(self, *, account_id: str, text: str, embedding: Any, k: int = ...) -> list[HybridHit]:
+        """Posts matching every word of `text` or near `embedding`, fused by reciprocal rank, best first."""
+
+    def search_similar(
+        self,
+        *,
+        account_id: str,
+        embedding: Any,
+        k: int = ...,
+        status: str | None = ...,
+    ) -> list[PostHit]:
+        """The k posts of the account nearest to `embedding` (cosine distance), nearest first, optionally of one
+        status.
+        """
+
     def update(
         self,
         *,
@@ -2248,6 +2264,14 @@ class TxPostsQueries:
 
     def publish(self, *, id: str) -> Post | None:
         """Publish a post (again); published_at is set the first time only. None when there is no such post."""
+
+    def search_hybrid(self, *, text: str, embedding: Any, k: int = ...) -> list[HybridHit]:
+        """Posts matching every word of `text` or near `embedding`, fused by reciprocal rank, best first."""
+
+    def search_similar(self, *, embedding: Any, k: int = ..., status: str | None = ...) -> list[PostHit]:
+        """The k posts of the account nearest to `embedding` (cosine distance), nearest first, optionally of one
+        status.
+        """
 
     def update(
         self,
@@ -2326,6 +2350,21 @@ class AsyncPostsQueries:
     async def publish(self, *, account_id: str, id: str) -> Post | None:
         """Publish a post (again); published_at is set the first time only. None when there is no such post."""
 
+    async def search_hybrid(self, *, account_id: str, text: str, embedding: Any, k: int = ...) -> list[HybridHit]:
+        """Posts matching every word of `text` or near `embedding`, fused by reciprocal rank, best first."""
+
+    async def search_similar(
+        self,
+        *,
+        account_id: str,
+        embedding: Any,
+        k: int = ...,
+        status: str | None = ...,
+    ) -> list[PostHit]:
+        """The k posts of the account nearest to `embedding` (cosine distance), nearest first, optionally of one
+        status.
+        """
+
     async def update(
         self,
         *,
@@ -2399,6 +2438,14 @@ class AsyncTxPostsQueries:
 
     async def publish(self, *, id: str) -> Post | None:
         """Publish a post (again); published_at is set the first time only. None when there is no such post."""
+
+    async def search_hybrid(self, *, text: str, embedding: Any, k: int = ...) -> list[HybridHit]:
+        """Posts matching every word of `text` or near `embedding`, fused by reciprocal rank, best first."""
+
+    async def search_similar(self, *, embedding: Any, k: int = ..., status: str | None = ...) -> list[PostHit]:
+        """The k posts of the account nearest to `embedding` (cosine distance), nearest first, optionally of one
+        status.
+        """
 
     async def update(
         self,

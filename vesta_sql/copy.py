@@ -26,6 +26,7 @@ table under row-level security, its batches go through the staging table.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -62,14 +63,20 @@ class CopyReport:
     inserted: dict[str, int] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     checks: list[TableCheck] = field(default_factory=list)
+    table_seconds: dict[str, float] = field(default_factory=dict)  # fresh accounts' COPY time per table
+    copy_seconds: float = 0.0
+    verify_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
         return not self.conflicts and all(check.ok for check in self.checks)
 
     def summary(self) -> str:
+        rows = sum(self.inserted.values())
+        rate = rows / self.copy_seconds if self.copy_seconds > 0 else 0.0
         lines = [f"accounts: {len(self.accounts)} ({len(self.fresh)} new, {len(self.merged)} already present: merged)",
-                 f"rows inserted: {sum(self.inserted.values()):,}"]
+                 f"rows inserted: {rows:,} in {self.copy_seconds:.1f} s ({rate:,.0f} rows/s); "
+                 f"verified in {self.verify_seconds:.1f} s"]
         if self.conflicts:
             lines.append(f"CONFLICTS: {len(self.conflicts)} (the accounts concerned were not written)")
             lines += [f"  {c}" for c in self.conflicts[:MAX_CONFLICTS_SHOWN]]
@@ -154,6 +161,7 @@ def _copy_fresh(plan: Plan, target: Any, report: CopyReport, batch_rows: int, st
         order = f" order by {ACCOUNT}" if not plan.bypass else ""
         total = plan.source.conn.execute(f'select count(*) from "{table.name}"{where}', params).fetchone()[0]
         bar = Progress(table.name, total, stream=stream)
+        started = time.perf_counter()
         cursor = plan.source.conn.execute(f'select {_quoted(table)} from "{table.name}"{where}{order}', params)
         for batch in _batches(cursor, batch_rows, not plan.bypass, position):
             try:
@@ -172,6 +180,7 @@ def _copy_fresh(plan: Plan, target: Any, report: CopyReport, batch_rows: int, st
             bar.advance(len(batch))
             if on_batch is not None:
                 on_batch(table.name, len(batch))
+        report.table_seconds[table.name] = time.perf_counter() - started
         bar.finish()
 
 
@@ -253,12 +262,15 @@ def copy(source: str, target: str, *, accounts: Sequence[str] | None = None, bat
             report.fresh = [a for a in plan.accounts if a not in plan.present]
             report.merged = [a for a in plan.accounts if a in plan.present]
             out = stream if stream is not None else sys.stderr
+            started = time.perf_counter()
             if report.fresh:
                 _copy_fresh(plan, conn, report, batch_rows, out, on_batch)
             if report.merged:
                 _copy_merged(plan, conn, report, batch_rows, out)
+            report.copy_seconds = time.perf_counter() - started
             filtered = set(plan.accounts) != set(plan.source_accounts)
             report.checks = verify(opened.conn, conn, plan.verified, plan.accounts, filtered, plan.bypass)
+            report.verify_seconds = time.perf_counter() - started - report.copy_seconds
             return report
         finally:
             conn.close()

@@ -64,13 +64,20 @@ def target_tally(conn: Any, table: Table, accounts: Sequence[str], bypass: bool)
 
 def verify(source: sqlite3.Connection, target: Any, tables: Sequence[Table], accounts: Sequence[str],
            filtered: bool, bypass: bool) -> list[TableCheck]:
-    """Compare every table (the directory included) for `accounts`; `filtered` when not every source account is copied."""
+    """Compare every table (the directory included) for `accounts`; `filtered` when not every source account is copied.
+
+    Postgres computes its side while Python hashes the source rows (one thread waits on the server).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = [pool.submit(target_tally, target, table, accounts, bypass) for table in tables]
+        mine = [source_tally(source, table, accounts if filtered else None) for table in tables]
+        theirs = [future.result() for future in pending]
     checks = []
-    for table in tables:
-        mine = source_tally(source, table, accounts if filtered else None)
-        theirs = target_tally(target, table, accounts, bypass)
-        wrong = sorted(a for a in accounts if mine.get(a, (0, 0)) != theirs.get(a, (0, 0)))
-        checks.append(TableCheck(table.name, sum(n for n, _ in mine.values()), sum(n for n, _ in theirs.values()), wrong))
+    for table, ours, other in zip(tables, mine, theirs, strict=True):
+        wrong = sorted(a for a in accounts if ours.get(a, (0, 0)) != other.get(a, (0, 0)))
+        checks.append(TableCheck(table.name, sum(n for n, _ in ours.values()), sum(n for n, _ in other.values()), wrong))
     return checks
 
 

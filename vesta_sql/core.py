@@ -24,6 +24,7 @@ from .program import ProgramFunction, Steps, programs_for, writes
 from .rows import Decoder, RowConverter, build_converter
 
 logger = logging.getLogger("vesta_sql")
+debug_enabled = logger.isEnabledFor  # bound once: it is asked on every call
 _STEPS = Steps()
 
 
@@ -48,7 +49,7 @@ def utc_now() -> datetime:
 class PreparedQuery:
     """One query ready to run on one dialect."""
 
-    __slots__ = ("spec", "name", "sql", "bind", "op", "_decoders", "_convert")
+    __slots__ = ("spec", "name", "sql", "bind", "op", "_decoders", "_convert", "_many")
 
     def __init__(self, spec: QuerySpec, codec: Codec, decoders: Mapping[str, Decoder | None],
                  id_factory: Callable[[], str], clock: Callable[[], datetime]) -> None:
@@ -59,21 +60,30 @@ class PreparedQuery:
         self.bind = make_binder(self.name, spec.params, codec, id_factory, clock)
         self._decoders = decoders
         self._convert: RowConverter | None = None
+        self._many = spec.op == "many"
 
-    def shape(self, rows: Sequence[Sequence[Any]], description: Sequence[Sequence[Any]] | None, rowcount: int) -> Any:
-        """The call's result from the fetched rows: records, one record, a value or a count."""
+    def shape(self, rows: Sequence[Sequence[Any]], cursor: Any) -> Any:
+        """The call's result from the fetched rows: records, one record, a value or a count.
+
+        `cursor` (the driver's, after the fetch) is asked for its `rowcount` or its
+        `description` only when needed: reading a description costs more than a record.
+        """
+        convert = self._convert
+        if convert is not None:  # the hot path: a record query whose converter is built
+            if self._many:
+                return [convert(row) for row in rows]
+            return convert(rows[0]) if rows else None
         op = self.op
         if op == "count":
-            return rowcount
+            return cursor.rowcount
         if op == "value":
             return rows[0][0] if rows else None
-        convert = self._convert
-        if convert is None:
-            if description is None:
-                return [] if op == "many" else None
-            assert self.spec.record is not None
-            convert = self._convert = build_converter(
-                self.spec.record, [column[0] for column in description], self._decoders, self.name)
+        description = cursor.description
+        if description is None:
+            return [] if op == "many" else None
+        assert self.spec.record is not None
+        convert = self._convert = build_converter(
+            self.spec.record, [column[0] for column in description], self._decoders, self.name)
         if op == "many":
             return [convert(row) for row in rows]
         return convert(rows[0]) if rows else None
@@ -105,7 +115,7 @@ class Runtime:
         return set(self.queries) | {namespace for namespace, _ in self.programs}
 
     def observing(self) -> bool:
-        return bool(self.hooks) or logger.isEnabledFor(logging.DEBUG)
+        return bool(self.hooks) or debug_enabled(logging.DEBUG)
 
     def emit(self, query: str, started: float, result: Any, error: BaseException | None) -> None:
         duration = time.perf_counter() - started

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from logging import DEBUG
 from typing import Any, Protocol
 
-from .core import Hook, PreparedQuery, Runtime, account_for_transaction, bind_many
+from .core import Hook, PreparedQuery, Runtime, account_for_transaction, bind_many, debug_enabled
 from .errors import InvalidInputError
 from .guard import DIRECTORY_NAMESPACE, require_account
 from .program import drive
@@ -27,39 +28,33 @@ class Driver(Protocol):
     def close(self) -> None: ...
 
 
-class QueryCall:
-    """One query of the façade; checks the account before anything else."""
+def query_call(query: PreparedQuery, driver: Driver, runtime: Runtime) -> Callable[..., Any]:
+    """`db.<namespace>.<query>`: checks the account before anything else, then runs the query.
 
-    __slots__ = ("_query", "_driver", "_runtime", "__name__")
+    A plain function rather than an object with `__call__`: this is the per-call hot path
+    and calling a function costs less than calling an instance. Its `many` attribute is
+    the many-row form.
+    """
+    bind, execute, hooks, observed, name = query.bind, driver.execute, runtime.hooks, runtime.observed, query.name
 
-    def __init__(self, query: PreparedQuery, driver: Driver, runtime: Runtime) -> None:
-        self._query, self._driver, self._runtime = query, driver, runtime
-        self.__name__ = query.spec.name
-
-    def __call__(self, account_id: Any = None, **kwargs: Any) -> Any:
+    def call(account_id: Any = None, **kwargs: Any) -> Any:
         account = require_account(account_id)
-        query = self._query
-        params = query.bind(account, kwargs)
-        runtime = self._runtime
-        if not runtime.observing():
-            return self._driver.execute(query, params, account)
-        started, result, error = time.perf_counter(), None, None
-        try:
-            result = self._driver.execute(query, params, account)
-            return result
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            runtime.emit(query.name, started, result, error)
+        params = bind(account, kwargs)
+        if not hooks and not debug_enabled(DEBUG):
+            return execute(query, params, account)
+        return observed(name, execute, query, params, account)
 
-    def many(self, account_id: Any = None, rows: Iterable[Mapping[str, Any]] = ()) -> int:
+    def many(account_id: Any = None, rows: Iterable[Mapping[str, Any]] = ()) -> int:
         """Run this `!` query once per row, in one transaction; returns the total row count."""
         account = require_account(account_id)
-        query = self._query
         bound = bind_many(query, account, rows)
-        with self._driver.session(account, True) as session:
-            return int(self._runtime.observed(query.name, session.execute_many, query, bound))
+        with driver.session(account, True) as session:
+            return int(observed(name, session.execute_many, query, bound))
+
+    call.__name__ = call.__qualname__ = many.__qualname__ = query.spec.name
+    call.__doc__ = query.spec.doc or None
+    setattr(call, "many", many)
+    return call
 
 
 class ProgramCall:
@@ -160,7 +155,7 @@ class Database:
         self._runtime, self._driver = runtime, driver
         self.dialect = runtime.dialect
         attach_namespaces(self, runtime, lambda namespace, name, query: (
-            ProgramCall(self, namespace, name) if query is None else QueryCall(query, driver, runtime)))
+            ProgramCall(self, namespace, name) if query is None else query_call(query, driver, runtime)))
 
     @contextmanager
     def transaction(self, account_id: Any = None, *, write: bool = True) -> Iterator[Transaction]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
+from logging import DEBUG
 from typing import Any, Protocol
 
-from .core import Hook, PreparedQuery, Runtime, account_for_transaction, bind_many
+from .core import Hook, PreparedQuery, Runtime, account_for_transaction, bind_many, debug_enabled
 from .errors import InvalidInputError
 from .facade import attach_namespaces
 from .guard import require_account
@@ -28,37 +29,28 @@ class AsyncDriver(Protocol):
     async def close(self) -> None: ...
 
 
-class AsyncQueryCall:
-    __slots__ = ("_query", "_driver", "_runtime", "__name__")
+def async_query_call(query: PreparedQuery, driver: AsyncDriver, runtime: Runtime) -> Callable[..., Any]:
+    """The async twin of `facade.query_call` (a plain coroutine function, with a `many` attribute)."""
+    bind, execute, hooks, observed, name = query.bind, driver.execute, runtime.hooks, runtime.observed_async, query.name
 
-    def __init__(self, query: PreparedQuery, driver: AsyncDriver, runtime: Runtime) -> None:
-        self._query, self._driver, self._runtime = query, driver, runtime
-        self.__name__ = query.spec.name
-
-    async def __call__(self, account_id: Any = None, **kwargs: Any) -> Any:
+    async def call(account_id: Any = None, **kwargs: Any) -> Any:
         account = require_account(account_id)
-        query = self._query
-        params = query.bind(account, kwargs)
-        runtime = self._runtime
-        if not runtime.observing():
-            return await self._driver.execute(query, params, account)
-        started, result, error = time.perf_counter(), None, None
-        try:
-            result = await self._driver.execute(query, params, account)
-            return result
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            runtime.emit(query.name, started, result, error)
+        params = bind(account, kwargs)
+        if not hooks and not debug_enabled(DEBUG):
+            return await execute(query, params, account)
+        return await observed(name, execute, query, params, account)
 
-    async def many(self, account_id: Any = None, rows: Iterable[Mapping[str, Any]] = ()) -> int:
+    async def many(account_id: Any = None, rows: Iterable[Mapping[str, Any]] = ()) -> int:
         """Run this `!` query once per row, in one transaction; returns the total row count."""
         account = require_account(account_id)
-        query = self._query
         bound = bind_many(query, account, rows)
-        async with self._driver.session(account, True) as session:
-            return int(await self._runtime.observed_async(query.name, session.execute_many, query, bound))
+        async with driver.session(account, True) as session:
+            return int(await observed(name, session.execute_many, query, bound))
+
+    call.__name__ = call.__qualname__ = many.__qualname__ = query.spec.name
+    call.__doc__ = query.spec.doc or None
+    setattr(call, "many", many)
+    return call
 
 
 class AsyncProgramCall:
@@ -129,7 +121,7 @@ class AsyncDatabase:
         self._runtime, self._driver = runtime, driver
         self.dialect = runtime.dialect
         attach_namespaces(self, runtime, lambda namespace, name, query: (
-            AsyncProgramCall(self, namespace, name) if query is None else AsyncQueryCall(query, driver, runtime)))
+            AsyncProgramCall(self, namespace, name) if query is None else async_query_call(query, driver, runtime)))
 
     @asynccontextmanager
     async def transaction(self, account_id: Any = None, *, write: bool = True) -> AsyncIterator[AsyncTransaction]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import dataclasses
 import importlib
 import importlib.util
 import inspect
@@ -40,7 +41,7 @@ from typing import Any
 from .errors import VestaError
 from .loader import QuerySpec, load_catalog
 from .params import REQUIRED
-from .program import ProgramFunction, load_programs
+from .program import DIALECT_PROGRAMS, ProgramFunction, programs_for
 from .resources import DIALECTS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -170,38 +171,68 @@ def _names(annotation: str, where: str) -> set[str]:
 # --- what the stubs describe ---------------------------------------------------------------
 
 
-def query_methods(extra_queries: Sequence[str | Path] | None = None) -> dict[str, dict[str, tuple[Method, dict[str, Binding]]]]:
-    """Per namespace, per query: its method, the same in every dialect (or StubError)."""
+Methods = dict[str, dict[str, tuple[Method, dict[str, Binding]]]]
+
+
+def facade_methods(extra_queries: Sequence[str | Path] | None = None) -> Methods:
+    """Per namespace, per call: its method, the same on every dialect (or StubError).
+
+    A call is a query or a program (a dialect's program may stand in for the other
+    dialect's query). A query of one dialect only is refused, unless that dialect's own
+    programs use it as a step: then it is their helper, and left out of the stubs (code
+    calling it would not run on the other dialect).
+    """
     catalogs = {dialect: load_catalog(dialect, extra_queries)[0] for dialect in DIALECTS}
+    programs = {dialect: {key: function for key, function in programs_for(dialect).items()
+                          if function.__module__.split(".")[0] == __package__} for dialect in DIALECTS}
+    keys = {dialect: {(ns, name) for ns, specs in catalogs[dialect].items() for name in specs} | set(programs[dialect])
+            for dialect in DIALECTS}
     first, *others = DIALECTS
-    keys = {dialect: {(ns, name) for ns, specs in catalog.items() for name in specs} for dialect, catalog in catalogs.items()}
     common = keys[first].intersection(*(keys[dialect] for dialect in others))
     problems = []
     for dialect in DIALECTS:
+        helpers = _dialect_steps(dialect)
         for ns, name in sorted(keys[dialect] - common):
-            spec = catalogs[dialect][ns][name]
             missing = ", ".join(d for d in DIALECTS if (ns, name) not in keys[d])
-            problems.append(f"{spec.file}:{spec.line}: query {ns}.{name} exists for {dialect} but not for {missing};"
-                            f" every query needs a version for each dialect ({', '.join(DIALECTS)})")
+            if (ns, name) in programs[dialect]:
+                problems.append(f"program {ns}.{name} exists for {dialect} but not for {missing}")
+            elif (ns, name) not in helpers:
+                spec = catalogs[dialect][ns][name]
+                problems.append(f"{spec.file}:{spec.line}: query {ns}.{name} exists for {dialect} but not for {missing};"
+                                f" every query needs a version for each dialect (or is a step of {dialect}'s own programs)")
     if problems:
         raise StubError("\n".join(problems))
-    methods: dict[str, dict[str, tuple[Method, dict[str, Binding]]]] = {}
-    for ns, name in sorted(keys[first]):
-        spec = catalogs[first][ns][name]
-        for dialect in others:
-            other = catalogs[dialect][ns][name]
-            if _shape(other) != _shape(spec):
-                raise StubError(f"query {ns}.{name} differs between dialects: {spec.file}:{spec.line} {_shape(spec)}"
-                                f" vs {other.file}:{other.line} {_shape(other)}; the stubs need one signature")
-        methods.setdefault(ns, {})[name] = _query_method([catalogs[d][ns][name] for d in DIALECTS])
+    methods: Methods = {}
+    for ns, name in sorted(common):
+        made = {dialect: _program_method(name, programs[dialect][(ns, name)], f"program {ns}.{name} ({dialect})")
+                if (ns, name) in programs[dialect] else _query_method([catalogs[dialect][ns][name]]) for dialect in DIALECTS}
+        if not any((ns, name) in programs[dialect] for dialect in DIALECTS):  # `<!`: None if any dialect may give none
+            joint = _query_method([catalogs[dialect][ns][name] for dialect in DIALECTS])
+            made = {dialect: (dataclasses.replace(method, returns=joint[0].returns), scope)
+                    for dialect, (method, scope) in made.items()}
+        shapes = {dialect: _shape(method) for dialect, (method, _) in made.items()}
+        if len(set(shapes.values())) > 1:
+            raise StubError(f"{ns}.{name} differs between dialects: "
+                            + "; ".join(f"{dialect} {shape}" for dialect, shape in shapes.items())
+                            + "; the stubs need one signature")
+        methods.setdefault(ns, {})[name] = made[first]
     return methods
 
 
-def _shape(spec: QuerySpec) -> str:
-    params = [f"{p.name}: {p.python_type}{' = …' if p.default is not REQUIRED else ''}"
-              for p in spec.params.values() if p.kind != "now"]
-    record = spec.record.__name__ if spec.record else "-"
-    return f"({', '.join(params)}) {spec.op} {record}"
+def _shape(method: Method) -> str:
+    params = ", ".join(f"{p.star}{p.name}: {p.annotation}{' = ...' if p.optional else ''}" for p in method.params)
+    return f"({params}) -> {method.returns}" + (" (with .many)" if method.many else "")
+
+
+def _dialect_steps(dialect: str) -> set[tuple[str, str]]:
+    """The `q.<namespace>.<name>` steps written in the modules holding `dialect`'s own programs."""
+    steps: set[tuple[str, str]] = set()
+    modules = sorted({function.__module__ for (owner, _, _), function in DIALECT_PROGRAMS.items() if owner == dialect})
+    for module in modules:
+        for node in ast.walk(ast.parse(inspect.getsource(sys.modules[module]))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
+                steps.add((node.value.attr, node.attr))
+    return steps
 
 
 def _query_method(specs: list[QuerySpec]) -> tuple[Method, dict[str, Binding]]:
@@ -232,19 +263,6 @@ def _always_returns_row(sql: str) -> bool:
     text = re.sub(r"--[^\n]*", "", sql).lower()
     return (re.match(r"\s*insert\s+into\b", text) is not None and re.search(r"\bvalues\b", text) is not None
             and re.search(r"\bwhere\b|\bdo\s+nothing\b", text) is None)
-
-
-def program_methods() -> dict[str, dict[str, tuple[Method, dict[str, Binding]]]]:
-    """Per namespace, per program of the package: its method, with the annotations copied as written.
-
-    Programs registered from outside the package (a test's, an application's) are not part of its stubs.
-    """
-    methods: dict[str, dict[str, tuple[Method, dict[str, Binding]]]] = {}
-    for (ns, name), function in sorted(load_programs().items()):
-        if function.__module__.split(".")[0] != __package__:
-            continue
-        methods.setdefault(ns, {})[name] = _program_method(name, function, f"program {ns}.{name}")
-    return methods
 
 
 def _program_method(name: str, function: ProgramFunction, where: str) -> tuple[Method, dict[str, Binding]]:
@@ -387,7 +405,7 @@ def _render_namespace(ns: str, calls: Mapping[str, Method], imports: Imports) ->
     return body
 
 
-def _render_namespaces(methods: dict[str, dict[str, tuple[Method, dict[str, Binding]]]]) -> str:
+def _render_namespaces(methods: Methods) -> str:
     from . import facade, facade_async
 
     connect_module = importlib.import_module(f"{__package__}.connect")  # the package's `connect` is the function
@@ -493,15 +511,9 @@ def _tidy(lines: list[str]) -> str:
 
 def generate() -> dict[str, str]:
     """The stub files' text, by file name (relative to the package)."""
-    queries = query_methods()
-    programs = program_methods()
-    merged: dict[str, dict[str, tuple[Method, dict[str, Binding]]]] = {}
-    for ns in sorted(set(queries) | set(programs)):
-        clash = set(queries.get(ns, {})) & set(programs.get(ns, {}))
-        if clash:
-            raise StubError(f"namespace {ns}: {', '.join(sorted(clash))} is both a query and a program")
-        merged[ns] = dict(sorted({**queries.get(ns, {}), **programs.get(ns, {})}.items()))
-    return {"_namespaces.pyi": _render_namespaces(merged), "__init__.pyi": _render_init()}
+    methods = facade_methods()
+    return {"_namespaces.pyi": _render_namespaces({ns: dict(sorted(calls.items())) for ns, calls in methods.items()}),
+            "__init__.pyi": _render_init()}
 
 
 def stale_stubs(folder: Path | None = None) -> list[Path]:

@@ -40,7 +40,7 @@ begin
 end;
 
 create trigger posts_search_update_text
-after update of title, body on posts
+after update of title, body, account_id, id on posts
 begin
   delete from posts_search
    where account_id = old.account_id
@@ -50,8 +50,10 @@ begin
 end;
 
 create trigger posts_search_update_vector
-after update of embedding, status on posts
+after update of embedding, status, account_id, id on posts
 begin
+  insert or replace into posts_search_versions (account_id, version)
+  values (old.account_id, lower(hex(randomblob(16))));
   insert or replace into posts_search_versions (account_id, version)
   values (new.account_id, lower(hex(randomblob(16))));
 end;

@@ -18,7 +18,7 @@ from ..errors import OperationalError
 async def _run(conn: psycopg.AsyncConnection[Any], query: PreparedQuery, params: dict[str, Any]) -> Any:
     cursor = await conn.execute(query.sql, params)
     rows = await cursor.fetchall() if cursor.description is not None else []
-    return query.shape(rows, cursor.description, cursor.rowcount)
+    return query.shape(rows, cursor)
 
 
 class AsyncPostgresSession:
@@ -80,7 +80,7 @@ class AsyncPostgresDriver:
                     cursor = await conn.execute(query.sql, params)
                     await pipeline.sync()  # results (and the description) are there after the sync
                     rows = await cursor.fetchall() if cursor.description is not None else []
-                    result = query.shape(rows, cursor.description, cursor.rowcount)
+                    result = query.shape(rows, cursor)
                 accounts[conn] = account_id
                 return result
             except psycopg.Error as exc:

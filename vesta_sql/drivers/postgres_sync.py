@@ -18,7 +18,7 @@ from ..errors import OperationalError
 def _run(conn: psycopg.Connection[Any], query: PreparedQuery, params: dict[str, Any]) -> Any:
     cursor = conn.execute(query.sql, params)
     rows = cursor.fetchall() if cursor.description is not None else []
-    return query.shape(rows, cursor.description, cursor.rowcount)
+    return query.shape(rows, cursor)
 
 
 class PostgresSession:
@@ -77,7 +77,7 @@ class PostgresDriver:
                     cursor = conn.execute(query.sql, params)
                     pipeline.sync()  # results (and the description) are there after the sync
                     rows = cursor.fetchall() if cursor.description is not None else []
-                    result = query.shape(rows, cursor.description, cursor.rowcount)
+                    result = query.shape(rows, cursor)
                 accounts[conn] = account_id
                 return result
             except psycopg.Error as exc:

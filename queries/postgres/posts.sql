@@ -1,0 +1,129 @@
+-- Search over posts, Postgres side. `db.posts.search_similar` and `db.posts.search_hybrid`
+-- are read-only programs (vesta_sql/programs/search.py): `search_plan` sets the HNSW scan
+-- settings for the transaction and sizes the account, then one ranking query runs either
+-- an exact scan of the account (small accounts: every post, through the account index) or
+-- an HNSW scan with iterative search (large accounts), re-ranked by exact distance.
+
+-- name: search_plan(account_id, ef_search, cap)$
+-- How many posts the account has, counted up to `cap` (an index-only scan, so its cost is
+-- bounded). Also sets hnsw.ef_search and relaxed iterative scans for the rest of the
+-- transaction: they must be in place before the ranking query starts its index scan.
+-- param: ef_search int
+-- param: cap int
+select (select count(*)
+          from (select 1
+                  from posts p
+                 where p.account_id = :account_id
+                 limit :cap) s) as posts,
+       set_config('hnsw.ef_search', cast(:ef_search as text), true) as ef_search,
+       set_config('hnsw.iterative_scan', 'relaxed_order', true) as iterative_scan;
+
+-- name: search_ranked(account_id, embedding, k, candidates, status, exact)
+-- record_class: PostHit
+-- The k posts nearest to `embedding` by cosine distance, nearest first (ties by id),
+-- optionally of one status. `exact` picks the strategy (see search_plan): the exact
+-- branch reads every post of the account (materialized, so the HNSW index cannot be
+-- used for it); the other takes `candidates` posts from the HNSW index (iterative scans
+-- keep it going until enough of them belong to the account) and ranks them exactly.
+-- Only the chosen branch runs: the other one's condition is false before it starts.
+-- param: embedding vector
+-- param: k int
+-- param: candidates int
+-- param: status str? = none
+-- param: exact bool
+with exact_hits as materialized (
+  select p.id, p.embedding <=> :embedding as distance
+    from posts p
+   where p.account_id = :account_id
+     and p.embedding is not null
+     and (cast(:status as text) is null or p.status = :status)
+),
+candidates as (
+  select e.id, e.distance
+    from exact_hits e
+   where :exact
+  union all
+  select a.id, a.distance
+    from (select p.id, p.embedding <=> :embedding as distance
+            from posts p
+           where p.account_id = :account_id
+             and (cast(:status as text) is null or p.status = :status)
+             and not :exact
+           order by p.embedding <=> :embedding
+           limit :candidates) a
+),
+ranked as (
+  select c.id, c.distance
+    from candidates c
+   order by c.distance, c.id
+   limit :k
+)
+select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_at,
+       p.created_at, p.updated_at, r.distance
+  from ranked r
+  join posts p on p.id = r.id
+ where p.account_id = :account_id
+ order by r.distance, r.id;
+
+-- name: search_hybrid_ranked(account_id, text, embedding, k, candidates, exact)
+-- record_class: HybridHit
+-- Reciprocal rank fusion (1 / (60 + rank), summed over the lists a post is in) of the
+-- full-text matches (websearch_to_tsquery over the 'simple' tsvector of title and body,
+-- best ts_rank_cd first; served by the posts_search_idx expression index) and the
+-- `candidates` nearest posts by cosine distance (exact or HNSW, as in search_ranked).
+-- param: text str
+-- param: embedding vector
+-- param: k int
+-- param: candidates int
+-- param: exact bool
+with text_hits as (
+  select t.id, row_number() over (order by t.score desc, t.id) as rank
+    from (select p.id,
+                 ts_rank_cd(to_tsvector('simple', p.title || ' ' || p.body),
+                            websearch_to_tsquery('simple', :text)) as score
+            from posts p
+           where p.account_id = :account_id
+             and to_tsvector('simple', p.title || ' ' || p.body) @@ websearch_to_tsquery('simple', :text)
+           order by score desc, p.id
+           limit :candidates) t
+),
+exact_hits as materialized (
+  select p.id, p.embedding <=> :embedding as distance
+    from posts p
+   where p.account_id = :account_id
+     and p.embedding is not null
+),
+vector_hits as (
+  select v.id, row_number() over (order by v.distance, v.id) as rank
+    from (select e.id, e.distance
+            from exact_hits e
+           where :exact
+          union all
+          select a.id, a.distance
+            from (select p.id, p.embedding <=> :embedding as distance
+                    from posts p
+                   where p.account_id = :account_id
+                     and not :exact
+                   order by p.embedding <=> :embedding
+                   limit :candidates) a) v
+   order by rank
+   limit :candidates
+),
+fused as (
+  select h.id,
+         sum(1.0 / (60 + h.rank)) as score,
+         max(case when h.leg = 'text' then h.rank end) as text_rank,
+         max(case when h.leg = 'vector' then h.rank end) as vector_rank
+    from (select th.id, th.rank, 'text' as leg from text_hits th
+          union all
+          select vh.id, vh.rank, 'vector' as leg from vector_hits vh) h
+   group by h.id
+)
+select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_at,
+       p.created_at, p.updated_at, cast(f.score as double precision) as score,
+       f.text_rank, f.vector_rank
+  from fused f
+  join posts p on p.id = f.id
+ where p.account_id = :account_id
+ order by f.score desc, p.id
+ limit :k;

@@ -1,0 +1,77 @@
+-- Search over posts, SQLite side. `db.posts.search_similar` and `db.posts.search_hybrid` are
+-- programs (vesta_sql/programs/search.py): the vector ranking is exact and done in NumPy over
+-- the account's embeddings, which the package keeps in memory while the account's search
+-- token (posts_search_versions, kept by triggers) stays the same.
+
+-- name: search_version(account_id)$
+-- The account's search token: it changes whenever a post is added or removed or an
+-- embedding or status changes; None when the account never had a post.
+select v.version
+  from posts_search_versions v
+ where v.account_id = :account_id;
+
+-- name: search_vectors(account_id)^
+-- record_class: PostVectors
+-- d1: no
+-- Every embedded post of the account in one row: ids and statuses as JSON arrays and the
+-- float32 embeddings concatenated in the same order (one aggregate pass, so the orders
+-- agree). One row instead of one per post is what makes a 10,000-post account quick to
+-- load; a result this large is not for D1, which searches differently.
+select json_group_array(e.id) as ids,
+       json_group_array(e.status) as statuses,
+       cast(group_concat(e.embedding, '') as blob) as embeddings
+  from (select p.id, p.status, p.embedding
+          from posts p
+         where p.account_id = :account_id
+           and p.embedding is not null) e;
+
+-- name: search_hits(account_id, ids)
+-- record_class: PostSummary
+-- The posts of the account with the given ids, in no particular order.
+-- param: ids str_list
+select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_at,
+       p.created_at, p.updated_at
+  from posts p
+ where p.account_id = :account_id
+   and p.id in (select value from json_each(:ids));
+
+-- name: search_hybrid_fused(account_id, match, vector_ids, k, candidates)
+-- record_class: HybridHit
+-- Reciprocal rank fusion (1 / (60 + rank), summed over the lists a post is in) of the
+-- full-text matches (FTS5, best bm25 first; `match` is an FTS5 query, None for no text
+-- terms) and the vector ranking made by the program (`vector_ids`, nearest first).
+-- param: match str?
+-- param: vector_ids str_list
+-- param: k int
+-- param: candidates int
+with text_hits as (
+  select t.id, row_number() over (order by t.score, t.id) as rank
+    from (select s.post_id as id, s.rank as score
+            from posts_search s
+           where s.account_id = :account_id
+             and cast(:match as text) is not null
+             and posts_search match :match
+           order by s.rank, s.post_id
+           limit :candidates) t
+),
+vector_hits as (
+  select v.value as id, v.key + 1 as rank
+    from json_each(:vector_ids) v
+),
+fused as (
+  select h.id,
+         sum(1.0 / (60 + h.rank)) as score,
+         max(case when h.leg = 'text' then h.rank end) as text_rank,
+         max(case when h.leg = 'vector' then h.rank end) as vector_rank
+    from (select th.id, th.rank, 'text' as leg from text_hits th
+          union all
+          select vh.id, vh.rank, 'vector' as leg from vector_hits vh) h
+   group by h.id
+)
+select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_at,
+       p.created_at, p.updated_at, f.score, f.text_rank, f.vector_rank
+  from fused f
+  join posts p on p.id = f.id
+ where p.account_id = :account_id
+ order by f.score desc, p.id
+ limit :k;

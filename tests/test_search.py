@@ -1,0 +1,326 @@
+"""Similarity and hybrid search over posts: exact order against NumPy, the account filter, both
+Postgres strategies, the SQLite embeddings cache following writes, and bad input refused early."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from vesta_sql import errors
+from vesta_sql.core import QueryEvent
+from vesta_sql.programs import search
+from vesta_sql.records.search import HybridHit, PostHit
+
+Vec = Callable[[int], Any]
+
+
+def make_creator(db: Any, account: str, uniq: Callable[[str], str]) -> str:
+    slug = uniq("searcher")
+    creator_id: str = db.creators.create(account_id=account, name="Sam", slug=slug, email=f"{slug}@example.com").id
+    return creator_id
+
+
+def seed(db: Any, account: str, creator_id: str, vec: Vec, seeds: range, **fields: Any) -> dict[str, Any]:
+    """One post per seed (published when the seed is odd); returns id -> embedding."""
+    made = {}
+    for s in seeds:
+        post = db.posts.create(account_id=account, creator_id=creator_id, title=f"post {s}", body=f"body {s}",
+                               embedding=vec(s), status="published" if s % 2 else "draft", **fields)
+        made[post.id] = vec(s)
+    return made
+
+
+def brute_force(posts: dict[str, Any], query: Any, k: int) -> list[tuple[str, float]]:
+    q = np.asarray(query, dtype=np.float64)
+    scored = sorted(
+        (1.0 - float(np.dot(np.asarray(e, dtype=np.float64), q) / (np.linalg.norm(e) * np.linalg.norm(q))), post_id)
+        for post_id, e in posts.items()
+    )
+    return [(post_id, d) for d, post_id in scored[:k]]
+
+
+def near(v: Any, seed: int, amount: float = 0.05) -> Any:
+    """A vector close to `v`."""
+    noise = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
+    return (v + amount * noise / np.linalg.norm(noise)).astype(np.float32)
+
+
+def test_search_similar_equals_brute_force(db: Any, acct: str, uniq: Any, vec: Vec) -> None:
+    creator = make_creator(db, acct, uniq)
+    posts = seed(db, acct, creator, vec, range(1, 41))
+    query = vec(1000)
+
+    hits = db.posts.search_similar(account_id=acct, embedding=query, k=10)
+
+    expected = brute_force(posts, query, 10)
+    assert all(isinstance(hit, PostHit) for hit in hits)
+    assert [hit.id for hit in hits] == [post_id for post_id, _ in expected]
+    assert [hit.distance for hit in hits] == pytest.approx([d for _, d in expected], abs=1e-5)
+    first = db.posts.find_by_id(account_id=acct, id=hits[0].id)
+    assert (hits[0].title, hits[0].status, hits[0].created_at) == (first.title, first.status, first.created_at)
+    # k larger than the account: every embedded post, in order
+    everything = db.posts.search_similar(account_id=acct, embedding=query, k=1000)
+    assert [hit.id for hit in everything] == [post_id for post_id, _ in brute_force(posts, query, 1000)]
+
+
+def test_search_similar_filters_by_status_and_skips_posts_without_embedding(db: Any, acct: str, uniq: Any, vec: Vec) -> None:
+    creator = make_creator(db, acct, uniq)
+    posts = seed(db, acct, creator, vec, range(1, 21))
+    db.posts.create(account_id=acct, creator_id=creator, title="no vector", status="published")
+    published = {post_id: e for post_id, e in posts.items()
+                 if db.posts.find_by_id(account_id=acct, id=post_id).status == "published"}
+    query = vec(2000)
+
+    hits = db.posts.search_similar(account_id=acct, embedding=query, k=5, status="published")
+
+    assert [hit.id for hit in hits] == [post_id for post_id, _ in brute_force(published, query, 5)]
+    assert {hit.status for hit in hits} == {"published"}
+    assert len(db.posts.search_similar(account_id=acct, embedding=query, k=100)) == 20
+    assert db.posts.search_similar(account_id=acct, embedding=query, k=5, status="archived") == []
+
+
+def test_the_account_filter_holds_even_for_the_nearest_post(db: Any, acct: str, acct2: str, uniq: Any, vec: Vec) -> None:
+    mine = seed(db, acct, make_creator(db, acct, uniq), vec, range(1, 16))
+    query = vec(3000)
+    theirs = db.posts.create(account_id=acct2, creator_id=make_creator(db, acct2, uniq), title="exactly the query",
+                             body="the query words", embedding=query, status="published")
+
+    hits = db.posts.search_similar(account_id=acct, embedding=query, k=20)
+    hybrid = db.posts.search_hybrid(account_id=acct, text="exactly the query words", embedding=query, k=20)
+
+    assert theirs.id not in {hit.id for hit in hits} | {hit.id for hit in hybrid}
+    assert {hit.account_id for hit in hits} | {hit.account_id for hit in hybrid} == {acct}
+    assert [hit.id for hit in hits] == [post_id for post_id, _ in brute_force(mine, query, 20)]
+    other = db.posts.search_similar(account_id=acct2, embedding=query, k=20)
+    assert [hit.id for hit in other] == [theirs.id] and other[0].distance == pytest.approx(0.0, abs=1e-6)
+
+
+def test_an_account_without_posts_finds_nothing(db: Any, acct: str, vec: Vec) -> None:
+    assert db.posts.search_similar(account_id=acct, embedding=vec(1), k=10) == []
+    assert db.posts.search_hybrid(account_id=acct, text="anything", embedding=vec(1), k=10) == []
+
+
+def test_search_follows_writes(db: Any, acct: str, uniq: Any, vec: Vec) -> None:
+    """Adds, embedding and status changes and deletes show in the next search (the SQLite cache follows them)."""
+    creator = make_creator(db, acct, uniq)
+    posts = seed(db, acct, creator, vec, range(1, 11))
+    query = vec(4000)
+    before = db.posts.search_similar(account_id=acct, embedding=query, k=3)
+    assert [hit.id for hit in before] == [post_id for post_id, _ in brute_force(posts, query, 3)]
+
+    added = db.posts.create(account_id=acct, creator_id=creator, title="new", embedding=near(query, 1))
+    assert db.posts.search_similar(account_id=acct, embedding=query, k=3)[0].id == added.id
+
+    moved = before[-1].id
+    db.posts.update(account_id=acct, id=moved, embedding=near(query, 2, 0.01))
+    assert db.posts.search_similar(account_id=acct, embedding=query, k=1)[0].id == moved
+
+    def published() -> set[str]:
+        return {hit.id for hit in db.posts.search_similar(account_id=acct, embedding=query, k=20, status="published")}
+
+    assert added.id not in published()
+    db.posts.publish(account_id=acct, id=added.id)
+    assert added.id in published()
+    db.posts.archive(account_id=acct, id=added.id)
+    assert added.id not in published()
+
+    assert db.posts.delete(account_id=acct, id=moved) == 1
+    after = db.posts.search_similar(account_id=acct, embedding=query, k=20)
+    assert moved not in {hit.id for hit in after} and after[0].id == added.id and len(after) == 10
+
+
+def test_search_inside_a_transaction_sees_its_own_writes(db: Any, acct: str, uniq: Any, vec: Vec) -> None:
+    creator = make_creator(db, acct, uniq)
+    seed(db, acct, creator, vec, range(1, 6))
+    query = vec(5000)
+    with db.transaction(account_id=acct) as tx:
+        post = tx.posts.create(creator_id=creator, title="inside", embedding=query)
+        assert tx.posts.search_similar(embedding=query, k=1)[0].id == post.id
+    assert db.posts.search_similar(account_id=acct, embedding=query, k=1)[0].id == post.id
+
+
+def test_hybrid_returns_text_or_vector_matches(db: Any, acct: str, acct2: str, uniq: Any, vec: Vec) -> None:
+    creator = make_creator(db, acct, uniq)
+    posts = seed(db, acct, creator, vec, range(1, 31))
+    query = vec(6000)
+    worded = db.posts.create(account_id=acct, creator_id=creator, title="Pomegranate season",
+                             body="A pomegranate salad", embedding=vec(6001))
+    other_word = db.posts.create(account_id=acct, creator_id=creator, title="Apples", body="pomegranate-free",
+                                 embedding=vec(6002))
+    db.posts.create(account_id=acct2, creator_id=make_creator(db, acct2, uniq), title="pomegranate",
+                    body="pomegranate salad", embedding=query)
+    posts[worded.id], posts[other_word.id] = vec(6001), vec(6002)
+    nearest = [post_id for post_id, _ in brute_force(posts, query, 50)]
+
+    hits = db.posts.search_hybrid(account_id=acct, text="pomegranate salad", embedding=query, k=10)
+
+    assert all(isinstance(hit, HybridHit) and hit.account_id == acct for hit in hits)
+    assert len(hits) == 10
+    by_id = {hit.id: hit for hit in hits}
+    assert by_id[worded.id].text_rank == 1  # the only post with both words
+    assert other_word.id not in by_id or by_id[other_word.id].text_rank is None
+    assert hits[0].id == worded.id or hits[0].id == nearest[0]
+    for hit in hits:
+        assert hit.text_rank is not None or hit.vector_rank is not None
+        if hit.vector_rank is not None:
+            assert nearest[hit.vector_rank - 1] == hit.id
+        expected = sum(1.0 / (60 + rank) for rank in (hit.text_rank, hit.vector_rank) if rank is not None)
+        assert hit.score == pytest.approx(expected)
+    assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
+    # no text terms at all: the vector ranking alone
+    only_vector = db.posts.search_hybrid(account_id=acct, text="  ", embedding=query, k=5)
+    assert [hit.id for hit in only_vector] == nearest[:5]
+    assert all(hit.text_rank is None for hit in only_vector)
+
+
+def test_hybrid_text_follows_edits_and_deletes(db: Any, acct: str, uniq: Any, vec: Vec) -> None:
+    creator = make_creator(db, acct, uniq)
+    post = db.posts.create(account_id=acct, creator_id=creator, title="Kumquat jam", body="sweet", embedding=vec(1))
+    seed(db, acct, creator, vec, range(2, 8))
+    assert db.posts.search_hybrid(account_id=acct, text="kumquat", embedding=vec(99), k=10)[0].id == post.id
+
+    db.posts.update(account_id=acct, id=post.id, title="Quince jam")
+    by_old = {h.id: h for h in db.posts.search_hybrid(account_id=acct, text="kumquat", embedding=vec(99), k=10)}
+    by_new = {h.id: h for h in db.posts.search_hybrid(account_id=acct, text="quince", embedding=vec(99), k=10)}
+    assert by_old.get(post.id) is None or by_old[post.id].text_rank is None
+    assert by_new[post.id].text_rank == 1
+
+    db.posts.delete(account_id=acct, id=post.id)
+    assert post.id not in {h.id for h in db.posts.search_hybrid(account_id=acct, text="quince", embedding=vec(99), k=10)}
+
+
+def test_postgres_index_path_equals_brute_force(db: Any, acct: str, uniq: Any, vec: Vec, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forcing the HNSW strategy (as for a large account) still gives the exact order on small data (SQLite: always exact)."""
+    creator = make_creator(db, acct, uniq)
+    posts = seed(db, acct, creator, vec, range(1, 31))
+    query = vec(7000)
+    monkeypatch.setattr(search, "EXACT_BELOW", 1)
+
+    hits = db.posts.search_similar(account_id=acct, embedding=query, k=10)
+    hybrid = db.posts.search_hybrid(account_id=acct, text="post", embedding=query, k=10)
+
+    assert [hit.id for hit in hits] == [post_id for post_id, _ in brute_force(posts, query, 10)]
+    assert {hit.id for hit in hybrid} <= set(posts)
+
+
+def test_postgres_steps_directly(db: Any, acct: str, uniq: Any, vec: Vec) -> None:
+    """The ranking steps on their own: both strategies, after search_plan set the scan settings."""
+    if db.dialect != "postgres":
+        return
+    creator = make_creator(db, acct, uniq)
+    posts = seed(db, acct, creator, vec, range(1, 21))
+    query = vec(8000)
+    expected = [post_id for post_id, _ in brute_force(posts, query, 5)]
+    with db.transaction(account_id=acct, write=False) as tx:
+        assert tx.posts.search_plan(ef_search=100, cap=10) == 10
+        assert tx.posts.search_plan(ef_search=100, cap=1000) == 20
+        for exact in (True, False):
+            hits = tx.posts.search_ranked(embedding=query, k=5, candidates=20, exact=exact)
+            assert [hit.id for hit in hits] == expected
+        fused = tx.posts.search_hybrid_ranked(text="post", embedding=query, k=5, candidates=20, exact=False)
+        assert {hit.id for hit in fused} <= set(posts) and len(fused) == 5
+
+
+def test_sqlite_steps_directly(db: Any, acct: str, uniq: Any, vec: Vec) -> None:
+    if db.dialect != "sqlite":
+        return
+    creator = make_creator(db, acct, uniq)
+    posts = seed(db, acct, creator, vec, range(1, 6))
+    token = db.posts.search_version(account_id=acct)
+    assert isinstance(token, str) and len(token) == 32
+    loaded = db.posts.search_vectors(account_id=acct)
+    assert sorted(loaded.ids) == sorted(posts) and loaded.embeddings.shape == (5 * 384,)
+    for index, post_id in enumerate(loaded.ids):
+        assert np.array_equal(loaded.embeddings[index * 384:(index + 1) * 384], posts[post_id])
+    rows = db.posts.search_hits(account_id=acct, ids=list(posts)[:2])
+    assert {row.id for row in rows} == set(list(posts)[:2])
+    fused = db.posts.search_hybrid_fused(account_id=acct, match='"post"', vector_ids=list(posts)[:1], k=10, candidates=10)
+    assert len(fused) == 5 and fused[0].id == next(iter(posts))
+    db.posts.create(account_id=acct, creator_id=creator, title="more")
+    assert db.posts.search_version(account_id=acct) != token
+
+
+_EVENTS: list[QueryEvent] = []
+_WATCHED: set[int] = set()
+
+
+def watch(db: Any) -> list[QueryEvent]:
+    if id(db) not in _WATCHED:
+        db.add_hook(_EVENTS.append)
+        _WATCHED.add(id(db))
+    _EVENTS.clear()
+    return _EVENTS
+
+
+BAD_VECTORS = [
+    ("dimension", lambda v: v[:100]),
+    ("NaN", lambda v: np.where(np.arange(384) == 3, np.nan, v)),
+    ("infinity", lambda v: np.where(np.arange(384) == 3, np.inf, v)),
+    ("zeros", lambda v: np.zeros(384, dtype=np.float32)),
+    ("not numbers", lambda v: ["a"] * 384),
+]
+
+
+@pytest.mark.parametrize(("what", "spoil"), BAD_VECTORS, ids=[name for name, _ in BAD_VECTORS])
+def test_a_bad_embedding_is_refused_before_any_query(db: Any, acct: str, vec: Vec, what: str, spoil: Any) -> None:
+    events = watch(db)
+    with pytest.raises(errors.InvalidInputError, match="embedding"):
+        db.posts.search_similar(account_id=acct, embedding=spoil(vec(1)), k=10)
+    with pytest.raises(errors.InvalidInputError, match="embedding"):
+        db.posts.search_hybrid(account_id=acct, text="x", embedding=spoil(vec(1)), k=10)
+    assert events == []
+
+
+@pytest.mark.parametrize("k", [0, -1, 1001, 10**9, 2.0, "10", True, None])
+def test_k_outside_1_to_1000_is_refused_before_any_query(db: Any, acct: str, vec: Vec, k: Any) -> None:
+    events = watch(db)
+    with pytest.raises(errors.InvalidInputError, match="'k'"):
+        db.posts.search_similar(account_id=acct, embedding=vec(1), k=k)
+    with pytest.raises(errors.InvalidInputError, match="'k'"):
+        db.posts.search_hybrid(account_id=acct, text="x", embedding=vec(1), k=k)
+    assert events == []
+
+
+def test_bad_text_status_and_unknown_parameters_are_refused(db: Any, acct: str, vec: Vec) -> None:
+    events = watch(db)
+    with pytest.raises(errors.InvalidInputError, match="'status'"):
+        db.posts.search_similar(account_id=acct, embedding=vec(1), k=10, status=3)
+    with pytest.raises(errors.InvalidInputError, match="'text'"):
+        db.posts.search_hybrid(account_id=acct, text=None, embedding=vec(1), k=10)
+    with pytest.raises(errors.InvalidInputError):
+        db.posts.search_similar(account_id=acct, embedding=vec(1), k=10, limit=5)
+    with pytest.raises(errors.InvalidInputError):
+        db.posts.search_similar(account_id=acct, k=10)
+    assert events == []
+    with pytest.raises(errors.TenantScopeError):
+        db.posts.search_similar(embedding=vec(1), k=10)
+    assert db.posts.search_similar(account_id=acct, embedding=vec(1).tolist(), k=1000) == []  # a list is fine
+
+
+def test_fts5_query_quotes_every_word() -> None:
+    assert search.fts5_query('pomegranate "salad" OR -x*') == '"pomegranate" "salad" "OR" "x"'
+    assert search.fts5_query("  ,; ") is None
+    assert search.fts5_query("crème brûlée") == '"crème" "brûlée"'
+
+
+def test_vector_cache_keeps_within_its_budget() -> None:
+    def vectors(n: int) -> search.AccountVectors:
+        matrix = np.ones((n, 384), dtype=np.float32)
+        return search.AccountVectors([str(i) for i in range(n)], np.array(["draft"] * n, dtype=object), matrix,
+                                     np.linalg.norm(matrix, axis=1).astype(np.float32))
+
+    one = vectors(10)
+    cache = search.VectorCache(budget=3 * one.nbytes)
+    for token in "abcd":
+        cache.put(token, vectors(10))
+    assert cache.get("a") is None and cache.get("d") is not None
+    cache.get("b")
+    cache.put("e", vectors(10))
+    assert cache.get("b") is not None and cache.get("c") is None
+    cache.put("huge", vectors(100))
+    assert cache.get("huge") is None
+    cache.clear()
+    assert cache.get("b") is None
