@@ -142,6 +142,15 @@ def test_search_inside_a_transaction_sees_its_own_writes(db: Any, acct: str, uni
     assert db.posts.search_similar(account_id=acct, embedding=query, k=1)[0].id == post.id
 
 
+def test_hybrid_text_with_operator_characters_is_taken_literally(db: Any, acct: str, uniq: Any, vec: Vec) -> None:
+    creator = make_creator(db, acct, uniq)
+    post = db.posts.create(account_id=acct, creator_id=creator, title="C++ and \"quotes\"", body="NEAR OR NOT", embedding=vec(1))
+
+    for text in ['"quotes', "c++ -and", "NEAR(or not)", "*", 'a "b" c:']:
+        hits = db.posts.search_hybrid(account_id=acct, text=text, embedding=vec(2), k=5)
+        assert [hit.id for hit in hits] == [post.id]
+
+
 def test_hybrid_returns_text_or_vector_matches(db: Any, acct: str, acct2: str, uniq: Any, vec: Vec) -> None:
     creator = make_creator(db, acct, uniq)
     posts = seed(db, acct, creator, vec, range(1, 31))
@@ -237,8 +246,14 @@ def test_sqlite_steps_directly(db: Any, acct: str, uniq: Any, vec: Vec) -> None:
         assert np.array_equal(loaded.embeddings[index * 384:(index + 1) * 384], posts[post_id])
     rows = db.posts.search_hits(account_id=acct, ids=list(posts)[:2])
     assert {row.id for row in rows} == set(list(posts)[:2])
-    fused = db.posts.search_hybrid_fused(account_id=acct, match='"post"', vector_ids=list(posts)[:1], k=10, candidates=10)
+    fused = db.posts.search_hybrid_fused(account_id=acct, match="post", vector_ids=list(posts)[:1], k=10, candidates=10)
     assert len(fused) == 5 and fused[0].id == next(iter(posts))
+    # any strings are a valid query: each term is quoted by the SQL
+    for text in ['po"st - OR', "match-value", "  ", '"post"  "1"', "NEAR(post 1)"]:
+        odd = db.posts.search_hybrid_fused(account_id=acct, match=text, vector_ids=[], k=10, candidates=10)
+        assert all(hit.text_rank is not None for hit in odd)
+    assert len(db.posts.search_hybrid_fused(account_id=acct, match='"post"  "1"', vector_ids=[], k=10, candidates=10)) == 1
+    assert db.posts.search_hybrid_fused(account_id=acct, match=None, vector_ids=[], k=10, candidates=10) == []
     db.posts.create(account_id=acct, creator_id=creator, title="more")
     assert db.posts.search_version(account_id=acct) != token
 
@@ -300,10 +315,10 @@ def test_bad_text_status_and_unknown_parameters_are_refused(db: Any, acct: str, 
     assert db.posts.search_similar(account_id=acct, embedding=vec(1).tolist(), k=1000) == []  # a list is fine
 
 
-def test_fts5_query_quotes_every_word() -> None:
-    assert search.fts5_query('pomegranate "salad" OR -x*') == '"pomegranate" "salad" "OR" "x"'
-    assert search.fts5_query("  ,; ") is None
-    assert search.fts5_query("crème brûlée") == '"crème" "brûlée"'
+def test_text_terms_are_the_words_of_the_text() -> None:
+    assert search.text_terms('pomegranate "salad" OR -x*') == "pomegranate salad OR x"
+    assert search.text_terms("  ,; ") is None
+    assert search.text_terms("crème brûlée") == "crème brûlée"
 
 
 def test_vector_cache_keeps_within_its_budget() -> None:

@@ -219,12 +219,16 @@ def make_binder(
     namespace: dict[str, Any] = {
         "allowed": allowed, "new_id": new_id, "clock": clock, "MISSING": _ABSENT, "str": str, "int": int,
         "bool": bool, "type": type, "len": len, "unknown": partial(_unknown, query, allowed),
-        "missing": partial(_missing, query), "MAX_TEXT": MAX_TEXT_CHARS, "INT_MIN": INT64_MIN, "INT_MAX": INT64_MAX,
+        "missing": partial(_missing, query, allowed), "MAX_TEXT": MAX_TEXT_CHARS, "INT_MIN": INT64_MIN, "INT_MAX": INT64_MAX,
         "encode_now": make_encoder(query, ParamSpec("now", "now", False, REQUIRED), codec),
     }
-    lines = ["def bind(account_id, kwargs):",
-             "    if not allowed.issuperset(kwargs):",
-             "        unknown(kwargs)"]
+    # The unknown-parameter check counts instead of comparing sets: the required
+    # parameters are there once the code passes their checks, optional ones add 1 when given.
+    required = sum(1 for spec in specs.values() if spec.kind not in ("now", "new_id") and spec.default is REQUIRED)
+    optional = any(spec.kind == "new_id" or (spec.kind != "now" and spec.default is not REQUIRED) for spec in specs.values())
+    lines = ["def bind(account_id, kwargs):"]
+    if optional:
+        lines.append(f"    found = {required}")
     result = ["'account_id': account_id"]
     auto_now: list[str] = []
     for index, spec in enumerate(specs.values()):
@@ -233,12 +237,14 @@ def make_binder(
             continue
         value, encoder = f"v{index}", f"encode_{index}"
         namespace[encoder] = encode = make_encoder(query, spec, codec)
+        counted = spec.kind == "new_id" or spec.default is not REQUIRED
+        count = "found += 1; " if counted else ""
         lines.append(f"    {value} = kwargs.get({spec.name!r}, MISSING)")
         lines.append(f"    if {value} is MISSING:")
         if spec.kind == "new_id":
             lines.append(f"        {value} = new_id()")
         elif spec.default is REQUIRED:
-            lines.append(f"        missing({spec.name!r})")
+            lines.append(f"        missing({spec.name!r}, kwargs)")
         else:
             try:
                 namespace[f"default_{index}"] = encode(spec.default)
@@ -247,15 +253,17 @@ def make_binder(
                 namespace[f"default_{index}"] = spec.default
                 lines.append(f"        {value} = {encoder}(default_{index})")
         fast = _FAST_CHECKS.get(spec.kind)
-        lines.append(f"    elif {fast.format(v=value)}:" if fast else "    else:")
-        lines.append("        pass" if fast else f"        {value} = {encoder}({value})")
         if fast:
-            lines.append("    else:")
-            if spec.kind == "new_id":  # an explicit None asks for a fresh id
-                lines.append(f"        {value} = new_id() if {value} is None else {encoder}({value})")
-            else:
-                lines.append(f"        {value} = {encoder}({value})")
+            lines.append(f"    elif {fast.format(v=value)}:")
+            lines.append(f"        {count or 'pass'}")
+        lines.append("    else:")
+        if spec.kind == "new_id":  # an explicit None asks for a fresh id
+            lines.append(f"        {count}{value} = new_id() if {value} is None else {encoder}({value})")
+        else:
+            lines.append(f"        {count}{value} = {encoder}({value})")
         result.append(f"{spec.name!r}: {value}")
+    lines.append(f"    if len(kwargs) != {'found' if optional else required} and not allowed.issuperset(kwargs):")
+    lines.append("        unknown(kwargs)")
     if auto_now:
         lines.append("    stamp = encode_now(clock())")
         result.extend(f"{name!r}: stamp" for name in auto_now)
@@ -280,5 +288,7 @@ def _unknown(query: str, allowed: frozenset[str], kwargs: Mapping[str, Any]) -> 
     raise InvalidInputError(f"{query}: unknown parameter(s) {', '.join(unknown)}; expected {', '.join(sorted(allowed))}")
 
 
-def _missing(query: str, name: str) -> None:
+def _missing(query: str, allowed: frozenset[str], name: str, kwargs: Mapping[str, Any]) -> None:
+    if not allowed.issuperset(kwargs):  # a misspelt name is the likelier mistake: say so first
+        _unknown(query, allowed, kwargs)
     raise InvalidInputError(f"{query}: missing parameter {name!r}")

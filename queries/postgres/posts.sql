@@ -6,8 +6,10 @@
 
 -- name: search_plan(account_id, ef_search, cap)$
 -- How many posts the account has, counted up to `cap` (an index-only scan, so its cost is
--- bounded). Also sets hnsw.ef_search and relaxed iterative scans for the rest of the
--- transaction: they must be in place before the ranking query starts its index scan.
+-- bounded). Also sets, for the rest of the transaction, hnsw.ef_search and relaxed
+-- iterative scans (they must be in place before the ranking query starts its index scan)
+-- and custom plans: a prepared ranking statement must be planned for this account and
+-- this strategy, never with a generic plan made for an average account.
 -- param: ef_search int
 -- param: cap int
 select (select count(*)
@@ -16,16 +18,19 @@ select (select count(*)
                  where p.account_id = :account_id
                  limit :cap) s) as posts,
        set_config('hnsw.ef_search', cast(:ef_search as text), true) as ef_search,
-       set_config('hnsw.iterative_scan', 'relaxed_order', true) as iterative_scan;
+       set_config('hnsw.iterative_scan', 'relaxed_order', true) as iterative_scan,
+       set_config('plan_cache_mode', 'force_custom_plan', true) as plan_cache_mode;
 
 -- name: search_ranked(account_id, embedding, k, candidates, status, exact)
 -- record_class: PostHit
 -- The k posts nearest to `embedding` by cosine distance, nearest first (ties by id),
 -- optionally of one status. `exact` picks the strategy (see search_plan): the exact
 -- branch reads every post of the account (materialized, so the HNSW index cannot be
--- used for it); the other takes `candidates` posts from the HNSW index (iterative scans
--- keep it going until enough of them belong to the account) and ranks them exactly.
--- Only the chosen branch runs: the other one's condition is false before it starts.
+-- used for it); the other takes the ids of `candidates` posts from the HNSW index
+-- (iterative scans keep it going until enough of them belong to the account) and ranks
+-- them by their exact distance, recomputed: relaxed iterative scans return rows only
+-- roughly in order, and the planner must not take that order as sorted. Only the chosen
+-- branch runs: the other one's condition is false before it starts.
 -- param: embedding vector
 -- param: k int
 -- param: candidates int
@@ -37,20 +42,25 @@ with exact_hits as materialized (
    where p.account_id = :account_id
      and p.embedding is not null
      and (cast(:status as text) is null or p.status = :status)
+     and :exact
+),
+index_hits as materialized (
+  select p.id
+    from posts p
+   where p.account_id = :account_id
+     and (cast(:status as text) is null or p.status = :status)
+     and not :exact
+   order by p.embedding <=> :embedding
+   limit :candidates
 ),
 candidates as (
   select e.id, e.distance
     from exact_hits e
-   where :exact
   union all
-  select a.id, a.distance
-    from (select p.id, p.embedding <=> :embedding as distance
-            from posts p
-           where p.account_id = :account_id
-             and (cast(:status as text) is null or p.status = :status)
-             and not :exact
-           order by p.embedding <=> :embedding
-           limit :candidates) a
+  select p.id, p.embedding <=> :embedding as distance
+    from index_hits i
+    join posts p on p.id = i.id
+   where p.account_id = :account_id
 ),
 ranked as (
   select c.id, c.distance
@@ -92,20 +102,25 @@ exact_hits as materialized (
     from posts p
    where p.account_id = :account_id
      and p.embedding is not null
+     and :exact
+),
+index_hits as materialized (
+  select p.id
+    from posts p
+   where p.account_id = :account_id
+     and not :exact
+   order by p.embedding <=> :embedding
+   limit :candidates
 ),
 vector_hits as (
   select v.id, row_number() over (order by v.distance, v.id) as rank
     from (select e.id, e.distance
             from exact_hits e
-           where :exact
           union all
-          select a.id, a.distance
-            from (select p.id, p.embedding <=> :embedding as distance
-                    from posts p
-                   where p.account_id = :account_id
-                     and not :exact
-                   order by p.embedding <=> :embedding
-                   limit :candidates) a) v
+          select p.id, p.embedding <=> :embedding as distance
+            from index_hits i
+            join posts p on p.id = i.id
+           where p.account_id = :account_id) v
    order by rank
    limit :candidates
 ),

@@ -4,8 +4,11 @@
 -- token (posts_search_versions, kept by triggers) stays the same.
 
 -- name: search_version(account_id)$
+-- d1: no
 -- The account's search token: it changes whenever a post is added or removed or an
--- embedding or status changes; None when the account never had a post.
+-- embedding or status changes; None when the account never had a post. It runs on D1,
+-- but its value is random by design (a different one in every database), so it is kept
+-- out of the D1-versus-SQLite comparison.
 select v.version
   from posts_search_versions v
  where v.account_id = :account_id;
@@ -38,19 +41,33 @@ select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_
 -- name: search_hybrid_fused(account_id, match, vector_ids, k, candidates)
 -- record_class: HybridHit
 -- Reciprocal rank fusion (1 / (60 + rank), summed over the lists a post is in) of the
--- full-text matches (FTS5, best bm25 first; `match` is an FTS5 query, None for no text
--- terms) and the vector ranking made by the program (`vector_ids`, nearest first).
+-- full-text matches (FTS5, best bm25 first, posts holding every space-separated word of
+-- `match`) and the vector ranking made by the program (`vector_ids`, nearest first).
+-- Each word is quoted here, so any text is a valid FTS5 query (operators are taken
+-- literally); no words (or None), no text matches.
 -- param: match str?
 -- param: vector_ids str_list
 -- param: k int
 -- param: candidates int
-with text_hits as (
+with recursive words (word, rest) as (
+  select '', trim(:match) || ' '
+  union all
+  select substr(w.rest, 1, instr(w.rest, ' ') - 1), ltrim(substr(w.rest, instr(w.rest, ' ') + 1))
+    from words w
+   where w.rest <> ''
+),
+terms as (
+  select group_concat('"' || replace(w.word, '"', '""') || '"', ' ') as query
+    from words w
+   where w.word <> ''
+),
+text_hits as (
   select t.id, row_number() over (order by t.score, t.id) as rank
     from (select s.post_id as id, s.rank as score
-            from posts_search s
-           where s.account_id = :account_id
-             and cast(:match as text) is not null
-             and posts_search match :match
+            from terms q, posts_search s
+           where q.query is not null
+             and s.account_id = :account_id
+             and posts_search match q.query
            order by s.rank, s.post_id
            limit :candidates) t
 ),

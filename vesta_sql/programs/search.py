@@ -233,10 +233,9 @@ def _account_vectors(q: Steps) -> Program[AccountVectors]:
     return vectors
 
 
-def fts5_query(text: str) -> str | None:
-    """An FTS5 query matching every word of `text` (each one quoted, so no operator syntax), None if no words."""
-    terms = _TERM.findall(text)[:MAX_TEXT_TERMS]
-    return " ".join(f'"{term}"' for term in terms) or None
+def text_terms(text: str) -> str | None:
+    """The words of `text` (at most 32) separated by spaces, None if there are none; the SQL quotes each one."""
+    return " ".join(_TERM.findall(text)[:MAX_TEXT_TERMS]) or None
 
 
 @program("posts", "search_similar", write=False, dialect="sqlite")
@@ -260,5 +259,5 @@ def search_hybrid_sqlite(q: Steps, *, text: str, embedding: Any, k: int = 10) ->
     vectors = yield from _account_vectors(q)
     nearest = [post_id for post_id, _ in vectors.nearest(vector, candidates)]
     hits: list[HybridHit] = yield q.posts.search_hybrid_fused(
-        match=fts5_query(text), vector_ids=nearest, k=k, candidates=candidates)
+        match=text_terms(text), vector_ids=nearest, k=k, candidates=candidates)
     return hits
