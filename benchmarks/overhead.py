@@ -49,10 +49,14 @@ CREATORS = 1000
 PAGE = 20
 OPS = ["lookup", "page of 20", "insert", "upsert"]
 UTC = timezone.utc
-ISO = "%Y-%m-%dT%H:%M:%S.%fZ"  # the package's SQLite storage format
 MAX_ISO = "9999-12-31T23:59:59.999999Z"
 MAX_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 fromiso = datetime.fromisoformat
+
+
+def iso_now() -> str:
+    """Now as the package stores it on SQLite ('2026-01-02T03:04:05.000006Z'), the quick way."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def sql_of(dialect: str) -> dict[str, tuple[str, str]]:
@@ -99,13 +103,13 @@ def sqlite_handwritten(sql: dict[str, tuple[str, str]]) -> dict[str, Callable[..
         return [_creator_from_text(r) for r in rows]
 
     def add_comment(conn: Any, account_id: str, post_id: str, user_id: str, body: str) -> Comment:
-        now = datetime.now(UTC).strftime(ISO)
+        now = iso_now()
         r = conn.execute(comment_sql, {"account_id": account_id, "id": new_id(), "post_id": post_id,
                                        "user_id": user_id, "body": body, "now": now}).fetchall()[0]
         return Comment(r[0], r[1], r[2], r[3], r[4], fromiso(r[5]))
 
     def upsert_settings(conn: Any, account_id: str, currency: str, schedule: str) -> PaymentSettings:
-        now = datetime.now(UTC).strftime(ISO)
+        now = iso_now()
         r = conn.execute(upsert_sql, {"account_id": account_id, "id": new_id(), "default_currency": currency,
                                       "payout_schedule": schedule, "statement_descriptor": None,
                                       "now": now}).fetchall()[0]
@@ -128,14 +132,14 @@ def sqlite_handwritten_async(sql: dict[str, tuple[str, str]]) -> dict[str, Calla
         return [_creator_from_text(r) for r in await cursor.fetchall()]
 
     async def add_comment(conn: Any, account_id: str, post_id: str, user_id: str, body: str) -> Comment:
-        now = datetime.now(UTC).strftime(ISO)
+        now = iso_now()
         cursor = await conn.execute(comment_sql, {"account_id": account_id, "id": new_id(), "post_id": post_id,
                                                   "user_id": user_id, "body": body, "now": now})
         r = (await cursor.fetchall())[0]
         return Comment(r[0], r[1], r[2], r[3], r[4], fromiso(r[5]))
 
     async def upsert_settings(conn: Any, account_id: str, currency: str, schedule: str) -> PaymentSettings:
-        now = datetime.now(UTC).strftime(ISO)
+        now = iso_now()
         cursor = await conn.execute(upsert_sql, {"account_id": account_id, "id": new_id(), "default_currency": currency,
                                                  "payout_schedule": schedule, "statement_descriptor": None, "now": now})
         r = (await cursor.fetchall())[0]
@@ -200,7 +204,7 @@ def sqlite_sync(url: str, path: Path, rounds: int, calls: int) -> Table:
             return {"account_id": A, "id": ids[i % n_ids]}
         if op == "page":
             return {"account_id": A, "before_created_at": MAX_ISO, "before_id": "", "limit": PAGE}
-        now = datetime.now(UTC).strftime(ISO)
+        now = iso_now()
         if op == "insert":
             return {"account_id": A, "id": new_id(), "post_id": post_id, "user_id": "u1", "body": f"comment {i}", "now": now}
         return {"account_id": A, "id": new_id(), "default_currency": "EUR", "payout_schedule": "weekly",
@@ -294,7 +298,7 @@ async def sqlite_async(url: str, path: Path, rounds: int, calls: int) -> Table:
             return {"account_id": A, "id": ids[i % n_ids]}
         if op == "page":
             return {"account_id": A, "before_created_at": MAX_ISO, "before_id": "", "limit": PAGE}
-        now = datetime.now(UTC).strftime(ISO)
+        now = iso_now()
         if op == "insert":
             return {"account_id": A, "id": new_id(), "post_id": post_id, "user_id": "u1", "body": f"comment {i}", "now": now}
         return {"account_id": A, "id": new_id(), "default_currency": "EUR", "payout_schedule": "weekly",

@@ -74,10 +74,9 @@ APP_ROLE = "vesta_app_isolation"
 # statistics). For these the read check only asserts that no other account's row comes
 # back, and reports when the dependency showed; each has a strict xfail test below that
 # starts passing (and so fails) once it is fixed: then delete the entry.
-KNOWN_DEPENDENCIES: dict[tuple[str, str], str] = {
-    ("sqlite", "posts.search_hybrid"): "FTS5 bm25 ranks with the term statistics of every account's posts",
-    ("sqlite", "posts.search_hybrid_fused"): "FTS5 bm25 ranks with the term statistics of every account's posts",
-}
+# (SQLite hybrid search once ranked text with FTS5's bm25, whose statistics span every
+# account's posts; it now ranks with the account's own posts only.)
+KNOWN_DEPENDENCIES: dict[tuple[str, str], str] = {}
 OBSERVED: set[tuple[str, str]] = set()
 
 
@@ -347,14 +346,13 @@ def _plan_with_creator(slug: str | None) -> AccountPlan:
                        agents=())
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_DEPENDENCIES[("sqlite", "posts.search_hybrid")])
 def test_sqlite_hybrid_text_ranking_ignores_other_accounts(tmp_path: Path) -> None:
-    """Account A's hybrid ranking must not change when account B adds posts; FTS5's bm25 makes it change.
+    """Account A's hybrid ranking must not change when account B adds posts.
 
-    bm25 weighs each query term by its inverse document frequency over the whole FTS5 table,
-    i.e. over every account's posts. A's two posts "river river river jazz" and "river jazz
-    jazz jazz" swap places when B writes posts saying "river" (river becomes common, jazz
-    the rarer term), so A learns something about B's content from A's own search.
+    FTS5's bm25 weighs each query term by its inverse document frequency over the whole
+    table, i.e. over every account's posts: with it, A's posts "river river river jazz" and
+    "river jazz jazz jazz" swapped places when B wrote posts saying "river", so A learned
+    something about B's content from A's own search. The text score is now account-local.
     """
     import vesta_sql
 

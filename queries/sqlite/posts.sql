@@ -41,10 +41,13 @@ select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_
 -- name: search_hybrid_fused(account_id, match, vector_ids, k, candidates)
 -- record_class: HybridHit
 -- Reciprocal rank fusion (1 / (60 + rank), summed over the lists a post is in) of the
--- full-text matches (FTS5, best bm25 first, posts holding every space-separated word of
--- `match`) and the vector ranking made by the program (`vector_ids`, nearest first).
--- Each word is quoted here, so any text is a valid FTS5 query (operators are taken
--- literally); no words (or None), no text matches.
+-- full-text matches (FTS5: posts holding every space-separated word of `match`) and the
+-- vector ranking made by the program (`vector_ids`, nearest first).
+-- Text matches are ranked by a BM25-style term-frequency score computed from the
+-- account's own posts only. FTS5's built-in bm25 is not used: its statistics cover the
+-- whole table, which holds every account's posts, so another account's writes would
+-- change this account's order. Each word is quoted, so any text is a valid FTS5 query
+-- (operators are taken literally); no words (or None), no text matches.
 -- param: match str?
 -- param: vector_ids str_list
 -- param: k int
@@ -61,14 +64,36 @@ terms as (
     from words w
    where w.word <> ''
 ),
+query_words as (
+  select distinct lower(w.word) as word
+    from words w
+   where w.word <> ''
+),
+matches as (
+  -- tokens padded by two spaces each, so that counting ' word ' finds every occurrence
+  select s.post_id as id,
+         length(s.title) + length(s.body) + 1 as doc_length,
+         '  ' || replace(replace(replace(replace(replace(replace(replace(replace(
+           lower(s.title || ' ' || s.body),
+           char(10), ' '), ',', ' '), '.', ' '), '!', ' '), '?', ' '), ';', ' '), ':', ' '),
+           ' ', '  ') || '  ' as padded
+    from terms q, posts_search s
+   where q.query is not null
+     and s.account_id = :account_id
+     and posts_search match q.query
+),
+term_counts as (
+  select m.id, m.doc_length,
+         (length(m.padded) - length(replace(m.padded, ' ' || qw.word || ' ', ''))) / (length(qw.word) + 2) as tf
+    from matches m, query_words qw
+),
 text_hits as (
-  select t.id, row_number() over (order by t.score, t.id) as rank
-    from (select s.post_id as id, s.rank as score
-            from terms q, posts_search s
-           where q.query is not null
-             and s.account_id = :account_id
-             and posts_search match q.query
-           order by s.rank, s.post_id
+  select t.id, row_number() over (order by t.score desc, t.id) as rank
+    from (select c.id,
+                 sum(c.tf * 2.2 / (c.tf + 1.2 * (0.25 + 0.75 * c.doc_length / (select avg(m2.doc_length) from matches m2)))) as score
+            from term_counts c
+           group by c.id
+           order by score desc, c.id
            limit :candidates) t
 ),
 vector_hits as (

@@ -33,6 +33,8 @@ class SQLiteCodec:
     def datetime_in(self, value: datetime) -> Any:
         if value.tzinfo is not _UTC:
             value = value.astimezone(_UTC)
+        if value.year >= 1000:  # the same text as the strftime below, in a third of the time
+            return value.isoformat(timespec="microseconds")[:-6] + "Z"
         return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
     def json_in(self, value: Any) -> Any:
