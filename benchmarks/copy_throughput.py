@@ -1,6 +1,6 @@
 """`vesta-sql copy` throughput against a raw COPY of the same rows into the same tables.
 
-    python benchmarks/copy.py [--likes 1000000] [--accounts 20] [--rounds 2] [--postgres-url URL]
+    python benchmarks/copy_throughput.py [--likes 1000000] [--accounts 20] [--rounds 2] [--postgres-url URL]
 
 The source is a migrated SQLite file holding a realistic dataset: `--accounts` accounts,
 each with creators, posts (half with 384-d embeddings), comments, reposts, follows, smart
