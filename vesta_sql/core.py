@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -42,14 +43,14 @@ class QueryEvent:
 Hook = Callable[[QueryEvent], None]
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+# The package's clock: aware UTC by construction (a C-level partial: no Python frame per call).
+utc_now: Callable[[], datetime] = partial(datetime.now, timezone.utc)
 
 
 class PreparedQuery:
     """One query ready to run on one dialect."""
 
-    __slots__ = ("spec", "name", "sql", "bind", "op", "_decoders", "_convert", "_many")
+    __slots__ = ("spec", "name", "sql", "bind", "op", "_decoders", "_convert", "_many", "_binder_args", "read_only")
 
     def __init__(self, spec: QuerySpec, codec: Codec, decoders: Mapping[str, Decoder | None],
                  id_factory: Callable[[], str], clock: Callable[[], datetime]) -> None:
@@ -57,10 +58,20 @@ class PreparedQuery:
         self.name = spec.qualified_name
         self.sql = spec.sql
         self.op = spec.op
-        self.bind = make_binder(self.name, spec.params, codec, id_factory, clock)
+        # The binder is compiled on first use: `connect` stays quick with hundreds of queries.
+        self._binder_args = (codec, id_factory, clock)
+        self.bind: Callable[[str, Mapping[str, Any]], dict[str, Any]] = self._first_bind
         self._decoders = decoders
         self._convert: RowConverter | None = None
         self._many = spec.op == "many"
+        # a plain select, which a driver may run again when its connection broke under it
+        self.read_only = spec.op in ("many", "one", "value") and spec.sql.lstrip().lower().startswith("select")
+
+    def _first_bind(self, account_id: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        codec, id_factory, clock = self._binder_args
+        self.bind = bind = make_binder(self.name, self.spec.params, codec, id_factory, clock,
+                                       trusted_clock=clock is utc_now)
+        return bind(account_id, kwargs)
 
     def shape(self, rows: Sequence[Sequence[Any]], cursor: Any) -> Any:
         """The call's result from the fetched rows: records, one record, a value or a count.

@@ -35,7 +35,7 @@ def query_call(query: PreparedQuery, driver: Driver, runtime: Runtime) -> Callab
     and calling a function costs less than calling an instance. Its `many` attribute is
     the many-row form.
     """
-    bind, execute, hooks, observed, name = query.bind, driver.execute, runtime.hooks, runtime.observed, query.name
+    execute, hooks, observed, name = driver.execute, runtime.hooks, runtime.observed, query.name
 
     def call(account_id: Any = None, **kwargs: Any) -> Any:
         # guard.require_account's accepting test, inlined; anything else goes to it (and is refused)
@@ -43,7 +43,7 @@ def query_call(query: PreparedQuery, driver: Driver, runtime: Runtime) -> Callab
             account: str = account_id
         else:
             account = require_account(account_id)
-        params = bind(account, kwargs)
+        params = query.bind(account, kwargs)
         if not hooks and not debug_enabled(DEBUG):
             return execute(query, params, account)
         return observed(name, execute, query, params, account)
@@ -57,7 +57,7 @@ def query_call(query: PreparedQuery, driver: Driver, runtime: Runtime) -> Callab
 
     call.__name__ = call.__qualname__ = many.__qualname__ = query.spec.name
     call.__doc__ = query.spec.doc or None
-    setattr(call, "many", many)
+    call.many = many  # type: ignore[attr-defined]
     return call
 
 

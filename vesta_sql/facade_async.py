@@ -31,7 +31,7 @@ class AsyncDriver(Protocol):
 
 def async_query_call(query: PreparedQuery, driver: AsyncDriver, runtime: Runtime) -> Callable[..., Any]:
     """The async twin of `facade.query_call` (a plain coroutine function, with a `many` attribute)."""
-    bind, execute, hooks, observed, name = query.bind, driver.execute, runtime.hooks, runtime.observed_async, query.name
+    execute, hooks, observed, name = driver.execute, runtime.hooks, runtime.observed_async, query.name
 
     async def call(account_id: Any = None, **kwargs: Any) -> Any:
         # guard.require_account's accepting test, inlined; anything else goes to it (and is refused)
@@ -39,7 +39,7 @@ def async_query_call(query: PreparedQuery, driver: AsyncDriver, runtime: Runtime
             account: str = account_id
         else:
             account = require_account(account_id)
-        params = bind(account, kwargs)
+        params = query.bind(account, kwargs)
         if not hooks and not debug_enabled(DEBUG):
             return await execute(query, params, account)
         return await observed(name, execute, query, params, account)
@@ -53,7 +53,7 @@ def async_query_call(query: PreparedQuery, driver: AsyncDriver, runtime: Runtime
 
     call.__name__ = call.__qualname__ = many.__qualname__ = query.spec.name
     call.__doc__ = query.spec.doc or None
-    setattr(call, "many", many)
+    call.many = many  # type: ignore[attr-defined]
     return call
 
 

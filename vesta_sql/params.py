@@ -11,8 +11,8 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any, Protocol
 
 from .errors import InvalidInputError, QueryLoadError
@@ -206,8 +206,13 @@ def make_binder(
     codec: Codec,
     new_id: Callable[[], str],
     clock: Callable[[], datetime],
+    *,
+    trusted_clock: bool = False,
 ) -> Callable[[str, Mapping[str, Any]], dict[str, Any]]:
     """Compile the per-call binding of one query: all lookups are done here, once.
+
+    `trusted_clock`: the clock is the package's own (aware UTC by construction), so its
+    value is encoded without the checks a caller-supplied clock's values go through.
 
     The binder is generated as straight-line code (one block per parameter), because it
     runs on every call and a loop over a plan costs more than the SQLite lookup it guards.
@@ -220,7 +225,8 @@ def make_binder(
         "allowed": allowed, "new_id": new_id, "clock": clock, "MISSING": _ABSENT, "str": str, "int": int,
         "bool": bool, "type": type, "len": len, "unknown": partial(_unknown, query, allowed),
         "missing": partial(_missing, query, allowed), "MAX_TEXT": MAX_TEXT_CHARS, "INT_MIN": INT64_MIN, "INT_MAX": INT64_MAX,
-        "encode_now": make_encoder(query, ParamSpec("now", "now", False, REQUIRED), codec),
+        "encode_now": codec.datetime_in if trusted_clock
+        else make_encoder(query, ParamSpec("now", "now", False, REQUIRED), codec),
     }
     # The unknown-parameter check counts instead of comparing sets: the required
     # parameters are there once the code passes their checks, optional ones add 1 when given.

@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
 from ..core import PreparedQuery
 from ..dialects import postgres as dialect
 from ..errors import OperationalError
+from .pg_health import is_broken, is_dead
 
 
 async def _run(conn: psycopg.AsyncConnection[Any], query: PreparedQuery, params: dict[str, Any]) -> Any:
@@ -48,6 +49,7 @@ class AsyncPostgresDriver:
     def __init__(self, conninfo: str, *, pool_size: int, statement_timeout_ms: int | None, pool_timeout_s: float) -> None:
         self._accounts: weakref.WeakKeyDictionary[psycopg.AsyncConnection[Any], str] = weakref.WeakKeyDictionary()
         self._timeout = pool_timeout_s
+        self._max_size = pool_size
         self._pool = AsyncConnectionPool(
             conninfo, min_size=1, max_size=pool_size, timeout=pool_timeout_s, open=False,
             kwargs=dialect.connection_kwargs(statement_timeout_ms), configure=dialect.configure_async,
@@ -60,39 +62,66 @@ class AsyncPostgresDriver:
             await self._pool.close()
             raise OperationalError(f"cannot connect to Postgres within {self._timeout:g} s") from exc
 
+    async def _checkout(self, name: str) -> psycopg.AsyncConnection[Any]:
+        """A live connection from the pool (see `pg_health`: dead idle ones are dropped, not handed out)."""
+        pool = self._pool
+        for _ in range(self._max_size + 1):
+            try:
+                conn = await pool.getconn()
+            except (PoolTimeout, PoolClosed) as exc:
+                raise OperationalError(f"{name}: no database connection available: {exc}") from exc
+            if not is_dead(conn):
+                return conn
+            self._accounts.pop(conn, None)
+            await conn.close()
+            await pool.putconn(conn)  # the pool discards a closed connection and opens a replacement
+        raise OperationalError(f"{name}: every pooled connection was closed by the server")
+
     @asynccontextmanager
     async def _connection(self, name: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        conn = await self._checkout(name)
         try:
-            async with self._pool.connection() as conn:
-                yield conn
-        except PoolTimeout as exc:
-            raise OperationalError(f"{name}: no database connection available: {exc}") from exc
+            yield conn
+        finally:
+            await self._pool.putconn(conn)
+
+    async def _run_as(self, conn: psycopg.AsyncConnection[Any], query: PreparedQuery, params: dict[str, Any],
+                      account_id: str) -> Any:
+        accounts = self._accounts
+        if accounts.get(conn) == account_id:
+            return await _run(conn, query, params)
+        accounts.pop(conn, None)
+        async with conn.pipeline() as pipeline:
+            await conn.execute(dialect.SET_ACCOUNT_SQL, (account_id,))
+            cursor = await conn.execute(query.sql, params)
+            await pipeline.sync()  # results (and the description) are there after the sync
+            rows = await cursor.fetchall() if cursor.description is not None else []
+            result = query.shape(rows, cursor)
+        accounts[conn] = account_id
+        return result
 
     async def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
-        async with self._connection(query.name) as conn:
-            accounts = self._accounts
-            try:
-                if accounts.get(conn) == account_id:
-                    return await _run(conn, query, params)
-                accounts.pop(conn, None)
-                async with conn.pipeline() as pipeline:
-                    await conn.execute(dialect.SET_ACCOUNT_SQL, (account_id,))
-                    cursor = await conn.execute(query.sql, params)
-                    await pipeline.sync()  # results (and the description) are there after the sync
-                    rows = await cursor.fetchall() if cursor.description is not None else []
-                    result = query.shape(rows, cursor)
-                accounts[conn] = account_id
-                return result
-            except psycopg.Error as exc:
-                accounts.pop(conn, None)
-                raise dialect.translate_error(exc, query.name) from exc
+        return await self._execute(query, params, account_id)
 
     async def execute_global(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
-        async with self._connection(query.name) as conn:
+        return await self._execute(query, params, None)
+
+    async def _execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str | None) -> Any:
+        pool = self._pool
+        for attempt in (1, 2):
+            conn = await self._checkout(query.name)
             try:
-                return await _run(conn, query, params)
+                if account_id is None:
+                    return await _run(conn, query, params)
+                return await self._run_as(conn, query, params, account_id)
             except psycopg.Error as exc:
+                self._accounts.pop(conn, None)
+                if attempt == 1 and query.read_only and is_broken(conn):
+                    continue  # a read on a connection that broke under it: once more, on a fresh one
                 raise dialect.translate_error(exc, query.name) from exc
+            finally:
+                await pool.putconn(conn)
+        raise AssertionError("unreachable")
 
     @asynccontextmanager
     async def session(self, account_id: str, write: bool) -> AsyncIterator[AsyncPostgresSession]:

@@ -1,4 +1,7 @@
-"""psycopg driver: a psycopg_pool pool; the account is set per connection only when it changes."""
+"""psycopg driver: a psycopg_pool pool; the account is set per connection only when it changes.
+
+Dead connections and retries follow the rule written in `pg_health`.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from ..core import PreparedQuery
 from ..dialects import postgres as dialect
 from ..errors import OperationalError
+from .pg_health import is_broken, is_dead
 
 
 def _run(conn: psycopg.Connection[Any], query: PreparedQuery, params: dict[str, Any]) -> Any:
@@ -47,6 +51,7 @@ class PostgresDriver:
 
     def __init__(self, conninfo: str, *, pool_size: int, statement_timeout_ms: int | None, pool_timeout_s: float) -> None:
         self._accounts: weakref.WeakKeyDictionary[psycopg.Connection[Any], str] = weakref.WeakKeyDictionary()
+        self._max_size = pool_size
         self._pool = ConnectionPool(
             conninfo, min_size=1, max_size=pool_size, timeout=pool_timeout_s, open=False,
             kwargs=dialect.connection_kwargs(statement_timeout_ms), configure=dialect.configure,
@@ -57,39 +62,65 @@ class PostgresDriver:
             self._pool.close()
             raise OperationalError(f"cannot connect to Postgres within {pool_timeout_s:g} s") from exc
 
+    def _checkout(self, name: str) -> psycopg.Connection[Any]:
+        """A live connection from the pool (see `pg_health`: dead idle ones are dropped, not handed out)."""
+        pool = self._pool
+        for _ in range(self._max_size + 1):
+            try:
+                conn = pool.getconn()
+            except (PoolTimeout, PoolClosed) as exc:
+                raise OperationalError(f"{name}: no database connection available: {exc}") from exc
+            if not is_dead(conn):
+                return conn
+            self._accounts.pop(conn, None)
+            conn.close()
+            pool.putconn(conn)  # the pool discards a closed connection and opens a replacement
+        raise OperationalError(f"{name}: every pooled connection was closed by the server")
+
     @contextmanager
     def _connection(self, name: str) -> Iterator[psycopg.Connection[Any]]:
+        conn = self._checkout(name)
         try:
-            with self._pool.connection() as conn:
-                yield conn
-        except PoolTimeout as exc:
-            raise OperationalError(f"{name}: no database connection available: {exc}") from exc
+            yield conn
+        finally:
+            self._pool.putconn(conn)
+
+    def _run_as(self, conn: psycopg.Connection[Any], query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
+        accounts = self._accounts
+        if accounts.get(conn) == account_id:
+            return _run(conn, query, params)
+        accounts.pop(conn, None)
+        with conn.pipeline() as pipeline:  # the setting and the query in one round trip
+            conn.execute(dialect.SET_ACCOUNT_SQL, (account_id,))
+            cursor = conn.execute(query.sql, params)
+            pipeline.sync()  # results (and the description) are there after the sync
+            rows = cursor.fetchall() if cursor.description is not None else []
+            result = query.shape(rows, cursor)
+        accounts[conn] = account_id
+        return result
 
     def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
-        with self._connection(query.name) as conn:
-            accounts = self._accounts
-            try:
-                if accounts.get(conn) == account_id:
-                    return _run(conn, query, params)
-                accounts.pop(conn, None)
-                with conn.pipeline() as pipeline:  # the setting and the query in one round trip
-                    conn.execute(dialect.SET_ACCOUNT_SQL, (account_id,))
-                    cursor = conn.execute(query.sql, params)
-                    pipeline.sync()  # results (and the description) are there after the sync
-                    rows = cursor.fetchall() if cursor.description is not None else []
-                    result = query.shape(rows, cursor)
-                accounts[conn] = account_id
-                return result
-            except psycopg.Error as exc:
-                accounts.pop(conn, None)
-                raise dialect.translate_error(exc, query.name) from exc
+        return self._execute(query, params, account_id)
 
     def execute_global(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
-        with self._connection(query.name) as conn:
+        return self._execute(query, params, None)
+
+    def _execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str | None) -> Any:
+        pool = self._pool
+        for attempt in (1, 2):
+            conn = self._checkout(query.name)
             try:
-                return _run(conn, query, params)
+                if account_id is None:
+                    return _run(conn, query, params)
+                return self._run_as(conn, query, params, account_id)
             except psycopg.Error as exc:
+                self._accounts.pop(conn, None)
+                if attempt == 1 and query.read_only and is_broken(conn):
+                    continue  # a read on a connection that broke under it: once more, on a fresh one
                 raise dialect.translate_error(exc, query.name) from exc
+            finally:
+                pool.putconn(conn)
+        raise AssertionError("unreachable")
 
     @contextmanager
     def session(self, account_id: str, write: bool) -> Iterator[PostgresSession]:

@@ -36,7 +36,7 @@ async def _run(conn: aiosqlite.Connection, query: PreparedQuery, params: dict[st
     try:
         cursor = await conn.execute(query.sql, params)
         rows = await cursor.fetchall()
-        return query.shape(rows, cursor)
+        return query.shape(list(rows), cursor)
     except sqlite3.Error as exc:
         raise dialect.translate_error(exc, query.name) from exc
 

@@ -45,6 +45,7 @@ class SQLiteDriver:
         self._memory_lock = threading.Lock() if path == ":memory:" else None
         self._memory_conn: sqlite3.Connection | None = None
         self._closed = False
+        self._plain = self._memory_lock is None and self._statement_timeout is None
         self._checkin(self._checkout())  # fail fast on a bad path
 
     def _connect(self) -> sqlite3.Connection:
@@ -92,20 +93,20 @@ class SQLiteDriver:
             raise dialect.translate_error(exc, query.name) from exc
 
     def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
-        # `_checkout`, `run_on` and `_checkin` inlined for the common case (an idle file
-        # connection, no statement timeout): a call costs a few microseconds on SQLite.
+        if not self._plain:  # in-memory, statement timeout or closed: the general path
+            return self.execute_global(query, params)
+        # `_checkout`, `run_on` and `_checkin` inlined for the common case (a file database,
+        # no statement timeout): a whole call costs a few microseconds on SQLite.
         idle = self._idle
         conn = idle.pop() if idle else self._checkout()
         try:
-            if self._statement_timeout is not None:
-                self._deadlines[id(conn)] = time.monotonic() + self._statement_timeout
             cursor = conn.execute(query.sql, params)
             # fetchall also finishes the statement, so a write with RETURNING commits now
             return query.shape(cursor.fetchall(), cursor)
         except sqlite3.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
         finally:
-            if conn.in_transaction or self._memory_lock is not None or self._closed:
+            if conn.in_transaction or self._closed:
                 self._checkin(conn)
             else:
                 idle.append(conn)
@@ -136,6 +137,7 @@ class SQLiteDriver:
 
     def close(self) -> None:
         self._closed = True
+        self._plain = False
         while self._idle:
             self._idle.pop().close()
         if self._memory_conn is not None:
