@@ -15,10 +15,18 @@ from ..dialects import postgres as dialect
 from ..errors import OperationalError
 from .pg_health import is_broken, is_dead
 
+_TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
+
+
+def _has_rows(cursor: Any) -> bool:
+    """Whether the statement returned rows (cheaper than `cursor.description`, which builds column objects)."""
+    result = cursor.pgresult
+    return result is not None and result.status == _TUPLES_OK
+
 
 async def _run(conn: psycopg.AsyncConnection[Any], query: PreparedQuery, params: dict[str, Any]) -> Any:
     cursor = await conn.execute(query.sql, params)
-    rows = await cursor.fetchall() if cursor.description is not None else []
+    rows = await cursor.fetchall() if _has_rows(cursor) else []
     return query.shape(rows, cursor)
 
 
@@ -95,7 +103,7 @@ class AsyncPostgresDriver:
             await conn.execute(dialect.SET_ACCOUNT_SQL, (account_id,))
             cursor = await conn.execute(query.sql, params)
             await pipeline.sync()  # results (and the description) are there after the sync
-            rows = await cursor.fetchall() if cursor.description is not None else []
+            rows = await cursor.fetchall() if _has_rows(cursor) else []
             result = query.shape(rows, cursor)
         accounts[conn] = account_id
         return result

@@ -18,10 +18,18 @@ from ..dialects import postgres as dialect
 from ..errors import OperationalError
 from .pg_health import is_broken, is_dead
 
+_TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
+
+
+def _has_rows(cursor: Any) -> bool:
+    """Whether the statement returned rows (cheaper than `cursor.description`, which builds column objects)."""
+    result = cursor.pgresult
+    return result is not None and result.status == _TUPLES_OK
+
 
 def _run(conn: psycopg.Connection[Any], query: PreparedQuery, params: dict[str, Any]) -> Any:
     cursor = conn.execute(query.sql, params)
-    rows = cursor.fetchall() if cursor.description is not None else []
+    rows = cursor.fetchall() if _has_rows(cursor) else []
     return query.shape(rows, cursor)
 
 
@@ -94,7 +102,7 @@ class PostgresDriver:
             conn.execute(dialect.SET_ACCOUNT_SQL, (account_id,))
             cursor = conn.execute(query.sql, params)
             pipeline.sync()  # results (and the description) are there after the sync
-            rows = cursor.fetchall() if cursor.description is not None else []
+            rows = cursor.fetchall() if _has_rows(cursor) else []
             result = query.shape(rows, cursor)
         accounts[conn] = account_id
         return result
