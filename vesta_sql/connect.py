@@ -8,8 +8,21 @@ from pathlib import Path
 
 from .config import parse_url
 from .core import Runtime
+from .errors import ConfigError
 from .facade import Database
 from .facade_async import AsyncDatabase
+
+
+def _runtime(dialect_name: str, extra_queries: Sequence[str | Path] | None,
+             clock: Callable[[], datetime] | None, id_factory: Callable[[], str] | None) -> Runtime:
+    """Load and guard every query for the dialect (imports the dialect's driver modules only then)."""
+    if dialect_name == "sqlite":
+        from .dialects import sqlite
+
+        return Runtime(sqlite, sqlite.SQLiteCodec(), extra_queries=extra_queries, clock=clock, id_factory=id_factory)
+    from .dialects import postgres
+
+    return Runtime(postgres, postgres.PostgresCodec(), extra_queries=extra_queries, clock=clock, id_factory=id_factory)
 
 
 def connect(
@@ -30,18 +43,15 @@ def connect(
     package's clock and UUIDv7 ids (tests, replays).
     """
     target = parse_url(url)
+    runtime = _runtime(target.dialect, extra_queries, clock, id_factory)
     if target.dialect == "sqlite":
-        from .dialects import sqlite
         from .drivers.sqlite_sync import SQLiteDriver
 
-        runtime = Runtime(sqlite, sqlite.SQLiteCodec(), extra_queries=extra_queries, clock=clock, id_factory=id_factory)
         assert target.sqlite_path is not None
         return Database(runtime, SQLiteDriver(target.sqlite_path, busy_timeout_ms=busy_timeout_ms,
                                               statement_timeout_ms=statement_timeout_ms))
-    from .dialects import postgres
     from .drivers.postgres_sync import PostgresDriver
 
-    runtime = Runtime(postgres, postgres.PostgresCodec(), extra_queries=extra_queries, clock=clock, id_factory=id_factory)
     return Database(runtime, PostgresDriver(target.conninfo, pool_size=pool_size, statement_timeout_ms=statement_timeout_ms,
                                             pool_timeout_s=pool_timeout_s))
 
@@ -59,17 +69,17 @@ async def connect_async(
 ) -> AsyncDatabase:
     """The async façade (aiosqlite, or psycopg async with a psycopg_pool pool); same namespaces, awaited."""
     target = parse_url(url)
+    if target.dialect == "sqlite" and statement_timeout_ms:
+        # aiosqlite runs statements on its own thread, out of reach of a progress handler set here
+        raise ConfigError("statement_timeout_ms is not supported by the async SQLite façade (use connect, or Postgres)")
+    runtime = _runtime(target.dialect, extra_queries, clock, id_factory)
     if target.dialect == "sqlite":
-        from .dialects import sqlite
         from .drivers.sqlite_async import AsyncSQLiteDriver
 
-        runtime = Runtime(sqlite, sqlite.SQLiteCodec(), extra_queries=extra_queries, clock=clock, id_factory=id_factory)
         assert target.sqlite_path is not None
         return AsyncDatabase(runtime, AsyncSQLiteDriver(target.sqlite_path, busy_timeout_ms=busy_timeout_ms))
-    from .dialects import postgres
     from .drivers.postgres_async import AsyncPostgresDriver
 
-    runtime = Runtime(postgres, postgres.PostgresCodec(), extra_queries=extra_queries, clock=clock, id_factory=id_factory)
     driver = AsyncPostgresDriver(target.conninfo, pool_size=pool_size, statement_timeout_ms=statement_timeout_ms,
                                  pool_timeout_s=pool_timeout_s)
     await driver.open()
