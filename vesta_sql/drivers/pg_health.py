@@ -28,10 +28,15 @@ def is_dead(conn: Any) -> bool:
     if conn.closed or conn.broken:
         return True
     try:
-        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+        fd = conn.fileno()
+        if fd < 1024:  # select() cannot watch descriptors past FD_SETSIZE; poll() can
+            readable, _, _ = select.select([fd], [], [], 0)
+            return bool(readable)
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
-    return bool(readable)
 
 
 def is_broken(conn: Any) -> bool:
