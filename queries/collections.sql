@@ -101,6 +101,7 @@ select c.id
 
 -- name: position_end(account_id, collection_id)$
 -- One past the last position of a collection (its item count, positions being dense).
+-- returns: int
 -- param: collection_id str
 select coalesce(max(ci.position) + 1, 0)
   from collection_items ci

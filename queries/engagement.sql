@@ -20,7 +20,8 @@ delete from likes as l
    and l.user_id = :user_id;
 
 -- name: has_liked(account_id, post_id, user_id)$
--- Whether the user likes the post: 1 or 0 (an int on both dialects; a user likes a post once).
+-- Whether the user likes the post (a user likes a post once).
+-- returns: bool
 -- param: post_id str
 -- param: user_id str
 select count(*)

@@ -52,6 +52,7 @@ select f.id, f.account_id, f.creator_id, f.follower_id, f.created_at
 
 -- name: follower_count(account_id, creator_id)$
 -- How many users follow a creator.
+-- returns: int
 -- param: creator_id str
 select cast(count(*) as bigint)
   from follows f

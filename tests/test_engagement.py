@@ -29,13 +29,13 @@ def counts_of(db: Any, account: str, post: Post) -> PostEngagement:
 
 def test_like_is_idempotent(db: Any, acct: str, uniq: Any) -> None:
     post = make_post(db, acct, uniq)
-    assert db.engagement.has_liked(account_id=acct, post_id=post.id, user_id="u1") == 0
+    assert db.engagement.has_liked(account_id=acct, post_id=post.id, user_id="u1") is False
 
     assert db.engagement.like(account_id=acct, post_id=post.id, user_id="u1") == 1
     assert db.engagement.like(account_id=acct, post_id=post.id, user_id="u1") == 0
 
-    assert db.engagement.has_liked(account_id=acct, post_id=post.id, user_id="u1") == 1
-    assert db.engagement.has_liked(account_id=acct, post_id=post.id, user_id="u2") == 0
+    assert db.engagement.has_liked(account_id=acct, post_id=post.id, user_id="u1") is True
+    assert db.engagement.has_liked(account_id=acct, post_id=post.id, user_id="u2") is False
     assert counts_of(db, acct, post).likes == 1
 
 
@@ -47,8 +47,8 @@ def test_unlike_removes_the_like_once(db: Any, acct: str, uniq: Any) -> None:
     assert db.engagement.unlike(account_id=acct, post_id=post.id, user_id="u1") == 1
     assert db.engagement.unlike(account_id=acct, post_id=post.id, user_id="u1") == 0
 
-    assert db.engagement.has_liked(account_id=acct, post_id=post.id, user_id="u1") == 0
-    assert db.engagement.has_liked(account_id=acct, post_id=post.id, user_id="u2") == 1
+    assert db.engagement.has_liked(account_id=acct, post_id=post.id, user_id="u1") is False
+    assert db.engagement.has_liked(account_id=acct, post_id=post.id, user_id="u2") is True
     assert counts_of(db, acct, post).likes == 1
     assert db.engagement.like(account_id=acct, post_id=post.id, user_id="u1") == 1
 
@@ -168,7 +168,7 @@ def test_another_account_sees_nothing_and_changes_nothing(db: Any, acct: str, ac
     db.engagement.repost(account_id=acct, post_id=post.id, user_id="u1")
     comment = db.engagement.add_comment(account_id=acct, post_id=post.id, user_id="u1", body="Hi")
 
-    assert db.engagement.has_liked(account_id=acct2, post_id=post.id, user_id="u1") == 0
+    assert db.engagement.has_liked(account_id=acct2, post_id=post.id, user_id="u1") is False
     assert db.engagement.user_state(account_id=acct2, post_id=post.id, user_id="u1").liked is False
     assert db.engagement.list_comments(account_id=acct2, post_id=post.id) == []
     assert db.engagement.unlike(account_id=acct2, post_id=post.id, user_id="u1") == 0

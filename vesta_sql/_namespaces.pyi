@@ -436,7 +436,7 @@ class CollectionsQueries:
     def move_item(self, *, account_id: str, collection_id: str, item_id: str, position: int) -> CollectionItem:
         """Move an item to `position` (0 = first, item count - 1 = last); the others close up."""
 
-    def position_end(self, *, account_id: str, collection_id: str) -> Any:
+    def position_end(self, *, account_id: str, collection_id: str) -> int | None:
         """One past the last position of a collection (its item count, positions being dense)."""
 
     def remove_item(self, *, account_id: str, collection_id: str, item_id: str) -> bool:
@@ -490,7 +490,7 @@ class TxCollectionsQueries:
     def move_item(self, *, collection_id: str, item_id: str, position: int) -> CollectionItem:
         """Move an item to `position` (0 = first, item count - 1 = last); the others close up."""
 
-    def position_end(self, *, collection_id: str) -> Any:
+    def position_end(self, *, collection_id: str) -> int | None:
         """One past the last position of a collection (its item count, positions being dense)."""
 
     def remove_item(self, *, collection_id: str, item_id: str) -> bool:
@@ -567,7 +567,7 @@ class AsyncCollectionsQueries:
     async def move_item(self, *, account_id: str, collection_id: str, item_id: str, position: int) -> CollectionItem:
         """Move an item to `position` (0 = first, item count - 1 = last); the others close up."""
 
-    async def position_end(self, *, account_id: str, collection_id: str) -> Any:
+    async def position_end(self, *, account_id: str, collection_id: str) -> int | None:
         """One past the last position of a collection (its item count, positions being dense)."""
 
     async def remove_item(self, *, account_id: str, collection_id: str, item_id: str) -> bool:
@@ -634,7 +634,7 @@ class AsyncTxCollectionsQueries:
     async def move_item(self, *, collection_id: str, item_id: str, position: int) -> CollectionItem:
         """Move an item to `position` (0 = first, item count - 1 = last); the others close up."""
 
-    async def position_end(self, *, collection_id: str) -> Any:
+    async def position_end(self, *, collection_id: str) -> int | None:
         """One past the last position of a collection (its item count, positions being dense)."""
 
     async def remove_item(self, *, collection_id: str, item_id: str) -> bool:
@@ -1216,8 +1216,8 @@ class EngagementQueries:
 
     delete_comment: EngagementDeleteCommentCall
 
-    def has_liked(self, *, account_id: str, post_id: str, user_id: str) -> Any:
-        """Whether the user likes the post: 1 or 0 (an int on both dialects; a user likes a post once)."""
+    def has_liked(self, *, account_id: str, post_id: str, user_id: str) -> bool | None:
+        """Whether the user likes the post (a user likes a post once)."""
 
     like: EngagementLikeCall
 
@@ -1255,8 +1255,8 @@ class TxEngagementQueries:
 
     delete_comment: TxEngagementDeleteCommentCall
 
-    def has_liked(self, *, post_id: str, user_id: str) -> Any:
-        """Whether the user likes the post: 1 or 0 (an int on both dialects; a user likes a post once)."""
+    def has_liked(self, *, post_id: str, user_id: str) -> bool | None:
+        """Whether the user likes the post (a user likes a post once)."""
 
     like: TxEngagementLikeCall
 
@@ -1301,8 +1301,8 @@ class AsyncEngagementQueries:
 
     delete_comment: AsyncEngagementDeleteCommentCall
 
-    async def has_liked(self, *, account_id: str, post_id: str, user_id: str) -> Any:
-        """Whether the user likes the post: 1 or 0 (an int on both dialects; a user likes a post once)."""
+    async def has_liked(self, *, account_id: str, post_id: str, user_id: str) -> bool | None:
+        """Whether the user likes the post (a user likes a post once)."""
 
     like: AsyncEngagementLikeCall
 
@@ -1340,8 +1340,8 @@ class AsyncTxEngagementQueries:
 
     delete_comment: AsyncTxEngagementDeleteCommentCall
 
-    async def has_liked(self, *, post_id: str, user_id: str) -> Any:
-        """Whether the user likes the post: 1 or 0 (an int on both dialects; a user likes a post once)."""
+    async def has_liked(self, *, post_id: str, user_id: str) -> bool | None:
+        """Whether the user likes the post (a user likes a post once)."""
 
     like: AsyncTxEngagementLikeCall
 
@@ -3364,7 +3364,7 @@ class SubscriptionsQueries:
     def follow(self, *, account_id: str, id: str | None = ..., creator_id: str, follower_id: str) -> Follow:
         """Follow a creator. Idempotent: following again changes nothing and returns the first follow."""
 
-    def follower_count(self, *, account_id: str, creator_id: str) -> Any:
+    def follower_count(self, *, account_id: str, creator_id: str) -> int | None:
         """How many users follow a creator."""
 
     def followers(
@@ -3444,7 +3444,7 @@ class TxSubscriptionsQueries:
     def follow(self, *, id: str | None = ..., creator_id: str, follower_id: str) -> Follow:
         """Follow a creator. Idempotent: following again changes nothing and returns the first follow."""
 
-    def follower_count(self, *, creator_id: str) -> Any:
+    def follower_count(self, *, creator_id: str) -> int | None:
         """How many users follow a creator."""
 
     def followers(
@@ -3520,7 +3520,7 @@ class AsyncSubscriptionsQueries:
     async def follow(self, *, account_id: str, id: str | None = ..., creator_id: str, follower_id: str) -> Follow:
         """Follow a creator. Idempotent: following again changes nothing and returns the first follow."""
 
-    async def follower_count(self, *, account_id: str, creator_id: str) -> Any:
+    async def follower_count(self, *, account_id: str, creator_id: str) -> int | None:
         """How many users follow a creator."""
 
     async def followers(
@@ -3600,7 +3600,7 @@ class AsyncTxSubscriptionsQueries:
     async def follow(self, *, id: str | None = ..., creator_id: str, follower_id: str) -> Follow:
         """Follow a creator. Idempotent: following again changes nothing and returns the first follow."""
 
-    async def follower_count(self, *, creator_id: str) -> Any:
+    async def follower_count(self, *, creator_id: str) -> int | None:
         """How many users follow a creator."""
 
     async def followers(

@@ -47,10 +47,13 @@ Hook = Callable[[QueryEvent], None]
 utc_now: Callable[[], datetime] = partial(datetime.now, timezone.utc)
 
 
+VALUE_TYPES: dict[str, Callable[[Any], Any]] = {"bool": bool, "int": int, "float": float, "str": str}
+
+
 class PreparedQuery:
     """One query ready to run on one dialect."""
 
-    __slots__ = ("spec", "name", "sql", "bind", "op", "_decoders", "_convert", "_many", "_binder_args", "read_only")
+    __slots__ = ("spec", "name", "sql", "bind", "op", "_decoders", "_convert", "_many", "_binder_args", "read_only", "_value")
 
     def __init__(self, spec: QuerySpec, codec: Codec, decoders: Mapping[str, Decoder | None],
                  id_factory: Callable[[], str], clock: Callable[[], datetime]) -> None:
@@ -64,6 +67,9 @@ class PreparedQuery:
         self._decoders = decoders
         self._convert: RowConverter | None = None
         self._many = spec.op == "many"
+        # `$` queries may declare their value's type (`-- returns: bool`): SQLite has no
+        # boolean, so without it `exists (…)` would be 0/1 there and True/False on Postgres
+        self._value: Callable[[Any], Any] | None = VALUE_TYPES.get(spec.extra.get("returns", ""))
         # a plain select, which a driver may run again when its connection broke under it
         self.read_only = spec.op in ("many", "one", "value") and spec.sql.lstrip().lower().startswith("select")
 
@@ -88,7 +94,8 @@ class PreparedQuery:
         if op == "count":
             return cursor.rowcount
         if op == "value":
-            return rows[0][0] if rows else None
+            value = rows[0][0] if rows else None
+            return value if value is None or self._value is None else self._value(value)
         description = cursor.description
         if description is None:
             return [] if op == "many" else None

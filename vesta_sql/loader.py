@@ -159,11 +159,16 @@ def load_file(path: Path, dialect: str, namespace: str | None = None) -> list[Qu
             record=datum.record_class,
             file=path,
             line=line,
-            doc="\n".join(line for line in doc.splitlines() if not re.match(r"(param|d1):", line)),
+            doc="\n".join(line for line in doc.splitlines() if not re.match(r"(param|d1|returns):", line)),
             runs_on_d1=not re.search(r"^d1:\s*no\b", doc, re.MULTILINE),
             source_sql=raw_datum.sql,
         )
         check_query_scoped(spec, raw_datum.sql)
+        returns = re.search(r"^returns:\s*(.*?)\s*$", doc, re.MULTILINE)
+        if returns:
+            if op != "value" or returns.group(1) not in ("bool", "int", "float", "str"):
+                raise QueryLoadError(f"{where}: '-- returns:' is for '$' queries and one of bool, int, float, str")
+            spec.extra["returns"] = returns.group(1)
         spec.params = parse_param_lines(doc, where)
         declared = set(spec.declared) - {"account_id"}
         if declared != set(spec.params):

@@ -247,7 +247,9 @@ def _query_method(specs: list[QuerySpec]) -> tuple[Method, dict[str, Binding]]:
         if keyword.iskeyword(name):
             raise StubError(f"{where}: parameter {name!r} is a Python keyword and cannot be passed by name")
         params.append(Param(name, param.python_type, param.default is not REQUIRED))
-    if spec.op in _RETURNS:
+    if spec.op == "value" and spec.extra.get("returns"):
+        returns = f"{spec.extra['returns']} | None"
+    elif spec.op in _RETURNS:
         returns = _RETURNS[spec.op]
     else:
         assert spec.record is not None
