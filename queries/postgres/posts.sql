@@ -79,7 +79,7 @@ select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_
 -- record_class: HybridHit
 -- Reciprocal rank fusion (1 / (60 + rank), summed over the lists a post is in) of the
 -- full-text matches (websearch_to_tsquery over the 'simple' tsvector of title and body,
--- best ts_rank_cd first; served by the posts_search_idx expression index) and the
+-- best ts_rank_cd first, read from the stored tsvectors of posts_search) and the
 -- `candidates` nearest posts by cosine distance (exact or HNSW, as in search_ranked).
 -- param: text str
 -- param: embedding vector
@@ -88,13 +88,12 @@ select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_
 -- param: exact bool
 with text_hits as (
   select t.id, row_number() over (order by t.score desc, t.id) as rank
-    from (select p.id,
-                 ts_rank_cd(to_tsvector('simple', p.title || ' ' || p.body),
-                            websearch_to_tsquery('simple', :text)) as score
-            from posts p
-           where p.account_id = :account_id
-             and to_tsvector('simple', p.title || ' ' || p.body) @@ websearch_to_tsquery('simple', :text)
-           order by score desc, p.id
+    from (select s.post_id as id,
+                 ts_rank_cd(s.search_vector, websearch_to_tsquery('simple', :text)) as score
+            from posts_search s
+           where s.account_id = :account_id
+             and s.search_vector @@ websearch_to_tsquery('simple', :text)
+           order by score desc, s.post_id
            limit :candidates) t
 ),
 exact_hits as materialized (

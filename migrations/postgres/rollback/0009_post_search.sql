@@ -1,2 +1,4 @@
 -- Undo 0009_post_search.
-drop index posts_search_idx;
+drop trigger posts_search_sync on posts;
+drop function posts_search_sync();
+drop table posts_search;
