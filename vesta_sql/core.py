@@ -149,6 +149,13 @@ class Runtime:
         for hook in self.hooks:
             hook(event)
 
+    def directory_lookup(self, kind: str, key: str) -> tuple[PreparedQuery, dict[str, Any]]:
+        """The directory's `resolve` query and its validated parameters (it binds no account)."""
+        query = self.directory["resolve"]
+        params = query.bind("", {"kind": kind, "key": key})
+        del params["account_id"]
+        return query, params
+
     def observed(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
         """Run `function(*args)`, emitting an event when anyone listens."""
         if not self.observing():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from logging import DEBUG
@@ -135,18 +134,7 @@ class Transaction:
 
     def _run(self, query: PreparedQuery, kwargs: dict[str, Any]) -> Any:
         params = query.bind(self.account_id, kwargs)
-        runtime = self._runtime
-        if not runtime.observing():
-            return self._session.execute(query, params)
-        started, result, error = time.perf_counter(), None, None
-        try:
-            result = self._session.execute(query, params)
-            return result
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            runtime.emit(query.name, started, result, error)
+        return self._runtime.observed(query.name, self._session.execute, query, params)
 
     def _run_step(self, step: Any) -> Any:
         return self._run(self._runtime.step_query(step), dict(step.kwargs))
@@ -173,9 +161,7 @@ class Database:
 
         The one way into an account from outside; it returns nothing but the account id.
         """
-        query = self._runtime.directory["resolve"]
-        params = query.bind("", {"kind": kind, "key": key})
-        del params["account_id"]
+        query, params = self._runtime.directory_lookup(kind, key)
         result = self._driver.execute_global(query, params)
         return None if result is None else str(result)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from logging import DEBUG
@@ -101,18 +100,7 @@ class AsyncTransaction:
 
     async def _run(self, query: PreparedQuery, kwargs: dict[str, Any]) -> Any:
         params = query.bind(self.account_id, kwargs)
-        runtime = self._runtime
-        if not runtime.observing():
-            return await self._session.execute(query, params)
-        started, result, error = time.perf_counter(), None, None
-        try:
-            result = await self._session.execute(query, params)
-            return result
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            runtime.emit(query.name, started, result, error)
+        return await self._runtime.observed_async(query.name, self._session.execute, query, params)
 
     async def _run_step(self, step: Any) -> Any:
         return await self._run(self._runtime.step_query(step), dict(step.kwargs))
@@ -134,9 +122,7 @@ class AsyncDatabase:
             yield AsyncTransaction(self._runtime, session, account)
 
     async def resolve_account(self, kind: str, key: str) -> str | None:
-        query = self._runtime.directory["resolve"]
-        params = query.bind("", {"kind": kind, "key": key})
-        del params["account_id"]
+        query, params = self._runtime.directory_lookup(kind, key)
         result = await self._driver.execute_global(query, params)
         return None if result is None else str(result)
 

@@ -97,36 +97,32 @@ class _IdentityAdapter:
         return sql
 
 
-def _name_lines(text: str) -> dict[str, int]:
+_HEADER = re.compile(r"^[ \t]*--\s*name\s*:\s*([\w-]+)\s*(?:\(([^)]*)\))?\s*(\S*)", re.MULTILINE)
+
+
+def _guard_text(text: str, path: Path, namespace: str) -> dict[str, int]:
+    """The tenant guard on the raw file, before parsing, so its error names the exact line.
+
+    Returns each query's line, for the other errors' messages.
+    """
     lines: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = re.match(r"\s*--\s*name\s*:\s*([\w-]+)", line)
-        if match:
-            lines.setdefault(match.group(1).replace("-", "_"), number)
-    return lines
-
-
-_HEADER = re.compile(r"^[ \t]*--\s*name\s*:\s*([\w-]+)\s*(?:\(([^)]*)\))?", re.MULTILINE)
-
-
-def _guard_text(text: str, path: Path, namespace: str) -> None:
-    """The tenant guard on the raw file, before parsing, so its error names the exact line."""
     headers = list(_HEADER.finditer(text))
     for index, header in enumerate(headers):
         end = headers[index + 1].start() if index + 1 < len(headers) else len(text)
         body = "\n".join(line for line in text[header.end():end].splitlines()[1:] if not line.lstrip().startswith("--"))
         declared = tuple(p.strip() for p in (header.group(2) or "").split(",") if p.strip())
-        spec = QuerySpec(namespace, header.group(1).replace("-", "_"), "value" if namespace == DIRECTORY_NAMESPACE else "many",
-                         "", declared, {}, None, path, text.count("\n", 0, header.start()) + 1, "")
-        if namespace != DIRECTORY_NAMESPACE:
-            check_query_scoped(spec, body)
+        name, line = header.group(1).replace("-", "_"), text.count("\n", 0, header.start()) + 1
+        lines.setdefault(name, line)
+        op = "value" if header.group(3) == "$" else "many"
+        check_query_scoped(QuerySpec(namespace, name, op, "", declared, {}, None, path, line, ""), body)
+    return lines
 
 
 def load_file(path: Path, dialect: str, namespace: str | None = None) -> list[QuerySpec]:
     """Parse one `.sql` file into guarded specs for `dialect`."""
     namespace = namespace or path.stem
     text = path.read_text(encoding="utf-8")
-    _guard_text(text, path, namespace)
+    lines = _guard_text(text, path, namespace)
     classes = _record_classes()
     try:
         # parsed once, keeping `:name` binds; the dialect's adapter then rewrites each query's
@@ -136,7 +132,6 @@ def load_file(path: Path, dialect: str, namespace: str | None = None) -> list[Qu
         data = [datum._replace(sql=adapter.process_sql(datum.query_name, datum.operation_type, datum.sql)) for datum in raw]
     except (SQLParseException, SQLLoadException) as exc:
         raise QueryLoadError(f"{path}: {exc}") from None
-    lines = _name_lines(text)
     specs = []
     for datum, raw_datum in zip(data, raw, strict=True):
         line = lines.get(datum.query_name, datum.floc[1])
@@ -163,7 +158,6 @@ def load_file(path: Path, dialect: str, namespace: str | None = None) -> list[Qu
             runs_on_d1=not re.search(r"^d1:\s*no\b", doc, re.MULTILINE),
             source_sql=raw_datum.sql,
         )
-        check_query_scoped(spec, raw_datum.sql)
         returns = re.search(r"^returns:\s*(.*?)\s*$", doc, re.MULTILINE)
         if returns:
             if op != "value" or returns.group(1) not in ("bool", "int", "float", "str"):
