@@ -33,6 +33,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import vesta_sql
+import vesta_sql.loader
 from vesta_sql import migrate
 from vesta_sql.roles import create_app_role
 
@@ -307,11 +309,17 @@ update creators set bio = 'touched' where account_id = :account_id or email = :e
 """
 
 
-def test_the_checks_catch_a_leaky_query(tmp_path: Path, world: World, request: pytest.FixtureRequest) -> None:
-    """The checks have teeth: queries missing their account predicate are caught (by RLS, on the app role)."""
+def test_the_checks_catch_a_leaky_query(tmp_path: Path, world: World, request: pytest.FixtureRequest,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks have teeth: queries missing their account predicate are refused at load; and were the proof
+    switched off (here, by the test alone: the package has no switch), the property run would catch them."""
     folder = tmp_path / "leaky"
     folder.mkdir()
     (folder / "leaky.sql").write_text(LEAKY_SQL)
+    with pytest.raises(vesta_sql.TenantScopeError) as refused:
+        vesta_sql.connect(f"sqlite:///{tmp_path / 'refused.db'}", extra_queries=[folder])
+    assert all(name in str(refused.value) for name in ("find_by_email", "count_all", "touch_by_email"))
+    monkeypatch.setattr(vesta_sql.loader, "require_proven", lambda specs, dialect: None)
     leaky: World
     if world.dialect == "sqlite":
         assert isinstance(world, SQLiteWorld)

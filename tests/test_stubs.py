@@ -141,7 +141,7 @@ def test_a_query_in_one_dialect_only_is_refused(tmp_path: Path) -> None:
     (tmp_path / "postgres" / "widgets.sql").write_text(textwrap.dedent("""\
         -- name: count_all(account_id)$
         -- How many widgets.
-        select count(*) from widgets w where w.account_id = :account_id;
+        select count(*) from creators w where w.account_id = :account_id;
         """), encoding="utf-8")
     with pytest.raises(stubs.StubError, match=r"widgets\.count_all exists for postgres but not for sqlite"):
         stubs.facade_methods(extra_queries=[tmp_path])
@@ -149,8 +149,8 @@ def test_a_query_in_one_dialect_only_is_refused(tmp_path: Path) -> None:
 
 def test_a_query_whose_signature_differs_by_dialect_is_refused(tmp_path: Path) -> None:
     (tmp_path / "postgres").mkdir()
-    shared = "-- name: find(account_id, id)^\n-- record_class: Creator\n-- param: id {}\n" \
-             "select c.id from creators c where c.account_id = :account_id and c.id = :id;\n"
+    shared = "-- name: find(account_id, id)$\n-- param: id {}\n" \
+             "select c.name from creators c where c.account_id = :account_id and c.id = :id;\n"
     (tmp_path / "gadgets.sql").write_text(shared.format("str"), encoding="utf-8")
     (tmp_path / "postgres" / "gadgets.sql").write_text(shared.format("int"), encoding="utf-8")
     with pytest.raises(stubs.StubError, match=r"gadgets\.find differs between dialects"):

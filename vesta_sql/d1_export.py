@@ -13,88 +13,26 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import QueryLoadError
 from .loader import QuerySpec, load_catalog
+from .sqlfile import code_binds, ordered
 
 FORMAT = "vesta-sql/d1-queries"
 FORMAT_VERSION = 1
 
 
-def _skip_quoted(sql: str, start: int, quote: str) -> int:
-    """The index just past a quoted string or identifier starting at `start` (doubled quotes escape)."""
-    end = start + 1
-    while end < len(sql):
-        if sql[end] == quote:
-            if end + 1 < len(sql) and sql[end + 1] == quote:
-                end += 2
-                continue
-            return end + 1
-        end += 1
-    return end
-
-
-def _skip_comment(sql: str, start: int) -> int:
-    """The index just past the comment starting at `start`, or `start` when there is none."""
-    if sql.startswith("--", start):
-        newline = sql.find("\n", start)
-        return len(sql) if newline == -1 else newline
-    if sql.startswith("/*", start):
-        close = sql.find("*/", start + 2)
-        return len(sql) if close == -1 else close + 2
-    return start
-
-
 def bind_names(sql: str) -> list[str]:
     """The `:name` binds of a statement in order of appearance (repeats included), outside literals and comments."""
-    return [name for name, _, _ in _binds(sql)]
-
-
-def _binds(sql: str) -> list[tuple[str, int, int]]:
-    found: list[tuple[str, int, int]] = []
-    index = 0
-    while index < len(sql):
-        char = sql[index]
-        if char in "'\"`":
-            index = _skip_quoted(sql, index, char)
-        elif char == "[":
-            close = sql.find("]", index)
-            index = len(sql) if close == -1 else close + 1
-        elif (after := _skip_comment(sql, index)) != index:
-            index = after
-        elif char == "?":
-            raise QueryLoadError("positional '?' parameters are not supported in the .sql files; use :name")
-        elif char == ":" and index + 1 < len(sql) and (sql[index + 1].isalpha() or sql[index + 1] == "_"):
-            if index > 0 and sql[index - 1] == ":":
-                index += 1
-                continue
-            end = index + 1
-            while end < len(sql) and (sql[end].isalnum() or sql[end] == "_"):
-                end += 1
-            found.append((sql[index + 1:end], index, end))
-            index = end
-        else:
-            index += 1
-    return found
+    return [bind.name for bind in code_binds(sql, "sqlite")]
 
 
 def to_ordered(sql: str) -> tuple[str, list[str]]:
     """Rewrite `:name` binds as `?N`, the same name keeping its number; returns the SQL and the names in order."""
-    order: list[str] = []
-    pieces: list[str] = []
-    last = 0
-    for name, start, end in _binds(sql):
-        if name not in order:
-            order.append(name)
-        pieces.append(sql[last:start])
-        pieces.append(f"?{order.index(name) + 1}")
-        last = end
-    pieces.append(sql[last:])
-    return "".join(pieces), order
+    return ordered(sql, tuple(code_binds(sql, "sqlite")))
 
 
 def export_entry(spec: QuerySpec) -> dict[str, Any]:
     """One query as D1 runs it."""
-    sql, order = to_ordered(spec.sql)
+    sql, order = to_ordered(spec.source_sql)
     kinds = {name: param.kind for name, param in spec.params.items()}
     kinds.setdefault("account_id", "str")
     return {

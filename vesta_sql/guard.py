@@ -1,4 +1,4 @@
-"""The tenant rules: every query binds `:account_id` (checked at load), every call names one account (checked per call).
+"""The tenant rules: every query binds `:account_id` (checked at load, then proven), every call names one account (per call).
 
 There is deliberately no switch to turn either rule off. The one exemption is the
 account directory file, known here by name, whose queries may only return an account id.
@@ -6,7 +6,7 @@ account directory file, known here by name, whose queries may only return an acc
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .errors import TenantScopeError
@@ -15,11 +15,13 @@ if TYPE_CHECKING:
     from .loader import QuerySpec
 
 DIRECTORY_NAMESPACE = "account_directory"
-_ACCOUNT_BIND = re.compile(r"(?<![:\w]):account_id\b")
 
 
-def check_query_scoped(spec: QuerySpec, raw_sql: str) -> None:
-    """Refuse a query whose declared parameters or SQL lack the account."""
+def check_query_scoped(spec: QuerySpec, binds: Sequence[str]) -> None:
+    """Refuse a query whose declared parameters or SQL lack the account (the quick check; the proof follows).
+
+    `binds` are the binds the parser found outside comments and literals.
+    """
     where = f"{spec.file}:{spec.line}: query {spec.namespace}.{spec.name}"
     if spec.namespace == DIRECTORY_NAMESPACE:
         if spec.op != "value":
@@ -27,7 +29,7 @@ def check_query_scoped(spec: QuerySpec, raw_sql: str) -> None:
         return
     if "account_id" not in spec.declared:
         raise TenantScopeError(f"{where}: its declared parameter list does not include account_id")
-    if not _ACCOUNT_BIND.search(raw_sql):
+    if "account_id" not in binds:
         raise TenantScopeError(f"{where}: its SQL never binds :account_id")
 
 

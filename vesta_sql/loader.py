@@ -1,8 +1,11 @@
-"""Read `queries/*.sql` (plus dialect overrides and extra folders) into guarded query specs.
+"""Read `queries/*.sql` (plus dialect overrides and extra folders) into proven query specs.
 
-aiosql parses the files (names, operations, declared parameter lists, record classes,
-parameter style for the driver); this module adds the package's own rules on top:
-declared parameter types, dialect overrides, and the tenant guard.
+Files are split by the package's one parser (`sqlfile.py`); this module adds the
+package's rules on top: declared parameter types, record classes, dialect overrides, the
+quick tenant guard, and the full scope proof. No query loads unless the proof accepted
+its exact text, either through the committed proof record or by proving it now: one
+unproven query refuses the whole load, with the same `file:line: query: what` lines as
+`vesta-sql check`.
 """
 
 from __future__ import annotations
@@ -13,23 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiosql.query_loader import _QUERY_DEF, QueryLoader
-from aiosql.types import SQLOperationType
-from aiosql.utils import SQLLoadException, SQLParseException
-
 from . import records
-from .errors import QueryLoadError
+from .errors import QueryLoadError, TenantScopeError
 from .guard import DIRECTORY_NAMESPACE, check_query_scoped
 from .params import ParamSpec, parse_param_lines
+from .proof.record import ProofInput, load_record
 from .resources import DIALECTS, queries_dir
+from .sqlfile import QueryBlock, parse_file, pyformat
 
-_OPS = {
-    SQLOperationType.SELECT: "many",
-    SQLOperationType.SELECT_ONE: "one",
-    SQLOperationType.SELECT_VALUE: "value",
-    SQLOperationType.INSERT_UPDATE_DELETE: "count",
-    SQLOperationType.INSERT_RETURNING: "returning",
-}
+_FACADE_OPS = ("many", "one", "value", "count", "returning")
 _NEEDS_RECORD = ("many", "one", "returning")
 
 
@@ -40,7 +35,7 @@ class QuerySpec:
     namespace: str
     name: str
     op: str
-    sql: str
+    sql: str  # in the driver's parameter style
     declared: tuple[str, ...]
     params: dict[str, ParamSpec]
     record: type | None
@@ -48,137 +43,94 @@ class QuerySpec:
     line: int
     doc: str
     runs_on_d1: bool = True
-    source_sql: str = ""
+    source_sql: str = ""  # as written, with `:name` binds
     extra: dict[str, Any] = field(default_factory=dict)
+    block: QueryBlock | None = None
 
     @property
     def qualified_name(self) -> str:
         return f"{self.namespace}.{self.name}"
 
+    def proof_input(self) -> ProofInput:
+        binds = self.block.bind_names() if self.block is not None else []
+        return ProofInput(self.source_sql, binds, directory=self.namespace == DIRECTORY_NAMESPACE, record=self.record)
+
 
 Catalog = dict[str, dict[str, QuerySpec]]
-
-
-def _adapter(dialect: str) -> Any:
-    # aiosql's adapters decide the driver's parameter style: `:name` for sqlite3, `%(name)s` for psycopg
-    from aiosql.adapters.pyformat import PyFormatAdapter
-    from aiosql.adapters.sqlite3 import SQLite3Adapter
-
-    return SQLite3Adapter() if dialect == "sqlite" else PyFormatAdapter()  # type: ignore[no-untyped-call]
 
 
 def _record_classes() -> dict[str, type]:
     return {name: getattr(records, name) for name in records.__all__}
 
 
-class _Loader(QueryLoader):
-    """aiosql's loader, minus its block-comment scan on files that have no block comment.
-
-    The scan (a regex visiting every token of the file) was most of the cost of `connect`;
-    without a `/*` in the file there is nothing for it to remove, so its result is the file.
-    """
-
-    def load_query_data_from_sql(self, sql: str, ns_parts: list[str], fname: Path | str = "<unknown>") -> list[Any]:
-        if "/*" in sql:
-            return super().load_query_data_from_sql(sql, ns_parts, fname)
-        parts = _QUERY_DEF.split(sql)
-        lineno = 1 + parts[0].count("\n")
-        data = []
-        for part in parts[1:]:  # what comes before the first query definition is dropped
-            data.append(self._make_query_datum(part, ns_parts, (fname, lineno)))
-            lineno += part.count("\n")
-        return data
-
-
-class _IdentityAdapter:
-    """Keeps `:name` binds as written, for the guard and the static checks."""
-
-    def process_sql(self, query_name: str, op_type: SQLOperationType, sql: str) -> str:
-        return sql
-
-
-_HEADER = re.compile(r"^[ \t]*--\s*name\s*:\s*([\w-]+)\s*(?:\(([^)]*)\))?\s*(\S*)", re.MULTILINE)
-
-
-def _guard_text(text: str, path: Path, namespace: str) -> dict[str, int]:
-    """The tenant guard on the raw file, before parsing, so its error names the exact line.
-
-    Returns each query's line, for the other errors' messages.
-    """
-    lines: dict[str, int] = {}
-    headers = list(_HEADER.finditer(text))
-    for index, header in enumerate(headers):
-        end = headers[index + 1].start() if index + 1 < len(headers) else len(text)
-        body = "\n".join(line for line in text[header.end():end].splitlines()[1:] if not line.lstrip().startswith("--"))
-        declared = tuple(p.strip() for p in (header.group(2) or "").split(",") if p.strip())
-        name, line = header.group(1).replace("-", "_"), text.count("\n", 0, header.start()) + 1
-        lines.setdefault(name, line)
-        op = "value" if header.group(3) == "$" else "many"
-        check_query_scoped(QuerySpec(namespace, name, op, "", declared, {}, None, path, line, ""), body)
-    return lines
-
-
 def load_file(path: Path, dialect: str, namespace: str | None = None) -> list[QuerySpec]:
-    """Parse one `.sql` file into guarded specs for `dialect`."""
-    namespace = namespace or path.stem
-    text = path.read_text(encoding="utf-8")
-    lines = _guard_text(text, path, namespace)
+    """Parse one `.sql` file into guarded (not yet proven) specs for `dialect`."""
     classes = _record_classes()
-    try:
-        # parsed once, keeping `:name` binds; the dialect's adapter then rewrites each query's
-        # SQL as aiosql would (parsing is most of the cost of `connect`)
-        raw = _Loader(_IdentityAdapter(), classes).load_query_data_from_sql(text, [], path)  # type: ignore[arg-type]
-        adapter = _adapter(dialect)
-        data = [datum._replace(sql=adapter.process_sql(datum.query_name, datum.operation_type, datum.sql)) for datum in raw]
-    except (SQLParseException, SQLLoadException) as exc:
-        raise QueryLoadError(f"{path}: {exc}") from None
-    specs = []
-    for datum, raw_datum in zip(data, raw, strict=True):
-        line = lines.get(datum.query_name, datum.floc[1])
-        where = f"{path}:{line}: query {namespace}.{datum.query_name}"
-        op = _OPS.get(datum.operation_type)
-        if op is None:
-            raise QueryLoadError(f"{where}: operation {datum.operation_type.name} is not supported by the façade")
-        doc = datum.doc_comments
-        if re.search(r"^record_class:", doc, re.MULTILINE):
-            raise QueryLoadError(f"{where}: unknown record class ({doc.splitlines()[0]}) — not in vesta_sql.records")
-        if op in _NEEDS_RECORD and datum.record_class is None:
-            raise QueryLoadError(f"{where}: a query returning rows needs a '-- record_class:' line right after its name")
-        spec = QuerySpec(
-            namespace=namespace,
-            name=datum.query_name,
-            op=op,
-            sql=datum.sql,
-            declared=tuple(datum.parameters or ()),
-            params={},
-            record=datum.record_class,
-            file=path,
-            line=line,
-            doc="\n".join(line for line in doc.splitlines() if not re.match(r"(param|d1|returns):", line)),
-            runs_on_d1=not re.search(r"^d1:\s*no\b", doc, re.MULTILINE),
-            source_sql=raw_datum.sql,
+    return [_spec(block, dialect, classes) for block in parse_file(path, dialect, namespace)]
+
+
+def _spec(block: QueryBlock, dialect: str, classes: dict[str, type]) -> QuerySpec:
+    where = block.where
+    if block.op not in _FACADE_OPS:
+        raise QueryLoadError(f"{where}: operation {block.op!r} ('*!' or '#') is not supported by the façade")
+    record = None
+    if block.record_class is not None:
+        record = classes.get(block.record_class)
+        if record is None:
+            raise QueryLoadError(f"{where}: unknown record class {block.record_class} — not in vesta_sql.records")
+    if block.op in _NEEDS_RECORD and record is None:
+        raise QueryLoadError(f"{where}: a query returning rows needs a '-- record_class:' line right after its name")
+    doc = block.doc
+    spec = QuerySpec(
+        namespace=block.namespace,
+        name=block.name,
+        op=block.op,
+        sql=pyformat(block.sql, block.binds) if dialect == "postgres" else block.sql,
+        declared=block.declared or (),
+        params={},
+        record=record,
+        file=block.file,
+        line=block.line,
+        doc="\n".join(line for line in doc.splitlines() if not re.match(r"(param|d1|returns):", line)),
+        runs_on_d1=not re.search(r"^d1:\s*no\b", doc, re.MULTILINE),
+        source_sql=block.sql,
+        block=block,
+    )
+    check_query_scoped(spec, block.bind_names())
+    returns = re.search(r"^returns:\s*(.*?)\s*$", doc, re.MULTILINE)
+    if returns:
+        if block.op != "value" or returns.group(1) not in ("bool", "int", "float", "str"):
+            raise QueryLoadError(f"{where}: '-- returns:' is for '$' queries and one of bool, int, float, str")
+        spec.extra["returns"] = returns.group(1)
+    spec.params = parse_param_lines(doc, where)
+    _check_declarations(spec, block, where)
+    return spec
+
+
+def _check_declarations(spec: QuerySpec, block: QueryBlock, where: str) -> None:
+    """The header's list, the `-- param:` lines and the binds of the SQL name the same parameters."""
+    declared = set(spec.declared)
+    used = set(block.bind_names())
+    if declared != used:
+        unused, undeclared = sorted(declared - used), sorted(used - declared)
+        raise QueryLoadError(
+            f"{where}: the parameter list must name exactly the SQL's binds"
+            + (f"; never bound: {', '.join(unused)}" if unused else "")
+            + (f"; bound but not in the list: {', '.join(undeclared)}" if undeclared else "")
         )
-        returns = re.search(r"^returns:\s*(.*?)\s*$", doc, re.MULTILINE)
-        if returns:
-            if op != "value" or returns.group(1) not in ("bool", "int", "float", "str"):
-                raise QueryLoadError(f"{where}: '-- returns:' is for '$' queries and one of bool, int, float, str")
-            spec.extra["returns"] = returns.group(1)
-        spec.params = parse_param_lines(doc, where)
-        declared = set(spec.declared) - {"account_id"}
-        if declared != set(spec.params):
-            undeclared = sorted(declared - set(spec.params))
-            stray = sorted(set(spec.params) - declared)
-            raise QueryLoadError(
-                f"{where}: '-- param:' lines must match the declared parameter list"
-                + (f"; no type for {', '.join(undeclared)}" if undeclared else "")
-                + (f"; not in the list: {', '.join(stray)}" if stray else "")
-            )
-        specs.append(spec)
-    return specs
+    typed = declared - {"account_id"}
+    if typed != set(spec.params):
+        untyped = sorted(typed - set(spec.params))
+        stray = sorted(set(spec.params) - typed)
+        raise QueryLoadError(
+            f"{where}: '-- param:' lines must match the declared parameter list"
+            + (f"; no type for {', '.join(untyped)}" if untyped else "")
+            + (f"; not in the list: {', '.join(stray)}" if stray else "")
+        )
 
 
 def load_catalog(dialect: str, extra_queries: Sequence[str | Path] | None = None) -> tuple[Catalog, dict[str, QuerySpec]]:
-    """All queries for one dialect, by namespace, and the directory's queries apart."""
+    """All proven queries for one dialect, by namespace, and the directory's queries apart."""
     if dialect not in DIALECTS:
         raise QueryLoadError(f"unknown dialect {dialect!r}")
     catalog: Catalog = {}
@@ -187,10 +139,10 @@ def load_catalog(dialect: str, extra_queries: Sequence[str | Path] | None = None
     for index, folder in enumerate(folders):
         if not folder.is_dir():
             raise QueryLoadError(f"query folder {folder} does not exist")
-        for spec in _folder_specs(folder, dialect):
+        for spec in folder_specs(folder, dialect):
             if spec.namespace == DIRECTORY_NAMESPACE:
                 if index:
-                    raise QueryLoadError(f"{spec.file}: only the package may define account directory queries")
+                    raise TenantScopeError(f"{spec.file}:{spec.line}: only the package may define account directory queries")
                 directory[spec.name] = spec
                 continue
             queries = catalog.setdefault(spec.namespace, {})
@@ -198,16 +150,43 @@ def load_catalog(dialect: str, extra_queries: Sequence[str | Path] | None = None
                 raise QueryLoadError(
                     f"{spec.file}:{spec.line}: query {spec.qualified_name} is already defined by {queries[spec.name].file}")
             queries[spec.name] = spec
+    require_proven([*directory.values(), *(s for queries in catalog.values() for s in queries.values())], dialect)
     return catalog, directory
 
 
-def _folder_specs(folder: Path, dialect: str) -> Iterable[QuerySpec]:
+def folder_specs(folder: Path, dialect: str) -> Iterable[QuerySpec]:
     """The shared files, with same-named queries of `folder/<dialect>/` replacing them."""
     merged: dict[tuple[str, str], QuerySpec] = {}
-    for path in sorted(folder.glob("*.sql")):
-        for spec in load_file(path, dialect):
-            merged[(spec.namespace, spec.name)] = spec
-    for path in sorted((folder / dialect).glob("*.sql")):
+    for path in [*sorted(folder.glob("*.sql")), *sorted((folder / dialect).glob("*.sql"))]:
         for spec in load_file(path, dialect):
             merged[(spec.namespace, spec.name)] = spec
     return merged.values()
+
+
+def unproven(specs: Iterable[QuerySpec], dialect: str) -> list[str]:
+    """`file:line: query: what` for each thing the proof does not accept (sqlglot is loaded only when needed)."""
+    record = load_record()
+    problems: list[str] = []
+    tables = None
+    for spec in specs:
+        query = spec.proof_input()
+        if record.accepts(dialect, query):
+            continue
+        from .proof.prover import prove
+        from .proof.tables import learn_tables
+
+        if tables is None:
+            tables = record.tables.get(dialect) or learn_tables(dialect)
+        for finding in prove(query, dialect, tables):
+            line = spec.block.file_line(finding.line) if spec.block is not None else spec.line
+            problems.append(f"{spec.file}:{line}: query {spec.qualified_name}: {finding.message}")
+    return problems
+
+
+def require_proven(specs: Iterable[QuerySpec], dialect: str) -> None:
+    problems = unproven(specs, dialect)
+    if problems:
+        raise TenantScopeError(
+            "\n".join(problems) + f"\nthe scope proof refused {len(problems)} thing(s) on {dialect}: no query was loaded "
+            "(`vesta-sql check DIR` shows the same)"
+        )

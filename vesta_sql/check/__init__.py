@@ -13,11 +13,11 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..proof.tables import Tables, learn_tables
 from ..resources import DIALECTS, queries_dir
 from .queries import check_entries, check_sql, folder_entries
 from .report import CheckResult, Problem, merge_dialects
 from .schema import check_schema
-from .tables import Tables, learn_tables
 
 POSTGRES_URL_ENV = "VESTA_CHECK_POSTGRES_URL"
 

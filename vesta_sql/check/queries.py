@@ -1,67 +1,62 @@
-"""Run the tenant-scope proof over query folders: load each file as the package does, parse, analyse, locate.
+"""Run the tenant-scope proof over query folders, as `connect` runs it, and report every problem at once.
 
-Files are loaded with `vesta_sql.loader.load_file` (the SQL kept with its `:name` binds).
-A file the loader refuses is reported, then still split by its `-- name:` headers and
-analysed, so that one bad query does not hide the others.
+Files are split by the package's one parser and loaded by the loader's own rules; a
+query the loader refuses (an unknown record class, a bad declaration) is reported and
+still proven, so that one bad query does not hide the others. Only a file the parser
+cannot split at all is reported as a whole.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
-
 from ..errors import VestaError
 from ..guard import DIRECTORY_NAMESPACE
-from ..loader import load_file
-from .directory import check_directory_statement
+from ..loader import _record_classes, _spec
+from ..proof.prover import prove
+from ..proof.record import ProofInput
+from ..proof.tables import Tables
+from ..sqlfile import QueryBlock, SqlSyntaxError, code_binds, parse_file
 from .report import Problem, display
-from .statements import check_statement
-from .tables import Tables
-
-_HEADER = re.compile(r"^[ \t]*--\s*name\s*:\s*([\w-]+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One query's SQL and, for each of its lines, the line of the file it came from."""
+    """One query as the proof reads it: its block and its record class, when the loader knows it."""
 
-    namespace: str
-    name: str
-    file: Path
-    line: int
-    sql: str
-    lines: tuple[int, ...]
+    block: QueryBlock
+    record: type | None = None
 
     @property
     def qualified_name(self) -> str:
-        return f"{self.namespace}.{self.name}"
+        return self.block.qualified_name
 
-    def file_line(self, relative: int | None) -> int:
-        if relative is None or not 1 <= relative <= len(self.lines):
-            return self.line
-        return self.lines[relative - 1]
+    @property
+    def namespace(self) -> str:
+        return self.block.namespace
+
+    @property
+    def sql(self) -> str:
+        return self.block.sql
+
+    @property
+    def file(self) -> Path:
+        return self.block.file
+
+    @property
+    def line(self) -> int:
+        return self.block.line
 
 
 def check_sql(sql: str, dialect: str, tables: Tables, *, directory: bool = False) -> list[tuple[str, int | None]]:
-    """(message, line within `sql`) for everything not proven scoped in `sql`."""
+    """(message, line within `sql`) for everything not proven in one query's SQL."""
     try:
-        statements = [s for s in sqlglot.parse(sql, read=dialect) if isinstance(s, exp.Expression)]
-    except (ParseError, TokenError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return [(f"cannot parse as {dialect} SQL, so cannot prove it scoped: {first}", None)]
-    if not statements:
-        return [("no SQL statement to check", None)]
-    out: list[tuple[str, int | None]] = []
-    for statement in statements:
-        findings = check_directory_statement(statement) if directory else check_statement(statement, tables)
-        out += [(f.message, f.line) for f in findings]
-    return out
+        binds = [bind.name for bind in code_binds(sql, dialect)]
+    except SqlSyntaxError as exc:
+        return [(str(exc), None)]
+    return [(f.message, f.line) for f in prove(ProofInput(sql, binds, directory=directory), dialect, tables)]
 
 
 def folder_entries(folder: Path, dialect: str, problems: list[Problem]) -> list[Entry]:
@@ -69,65 +64,55 @@ def folder_entries(folder: Path, dialect: str, problems: list[Problem]) -> list[
     merged: dict[tuple[str, str], Entry] = {}
     for path in [*sorted(folder.glob("*.sql")), *sorted((folder / dialect).glob("*.sql"))]:
         for entry in file_entries(path, dialect, problems):
-            merged[(entry.namespace, entry.name)] = entry
+            merged[(entry.namespace, entry.block.name)] = entry
     return list(merged.values())
 
 
 def file_entries(path: Path, dialect: str, problems: list[Problem]) -> list[Entry]:
-    text = path.read_text(encoding="utf-8")
-    file_lines = text.splitlines()
     try:
-        specs = load_file(path, dialect)
+        blocks = parse_file(path, dialect)
     except VestaError as exc:
-        match = re.match(r".*?:(\d+):", str(exc))
-        problems.append(Problem(display(path), int(match.group(1)) if match else 1, "", f"the loader refuses this file: {exc}"))
-        return list(_raw_entries(path, text))
-    return [
-        Entry(spec.namespace, spec.name, path, spec.line, spec.source_sql, _map_lines(file_lines, spec.line, spec.source_sql))
-        for spec in specs
-    ]
+        problems.append(Problem(display(path), _line_in(str(exc)), "", f"the parser refuses this file: {_after_where(str(exc))}"))
+        return []
+    classes = _record_classes()
+    entries = []
+    for block in blocks:
+        try:
+            spec = _spec(block, dialect, classes)
+        except VestaError as exc:
+            problems.append(Problem(display(path), block.line, block.qualified_name, _after_where(str(exc))))
+            entries.append(Entry(block))
+            continue
+        entries.append(Entry(block, spec.record))
+    return entries
 
 
-def _map_lines(file_lines: list[str], header: int, sql: str) -> tuple[int, ...]:
-    """Match each line of the loaded SQL to the next file line with the same text (comment lines were dropped)."""
-    mapped: list[int] = []
-    cursor = header  # 0-based index of the line after the header
-    for line in sql.splitlines():
-        wanted = line.strip()
-        probe = cursor
-        while probe < len(file_lines) and file_lines[probe].strip() != wanted:
-            probe += 1
-        if probe < len(file_lines):
-            mapped.append(probe + 1)
-            cursor = probe + 1
-        else:
-            mapped.append(mapped[-1] if mapped else header)
-    return tuple(mapped)
+def _line_in(message: str) -> int:
+    head = message.split(": ", 1)[0]
+    number = head.rsplit(":", 1)[-1]
+    return int(number) if number.isdigit() else 1
 
 
-def _raw_entries(path: Path, text: str) -> Iterator[Entry]:
-    """Split a file the loader refused by its headers; SQL lines are the non-comment lines."""
-    lines = text.splitlines()
-    headers = [(text.count("\n", 0, m.start()) + 1, m.group(1).replace("-", "_")) for m in _HEADER.finditer(text)]
-    for index, (line, name) in enumerate(headers):
-        end = headers[index + 1][0] - 1 if index + 1 < len(headers) else len(lines)
-        body = [
-            (number, lines[number - 1]) for number in range(line + 1, end + 1) if not lines[number - 1].lstrip().startswith("--")
-        ]
-        yield Entry(path.stem, name, path, line, "\n".join(t for _, t in body), tuple(n for n, _ in body))
+def _after_where(message: str) -> str:
+    """The message without its leading `file:line: query ns.name:` part (the report adds its own)."""
+    parts = message.split(": ")
+    for index, part in enumerate(parts[:-1]):
+        if part.startswith("query ") or part.rsplit(":", 1)[-1].isdigit():
+            continue
+        return ": ".join(parts[index:])
+    return parts[-1]
 
 
 def check_entries(entries: Iterable[Entry], dialect: str, tables: Tables, *, package: bool) -> list[Problem]:
     problems: list[Problem] = []
     for entry in entries:
-        directory = entry.namespace == DIRECTORY_NAMESPACE
+        block = entry.block
+        directory = block.namespace == DIRECTORY_NAMESPACE
         if directory and not package:
-            problems.append(
-                Problem(
-                    display(entry.file), entry.line, entry.qualified_name, "only the package may define account directory queries"
-                )
-            )
+            problems.append(Problem(display(block.file), block.line, block.qualified_name,
+                                    "only the package may define account directory queries"))
             continue
-        for message, line in check_sql(entry.sql, dialect, tables, directory=directory):
-            problems.append(Problem(display(entry.file), entry.file_line(line), entry.qualified_name, message))
+        query = ProofInput(block.sql, block.bind_names(), directory=directory, record=entry.record)
+        for finding in prove(query, dialect, tables):
+            problems.append(Problem(display(block.file), block.file_line(finding.line), block.qualified_name, finding.message))
     return problems

@@ -23,10 +23,10 @@ from urllib.parse import urlsplit, urlunsplit
 from .. import migrate
 from ..config import redact
 from ..errors import VestaError
+from ..proof.tables import ACCOUNT, forward_files, introspect_sqlite
+from ..proof.tables import Tables as _Tables
 from ..resources import migrations_dir
 from .report import CheckResult, Problem, display
-from .tables import ACCOUNT, forward_files, introspect_sqlite
-from .tables import Tables as _Tables
 
 DIRECTORY_TABLE = "account_directory"
 _VECTOR_METHODS = {"hnsw", "ivfflat"}

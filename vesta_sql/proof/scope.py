@@ -86,6 +86,10 @@ def and_terms(node: exp.Expression | None) -> list[exp.Expression]:
     node = unwrap(node)
     if isinstance(node, exp.And):
         return and_terms(node.this) + and_terms(node.expression)
+    if isinstance(node, exp.NullSafeEQ):  # `is not distinct from`: account_id is never null
+        node = exp.EQ(this=node.this.copy(), expression=node.expression.copy())
+    if isinstance(node, exp.In) and len(node.expressions) == 1 and not node.args.get("query") and not node.args.get("not"):
+        node = exp.EQ(this=node.this.copy(), expression=node.expressions[0].copy())
     if isinstance(node, exp.EQ):
         left, right = unwrap(node.this), unwrap(node.expression)
         if isinstance(left, exp.Tuple) and isinstance(right, exp.Tuple) and len(left.expressions) == len(right.expressions):
@@ -103,7 +107,7 @@ def is_bind(node: exp.Expression) -> bool:
 
 def is_account_column(node: exp.Expression) -> bool:
     node = unwrap(node)
-    return isinstance(node, exp.Column) and not isinstance(node.this, exp.Star) and node.name.lower() == ACCOUNT
+    return isinstance(node, exp.Column) and not isinstance(node.this, exp.Star) and node.name == ACCOUNT
 
 
 def nested_queries(node: object) -> Iterator[exp.Expression]:
@@ -125,7 +129,7 @@ def nested_queries(node: object) -> Iterator[exp.Expression]:
 
 def resolve(scope: Scope, column: exp.Column) -> tuple[Scope, str] | None:
     """The scope and alias a column belongs to; None when unknown or ambiguous."""
-    table = column.table.lower()
+    table = column.table
     current: Scope | None = scope
     while current is not None:
         if table:
@@ -243,17 +247,98 @@ def sql_text(node: exp.Expression) -> str:
     return node.sql(normalize_functions="lower").replace("NULL", "null")
 
 
-def derived_source(alias: str, name: str, query: exp.Expression, anchored: bool, node: exp.Expression) -> Source:
-    names = [n.lower() for n in query.named_selects] if isinstance(query, exp.Query) else ["*"]
-    return Source(alias, name, "derived", ACCOUNT in names or "*" in names, anchored, node)
+def derived_source(alias: str, name: str, output: Output, node: exp.Expression) -> Source:
+    return Source(alias, name, "derived", output.exposes, output.anchored, node)
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a derived table, CTE or VALUES list exposes as `account_id`."""
+
+    exposes: bool  # it may have an account_id column (unknown counts as yes)
+    anchored: bool  # that column is the bound account in every row
+
+
+UNKNOWN_OUTPUT = Output(True, False)
+
+
+def column_list(node: exp.Expression) -> list[str] | None:
+    """The column names of `alias(c1, c2, …)`, or None when the alias has no list."""
+    alias = node.args.get("alias")
+    if isinstance(alias, exp.TableAlias) and alias.columns:
+        return [column.name for column in alias.columns]
+    return None
+
+
+def query_output(branches: list[tuple[exp.Select, Scope]], columns: list[str] | None) -> Output:
+    """The account_id output of a query's branches, after the alias's column list renames them by position."""
+    if not branches:
+        return UNKNOWN_OUTPUT
+    first = branches[0][0].expressions
+    stars = [index for index, p in enumerate(first) if _is_star(p)]
+    names = [p.alias_or_name for p in first]
+    if columns is not None:
+        if stars:  # positions under a star are unknown
+            return UNKNOWN_OUTPUT
+        names = columns + names[len(columns):]
+    hits = [index for index, name in enumerate(names) if name == ACCOUNT]
+    if len(hits) > 1 or (hits and stars):
+        return UNKNOWN_OUTPUT  # two account_id columns: which one a reader gets is not for us to guess
+    if hits:
+        position = hits[0]
+        anchored = all(
+            position < len(select.expressions) and not _is_star(select.expressions[position])
+            and is_scoped_value(select.expressions[position].unalias(), scope)
+            for select, scope in branches
+        )
+        return Output(True, anchored)
+    if not stars:
+        return Output(False, False)
+    if len(branches) > 1:
+        return UNKNOWN_OUTPUT
+    select, scope = branches[0]
+    return Output(True, _star_is_scoped(select, scope))
+
+
+def values_output(values: exp.Values, columns: list[str] | None) -> Output:
+    """A `(values …) as v(c1, …)` list: anchored when every row puts :account_id at account_id's position."""
+    names = columns or []
+    hits = [index for index, name in enumerate(names) if name == ACCOUNT]
+    if not hits:
+        return Output(False, False)
+    if len(hits) > 1:
+        return UNKNOWN_OUTPUT
+    rows = [row.expressions if isinstance(row, exp.Tuple) else [row] for row in values.expressions]
+    anchored = bool(rows) and all(hits[0] < len(row) and is_bind(row[hits[0]]) for row in rows)
+    return Output(True, anchored)
+
+
+def _is_star(projection: exp.Expression) -> bool:
+    return isinstance(projection, exp.Star) or (isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star))
+
+
+def _star_is_scoped(select: exp.Select, scope: Scope) -> bool:
+    """`*` / `t.*` projections whose one account_id holder, among all of them, is scoped."""
+    holders: set[str] = set()
+    for projection in select.expressions:
+        if _is_star(projection):
+            table = projection.table if isinstance(projection, exp.Column) else ""
+            holders |= {a for a, s in scope.sources.items() if s.account_column and (not table or a == table)}
+    return len(holders) == 1 and holders.pop() in scope.constrained
+
+
+_DEFAULT_SCHEMAS = {"public", "main"}
 
 
 def table_source(tables: Tables, ctes: dict[str, Source], node: exp.Table) -> tuple[Source, str | None]:
     """The source of a table reference, and a problem when it cannot be classified."""
-    name = node.name.lower()
-    alias = (node.alias or node.name).lower()
-    if not node.args.get("db") and name in ctes:
+    name = node.name
+    alias = node.alias or node.name
+    schema = node.args.get("db")
+    if schema is None and name in ctes:
         return replace(ctes[name], alias=alias, node=node), None
+    if node.args.get("catalog") is not None or (schema is not None and node.db not in _DEFAULT_SCHEMAS):
+        return Source(alias, name, "unknown", True, node=node), f"table {node.sql()} is outside the package's schema"
     info = tables.get(name)
     if info is None:
         return Source(
@@ -269,17 +354,3 @@ def table_source(tables: Tables, ctes: dict[str, Source], node: exp.Table) -> tu
 def describe(source: Source) -> str:
     alias = f" (alias {source.alias})" if source.alias != source.name else ""
     return f"table {source.name}{alias}"
-
-
-def exposes_scoped_account(select: exp.Select, scope: Scope) -> bool:
-    """Whether the SELECT's account_id output column is the bound account."""
-    for projection in select.expressions:
-        if isinstance(projection, exp.Star) or (isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)):
-            table = projection.table.lower() if isinstance(projection, exp.Column) else ""
-            holders = [a for a, s in scope.sources.items() if s.account_column and (not table or a == table)]
-            if len(holders) == 1 and holders[0] in scope.constrained:
-                return True
-            continue
-        if projection.alias_or_name.lower() == ACCOUNT:
-            return is_scoped_value(projection.unalias(), scope)
-    return False

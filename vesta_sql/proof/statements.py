@@ -13,25 +13,30 @@ from sqlglot import exp
 from .scope import (
     QUERIES,
     STATEMENTS,
+    UNKNOWN_OUTPUT,
     Finding,
+    Output,
     Scope,
     Source,
     Term,
     and_terms,
+    column_list,
     derived_source,
     describe,
-    exposes_scoped_account,
     is_account_column,
     is_bind,
     is_scoped_value,
     line_of,
     nested_queries,
+    query_output,
     solve,
     sql_text,
     table_source,
+    unwrap,
+    values_output,
     why_not,
 )
-from .tables import ACCOUNT, Tables
+from .tables import ACCOUNT, DIRECTORY_TABLE, Tables
 
 Branch = tuple[exp.Select, Scope]
 Item = tuple[exp.Expression, exp.Join | None]
@@ -76,10 +81,12 @@ class Analyzer:
             self.insert(node, outer, self.with_(node, outer, ctes))
         elif isinstance(node, exp.Update | exp.Delete):
             self.update_or_delete(node, outer, self.with_(node, outer, ctes))
+        elif isinstance(node, exp.Merge):
+            self.merge(node, outer, self.with_(node, outer, ctes))
         elif isinstance(node, exp.Values):
             self.nested(node, outer, ctes)
         else:
-            self.report(f"cannot analyse a {node.key} statement: only select, insert, update and delete are proven", node)
+            self.report(f"cannot analyse a {node.key} statement: only select, insert, update, delete and merge are proven", node)
         return []
 
     def with_(self, node: exp.Expression, outer: Scope | None, ctes: dict[str, Source]) -> dict[str, Source]:
@@ -88,18 +95,18 @@ class Analyzer:
             return ctes
         known = dict(ctes)
         for cte in with_.expressions:
-            name = cte.alias_or_name.lower()
+            name = cte.alias_or_name
             if with_.args.get("recursive"):
-                known[name] = derived_source(name, name, cte.this, False, cte)
+                known[name] = derived_source(name, name, UNKNOWN_OUTPUT, cte)
             self._context.append(f"cte {name}")
             try:
                 branches = self.statement(cte.this, outer, known)
             finally:
                 self._context.pop()
-            anchored = bool(branches) and all(exposes_scoped_account(s, sc) for s, sc in branches)
+            output = query_output(branches, column_list(cte))
             if with_.args.get("recursive") and name in _referenced_tables(cte.this):
-                anchored = False
-            known[name] = derived_source(name, name, cte.this, anchored, cte)
+                output = Output(output.exposes, False)
+            known[name] = derived_source(name, name, output, cte)
         return known
 
     def query(self, node: exp.Expression, outer: Scope | None, ctes: dict[str, Source]) -> list[Branch]:
@@ -120,6 +127,8 @@ class Analyzer:
         return branches
 
     def select(self, node: exp.Select, outer: Scope | None, ctes: dict[str, Source]) -> Branch:
+        if node.args.get("into"):
+            self.report("select … into creates a table: only reads and writes of existing tables are proven", node)
         from_ = node.args.get("from_")
         items = _from_items(from_.this if isinstance(from_, exp.From) else None, node.args.get("joins") or [])
         scope, roots = self.build_scope(items, node.args.get("where"), outer, ctes)
@@ -144,6 +153,7 @@ class Analyzer:
         scope = Scope(parent=outer)
         terms: list[Term] = []
         roots: list[exp.Expression] = []
+        merged_left = True
         for node, join in items:
             before = frozenset(scope.sources)
             added = self.add_source(scope, node, outer, ctes)
@@ -163,9 +173,13 @@ class Analyzer:
                 roots.append(on)
                 scope.on_clauses.append(on)
                 terms += [Term(t, targets) for t in and_terms(on)]
-            using = [u.name.lower() for u in join.args.get("using") or []]
+            using = [u.name for u in join.args.get("using") or []]
+            if side in ("RIGHT", "FULL"):
+                merged_left = False  # the merged column is no longer the leftmost table's
             holders = [a for a in before if scope.sources[a].account_column]
-            if ACCOUNT in using and len(holders) == 1:
+            if ACCOUNT in using and holders and merged_left:
+                # `using (account_id)` compares with the merged column, which after inner and
+                # left joins is the leftmost holder's account_id
                 pair = exp.EQ(this=exp.column(ACCOUNT, added), expression=exp.column(ACCOUNT, holders[0]))
                 terms.append(Term(pair, targets))
         if isinstance(where, exp.Where):
@@ -180,25 +194,28 @@ class Analyzer:
             source, problem = table_source(self.tables, ctes, node)
             if problem:
                 self.report(problem, node)
+            if column_list(node) is not None:
+                self.report(f"{describe(source)} renames its columns with a column list: the proof cannot follow that", node)
         elif isinstance(node, exp.Subquery):
-            alias = node.alias.lower() or "subquery"
+            alias = node.alias or "subquery"
             self._context.append(f"derived table {alias}")
             try:
                 branches = self.statement(node.this, outer, ctes)
             finally:
                 self._context.pop()
-            anchored = bool(branches) and all(exposes_scoped_account(s, sc) for s, sc in branches)
-            source = derived_source(alias, alias, node.this, anchored, node)
+            source = derived_source(alias, alias, query_output(branches, column_list(node)), node)
         elif isinstance(node, exp.Lateral):
-            alias = node.alias.lower() or "lateral"
-            source = derived_source(
-                alias, alias, node.this.this if isinstance(node.this, exp.Subquery) else node.this, False, node
-            )
-        else:  # table functions (json_each, unnest), values
-            alias = node.alias.lower() if isinstance(node, exp.Expression) and node.alias else node.key
+            alias = node.alias or "lateral"
+            source = derived_source(alias, alias, UNKNOWN_OUTPUT, node)
+        elif isinstance(node, exp.Values):
+            alias = node.alias or "values"
             self.nested(node, outer, ctes)
-            names = node.args["alias"].columns if isinstance(node.args.get("alias"), exp.TableAlias) else []
-            source = Source(alias, node.sql(), "function", ACCOUNT in {n.name.lower() for n in names}, node=node)
+            output = values_output(node, column_list(node))
+            source = Source(alias, "values", "derived", output.exposes, output.anchored, node)
+        else:  # table functions (json_each, unnest)
+            alias = node.alias if isinstance(node, exp.Expression) and node.alias else node.key
+            self.nested(node, outer, ctes)
+            source = Source(alias, node.sql(), "function", ACCOUNT in (column_list(node) or []), node=node)
         if source.alias in scope.sources:
             self.report(f"alias {source.alias} is used twice in one from clause", node)
         scope.sources[source.alias] = source
@@ -213,34 +230,47 @@ class Analyzer:
 
     # -- writes --------------------------------------------------------------------------------
 
+    def write_target(self, verb: str, table: exp.Table) -> Source:
+        """The source a write changes; account_directory is written by the database's triggers alone."""
+        source, problem = table_source(self.tables, {}, table)
+        if problem:
+            self.report(problem, table)
+        if source.name == DIRECTORY_TABLE:
+            self.report(f"{verb} of {DIRECTORY_TABLE}: only the database's own triggers write the account directory", table)
+        if column_list(table) is not None:
+            self.report(f"{describe(source)} renames its columns with a column list: the proof cannot follow that", table)
+        return source
+
+    def conflict_policy(self, verb: str, node: exp.Expression, source: Source) -> None:
+        """SQLite's `insert or …` / `update or …`: the policy also overrides the triggers' own statements."""
+        alternative = str(node.args.get("alternative") or "").lower()
+        if not alternative:
+            return
+        if alternative == "replace":
+            self.report(
+                f"{verb} or replace on {source.name}: replace deletes whichever row conflicts, in any table its triggers "
+                "write (the account directory included); use on conflict (account_id, …) do update", node)
+        elif source.name in self.tables.triggered:
+            self.report(
+                f"{verb} or {alternative} on {source.name}, which has triggers: the policy would override the triggers' "
+                "own conflict handling; use on conflict (account_id, …) instead", node)
+
     def insert(self, node: exp.Insert, outer: Scope | None, ctes: dict[str, Source]) -> None:
         target = node.this
-        columns = [c.name.lower() for c in target.expressions] if isinstance(target, exp.Schema) else None
+        columns = [c.name for c in target.expressions] if isinstance(target, exp.Schema) else None
         table = target.this if isinstance(target, exp.Schema) else target
         if not isinstance(table, exp.Table):
             self.report("cannot tell which table this insert writes", node)
             return
-        source, problem = table_source(self.tables, {}, table)
-        if problem:
-            self.report(problem, table)
+        source = self.write_target("insert", table)
+        self.conflict_policy("insert", node, source)
         source_rows = node.expression
         if source.kind != "tenant":
             self.nested(source_rows, outer, ctes)
             return
-        index: int | None = None
-        if columns is None:
-            self.report(f"insert into {source.name} names no columns: cannot see what goes into {ACCOUNT}", table)
-        elif ACCOUNT not in columns:
-            self.report(f"insert into {source.name} does not set {ACCOUNT}", table)
-        else:
-            index = columns.index(ACCOUNT)
+        index = self.account_index(source, columns, table, "insert into")
         if isinstance(source_rows, exp.Values):
-            for row in source_rows.expressions:
-                values = row.expressions if isinstance(row, exp.Tuple) else [row]
-                if index is not None and index < len(values) and not is_bind(values[index]):
-                    self.report(
-                        f"insert into {source.name} puts {sql_text(values[index])} into {ACCOUNT} instead of :{ACCOUNT}", table
-                    )
+            self.values_rows(source.name, source_rows, index, table)
             self.nested(source_rows, outer, ctes)
         elif source_rows is None:
             self.report(f"insert into {source.name} has no rows to check (default values?)", table)
@@ -256,11 +286,47 @@ class Analyzer:
         written.constrained |= set(written.sources)
         conflict = node.args.get("conflict")
         if isinstance(conflict, exp.OnConflict):
-            for assignment in conflict.expressions or []:
-                if isinstance(assignment, exp.EQ) and is_account_column(assignment.this):
-                    self.report(f"upsert into {source.name}: do update sets {ACCOUNT} (rows never change account)", assignment)
+            self.on_conflict(source, conflict)
             self.nested(conflict, written, ctes)
         self.nested(node.args.get("returning"), written, ctes)
+
+    def account_index(self, source: Source, columns: list[str] | None, node: exp.Expression, verb: str) -> int | None:
+        if columns is None:
+            self.report(f"{verb} {source.name} names no columns: cannot see what goes into {ACCOUNT}", node)
+            return None
+        if columns.count(ACCOUNT) != 1:
+            self.report(f"{verb} {source.name} does not set {ACCOUNT} exactly once", node)
+            return None
+        return columns.index(ACCOUNT)
+
+    def values_rows(self, table: str, rows: exp.Values, index: int | None, node: exp.Expression) -> None:
+        for row in rows.expressions:
+            values = row.expressions if isinstance(row, exp.Tuple) else [row]
+            if index is not None and (index >= len(values) or not is_bind(values[index])):
+                shown = sql_text(values[index]) if index < len(values) else "nothing"
+                self.report(f"insert into {table} puts {shown} into {ACCOUNT} instead of :{ACCOUNT}", node)
+
+    def on_conflict(self, source: Source, conflict: exp.OnConflict) -> None:
+        """An upsert may only meet the account's own rows, and never moves one to another account."""
+        action = str(conflict.args.get("action") or "").upper()
+        keys = [unwrap(k.this if isinstance(k, exp.Ordered) else k) for k in conflict.args.get("conflict_keys") or []]
+        if "UPDATE" in action:
+            if conflict.args.get("constraint") is not None:
+                self.report(f"upsert into {source.name}: name the conflict columns, account_id first, not a constraint", conflict)
+            elif not any(is_account_column(k) for k in keys):
+                self.report(
+                    f"upsert into {source.name}: its conflict target does not include {ACCOUNT}, so the row it updates "
+                    "may not be the account's", conflict)
+        self.assignments(f"upsert into {source.name}: do update sets", conflict.expressions or [])
+
+    def assignments(self, what: str, assignments: list[exp.Expression]) -> None:
+        for assignment in assignments:
+            if not isinstance(assignment, exp.EQ):
+                continue
+            target = unwrap(assignment.this)
+            targets = target.expressions if isinstance(target, exp.Tuple) else [target]
+            if any(is_account_column(t) for t in targets):
+                self.report(f"{what} {ACCOUNT} (rows never change account)", assignment)
 
     def _check_projection(self, table: str, select: exp.Select, scope: Scope, index: int | None) -> None:
         if index is None:
@@ -281,6 +347,8 @@ class Analyzer:
         if not isinstance(target, exp.Table):
             self.report(f"cannot tell which table this {verb} writes", node)
             return
+        written = self.write_target(verb, target)
+        self.conflict_policy(verb, node, written)
         items: list[Item] = [(target, None)]
         from_ = node.args.get("from_")
         if isinstance(from_, exp.From):
@@ -290,7 +358,7 @@ class Analyzer:
             items += [(u, None) for u in using]
         items += [(j.this, j) for j in node.args.get("joins") or []]
         scope, roots = self.build_scope(items, node.args.get("where"), outer, ctes)
-        target_alias = (target.alias or target.name).lower()
+        target_alias = target.alias or target.name
         for alias, source in scope.sources.items():
             if source.kind == "tenant" and alias not in scope.constrained:
                 what = f"{verb} of {describe(source)}" if alias == target_alias else describe(source)
@@ -299,12 +367,52 @@ class Analyzer:
                     f"{what} has no '{alias}.{ACCOUNT} = :{ACCOUNT}' term in its where" + (f"; {hint}" if hint else ""),
                     source.node,
                 )
-        for assignment in node.expressions if isinstance(node, exp.Update) else []:
-            if isinstance(assignment, exp.EQ) and is_account_column(assignment.this):
-                self.report(f"update of {target.name} assigns {ACCOUNT} (rows never change account)", assignment)
+        if isinstance(node, exp.Update):
+            self.assignments(f"update of {target.name} assigns", node.expressions)
         for key in ("expressions", "where", "returning", "order", "limit"):
             self.nested(node.args.get(key), scope, ctes)
         self._finish_sources(scope, ctes)
+
+    def merge(self, node: exp.Merge, outer: Scope | None, ctes: dict[str, Source]) -> None:
+        """`merge into t using s on …`: t scoped in the on, no `not matched by source`, inserts bound to :account_id."""
+        target, using = node.this, node.args.get("using")
+        if not isinstance(target, exp.Table) or not isinstance(using, exp.Expression):
+            self.report("cannot tell which table this merge writes", node)
+            return
+        written = self.write_target("merge", target)
+        scope, roots = self.build_scope([(target, None), (using, None)], exp.Where(this=node.args.get("on")), outer, ctes)
+        target_alias = target.alias or target.name
+        for alias, source in scope.sources.items():
+            if source.kind == "tenant" and alias not in scope.constrained:
+                what = f"merge into {describe(source)}" if alias == target_alias else describe(source)
+                hint = why_not(scope, alias, roots)
+                self.report(f"{what} has no '{alias}.{ACCOUNT} = :{ACCOUNT}' term in its on" + (f"; {hint}" if hint else ""),
+                            source.node)
+        whens = node.args.get("whens")
+        for when in whens.expressions if isinstance(whens, exp.Whens) else []:
+            action = when.args.get("then")
+            if when.args.get("source"):
+                self.report(f"merge into {written.name}: when not matched by source reaches rows the on did not pick "
+                            "(every other account's)", when)
+            if isinstance(action, exp.Update):
+                self.assignments(f"merge into {written.name}: update sets", action.expressions)
+            elif isinstance(action, exp.Insert) and written.kind == "tenant":
+                self.merge_insert(written, action, scope)
+            self.nested(when.args.get("condition"), scope, ctes)
+            self.nested(action, scope, ctes)
+        self.nested(node.args.get("returning"), scope, ctes)
+        self._finish_sources(scope, ctes)
+
+    def merge_insert(self, written: Source, action: exp.Insert, scope: Scope) -> None:
+        columns_node, values = action.this, action.expression
+        columns = [unwrap(c).name for c in columns_node.expressions] if isinstance(columns_node, exp.Tuple) else None
+        index = self.account_index(written, columns, action, "merge … insert into")
+        row = values.expressions if isinstance(values, exp.Tuple) else None
+        if index is None:
+            return
+        if row is None or index >= len(row) or not is_scoped_value(row[index], scope):
+            shown = sql_text(row[index]) if row is not None and index < len(row) else "nothing"
+            self.report(f"merge into {written.name} inserts {shown} into {ACCOUNT}, not :{ACCOUNT}", action)
 
 
 def _from_items(first: exp.Expression | None, joins: list[exp.Join]) -> list[Item]:
@@ -316,7 +424,7 @@ def _from_items(first: exp.Expression | None, joins: list[exp.Join]) -> list[Ite
 
 
 def _referenced_tables(node: exp.Expression) -> set[str]:
-    return {t.name.lower() for t in node.find_all(exp.Table)}
+    return {t.name for t in node.find_all(exp.Table)}
 
 
 def check_statement(statement: exp.Expression, tables: Tables) -> list[Finding]:

@@ -9,9 +9,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from .scope import Finding, is_account_column, line_of, nested_queries
-from .tables import ACCOUNT
-
-DIRECTORY_TABLE = "account_directory"
+from .tables import ACCOUNT, DIRECTORY_TABLE
 
 
 def check_directory_statement(statement: exp.Expression) -> list[Finding]:
@@ -24,14 +22,14 @@ def check_directory_statement(statement: exp.Expression) -> list[Finding]:
     if (
         len(projections) != 1
         or not is_account_column(projections[0].unalias())
-        or projections[0].alias_or_name.lower() != ACCOUNT
+        or projections[0].alias_or_name != ACCOUNT
     ):
         findings.append(Finding(f"a directory query must select exactly one column, {ACCOUNT}", line_of(node)))
     from_ = node.args.get("from_")
     first = from_.this if isinstance(from_, exp.From) else None
-    if not isinstance(first, exp.Table) or first.name.lower() != DIRECTORY_TABLE or node.args.get("joins"):
+    if not isinstance(first, exp.Table) or first.name != DIRECTORY_TABLE or node.args.get("joins"):
         findings.append(Finding("a directory query must read account_directory alone (no join)", line_of(node)))
-    others = sorted({t.name.lower() or t.sql() for t in node.find_all(exp.Table)} - {DIRECTORY_TABLE})
+    others = sorted({t.name or t.sql() for t in node.find_all(exp.Table)} - {DIRECTORY_TABLE})
     if others:
         findings.append(Finding(f"a directory query may read only account_directory, not {', '.join(others)}", line_of(node)))
     if any(True for _ in nested_queries([v for k, v in node.args.items() if k != "from_"])):

@@ -14,14 +14,15 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import sqlglot
-from sqlglot import exp
+from typing import Any
 
 from ..errors import VestaError
 from ..resources import migrations_dir
 
 ACCOUNT = "account_id"
+DIRECTORY_TABLE = "account_directory"
+_PG_TRIGGER = re.compile(r"create\s+(?:or\s+replace\s+)?(?:constraint\s+)?trigger\s+\w+\s+.*?\bon\s+(?:public\.)?(\w+)",
+                         re.IGNORECASE | re.DOTALL)
 FTS5_SHADOW_SUFFIXES = ("_data", "_idx", "_content", "_docsize", "_config")
 
 
@@ -46,9 +47,11 @@ class Tables:
 
     dialect: str
     tables: dict[str, TableInfo] = field(default_factory=dict)
+    triggered: frozenset[str] = frozenset()  # tables that carry triggers
 
     def get(self, name: str) -> TableInfo | None:
-        return self.tables.get(name.lower())
+        """By the name as the dialect resolves it (the proof normalises identifiers first)."""
+        return self.tables.get(name)
 
     @property
     def tenant_names(self) -> list[str]:
@@ -99,6 +102,8 @@ def introspect_sqlite(conn: sqlite3.Connection) -> Tables:
         elif any(lowered == base + suffix for base in fts5 for suffix in FTS5_SHADOW_SUFFIXES):
             kind = "fts5-shadow"
         tables.tables[lowered] = TableInfo(lowered, columns, kind)
+    triggered = conn.execute("select distinct lower(tbl_name) from sqlite_master where type = 'trigger'").fetchall()
+    tables.triggered = frozenset(str(row[0]) for row in triggered)
     return tables
 
 
@@ -107,25 +112,33 @@ def _quote(name: str) -> str:
 
 
 def _postgres_tables(files: Iterable[Path]) -> Tables:
+    import sqlglot
+
     tables = Tables("postgres")
     logger = logging.getLogger("sqlglot")
     level = logger.level
     logger.setLevel(logging.ERROR)  # plpgsql bodies and policies fall back to commands: expected
+    triggered: set[str] = set()
     try:
         for path in files:
+            text = path.read_text(encoding="utf-8")
+            triggered |= {m.lower() for m in _PG_TRIGGER.findall(text)}
             try:
-                statements = sqlglot.parse(path.read_text(encoding="utf-8"), read="postgres")
+                statements = sqlglot.parse(text, read="postgres")
             except sqlglot.errors.ParseError as exc:
                 raise SchemaReadError(f"{path}: cannot read: {exc}") from None
             for statement in statements:
-                if isinstance(statement, exp.Expression):
+                if statement is not None:
                     _apply_postgres(tables, statement)
     finally:
         logger.setLevel(level)
+    tables.triggered = frozenset(triggered)
     return tables
 
 
-def _apply_postgres(tables: Tables, statement: exp.Expression) -> None:
+def _apply_postgres(tables: Tables, statement: Any) -> None:
+    from sqlglot import exp
+
     if isinstance(statement, exp.Create):
         kind = str(statement.args.get("kind") or "").upper()
         target = statement.this
