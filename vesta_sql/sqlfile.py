@@ -68,7 +68,7 @@ class QueryBlock:
     record_class: str | None
     doc: str  # the `--` lines after the header, without their `--`
     line: int  # the header's line in the file (1-based)
-    sql: str
+    sql: str  # without its comments: what is proven and what runs
     lines: tuple[int, ...]  # the file line of each line of `sql`
     binds: tuple[Bind, ...]
 
@@ -316,11 +316,26 @@ def _block(text: str, start: int, end: int, line: int, file: Path, namespace: st
         raise SqlSyntaxError(f"{where}: query {namespace}.{name} has no SQL")
     if record_class is not None and not re.fullmatch(r"[A-Za-z_]\w*", record_class):
         raise SqlSyntaxError(f"{file}:{line + 1}: '-- record_class:' needs a class name")
-    binds = tuple(code_binds(sql, dialect, f"{where}: query {namespace}.{name}"))
+    # What runs is what is proven: the SQL without its comments, which the lexer finds as the database does
+    # (SQLite's do not nest, Postgres's do), so no parser can read code into a comment or out of one.
+    code = blank_comments(sql, dialect, where)
+    binds = tuple(code_binds(code, dialect, f"{where}: query {namespace}.{name}"))
     return QueryBlock(
         file=file, namespace=namespace, name=name, op=OPERATIONS[op], declared=declared, record_class=record_class,
-        doc="\n".join(doc_lines), line=line, sql=sql, lines=tuple(n for n, _ in sql_lines), binds=binds,
+        doc="\n".join(doc_lines), line=line, sql=code, lines=tuple(n for n, _ in sql_lines), binds=binds,
     )
+
+
+def blank_comments(sql: str, dialect: str, where: str = "<sql>") -> str:
+    """`sql` with each comment replaced by a space (and the newlines it held, so lines keep their numbers)."""
+    pieces, last = [], 0
+    for region in regions(sql, dialect, where):
+        if region.kind == "comment":
+            pieces.append(sql[last:region.start])
+            pieces.append(" " + "\n" * sql.count("\n", region.start, region.end))
+            last = region.end
+    pieces.append(sql[last:])
+    return "".join(pieces).rstrip()
 
 
 def pyformat(sql: str, binds: tuple[Bind, ...]) -> str:

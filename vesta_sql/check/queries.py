@@ -18,7 +18,7 @@ from ..loader import _record_classes, _spec
 from ..proof.prover import prove
 from ..proof.record import ProofInput
 from ..proof.tables import Tables
-from ..sqlfile import QueryBlock, SqlSyntaxError, code_binds, parse_file
+from ..sqlfile import QueryBlock, SqlSyntaxError, blank_comments, code_binds, parse_file
 from .report import Problem, display
 
 
@@ -53,10 +53,11 @@ class Entry:
 def check_sql(sql: str, dialect: str, tables: Tables, *, directory: bool = False) -> list[tuple[str, int | None]]:
     """(message, line within `sql`) for everything not proven in one query's SQL."""
     try:
-        binds = [bind.name for bind in code_binds(sql, dialect)]
+        code = blank_comments(sql, dialect)
+        binds = [bind.name for bind in code_binds(code, dialect)]
     except SqlSyntaxError as exc:
         return [(str(exc), None)]
-    return [(f.message, f.line) for f in prove(ProofInput(sql, binds, directory=directory), dialect, tables)]
+    return [(f.message, f.line) for f in prove(ProofInput(code, binds, directory=directory), dialect, tables)]
 
 
 def folder_entries(folder: Path, dialect: str, problems: list[Problem]) -> list[Entry]:

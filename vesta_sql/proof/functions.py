@@ -36,15 +36,26 @@ _CLASSES_COMMON = frozenset({
 })
 
 CLASSES: dict[str, frozenset[str]] = {
-    "sqlite": _CLASSES_COMMON | {"Typeof", "Rand"},
-    "postgres": _CLASSES_COMMON | {"MatchAgainst"},  # `@@`, the tsvector match
+    "sqlite": _CLASSES_COMMON | {
+        "Typeof", "Rand", "Collate", "Format", "Hex", "JSONObjectAgg", "JSONRemove", "JSONSet", "JSONType", "Trunc",
+    },
+    "postgres": _CLASSES_COMMON | {
+        "MatchAgainst",  # `@@`, the tsvector match
+        "ArrayAppend", "ArrayConcat", "ArrayContainsAll", "ArrayOverlaps", "ArrayPosition", "ArrayRemove",
+        "ArrayToString", "BitLength", "CosineDistance", "Decode", "Encode", "Explode", "Format", "JSONBContainsTopKey",
+        "JSONBDeleteAtPath", "JSONBExists", "JSONBObjectAgg", "JustifyDays", "MakeInterval", "PercentileCont",
+        "PercentileDisc", "Rand", "RegexpReplace", "Repeat", "StringToArray", "ToNumber", "Translate", "Trunc",
+        "UnixToTime", "Uuid",
+    },
 }
 
 NAMES: dict[str, frozenset[str]] = {
     "sqlite": frozenset({
         "json_each", "json_tree", "json", "json_array_length", "json_type", "json_valid", "json_group_object",
         "datetime", "date", "time", "julianday", "unixepoch", "strftime", "printf", "format", "instr", "substr",
-        "ifnull", "iif", "nullif", "glob", "like", "char", "hex", "unhex", "highlight", "snippet",
+        "ifnull", "iif", "nullif", "glob", "like", "char", "hex", "unhex", "highlight", "snippet", "json_array",
+        "json_insert", "json_replace", "json_patch", "json_quote", "likely", "unlikely", "likelihood", "octet_length",
+        "quote", "total",
     }),
     "postgres": frozenset({
         "to_tsvector", "to_tsquery", "plainto_tsquery", "phraseto_tsquery", "websearch_to_tsquery", "ts_rank",
@@ -55,7 +66,8 @@ NAMES: dict[str, frozenset[str]] = {
         "date_part", "make_interval", "age", "to_timestamp", "to_char", "clock_timestamp", "statement_timestamp",
         "transaction_timestamp", "btrim", "ltrim", "rtrim", "strpos", "num_nulls", "num_nonnulls", "bool_and",
         "bool_or", "every", "string_agg", "l2_distance", "cosine_distance", "inner_product", "vector_norm",
-        "vector_dims", "l2_normalize", "generate_subscripts",
+        "vector_dims", "l2_normalize", "generate_subscripts", "all", "array_dims", "array_lower", "array_upper",
+        "isfinite", "octet_length",
     }),
 }
 

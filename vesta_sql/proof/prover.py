@@ -18,8 +18,12 @@ from collections import Counter
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
+from sqlglot import TokenType
 
+from ..errors import QueryLoadError
+from ..sqlfile import regions
 from .directory import check_directory_statement
 from .functions import function_findings
 from .record import ProofInput
@@ -47,7 +51,7 @@ def prove(query: ProofInput, dialect: str, tables: Tables) -> list[Finding]:
     if len(statements) > 1:
         return [Finding(f"{len(statements)} statements: a query is exactly one statement", line_of(statements[1]))]
     statement = statements[0]
-    findings: list[Finding] = []
+    findings: list[Finding] = _literal_findings(query.sql, dialect)
     seen = [p.name for p in statement.find_all(exp.Placeholder)]
     if Counter(seen) != Counter(query.binds):
         findings.append(Finding(
@@ -59,6 +63,25 @@ def prove(query: ProofInput, dialect: str, tables: Tables) -> list[Finding]:
     findings += check_directory_statement(statement) if query.directory else check_statement(statement, tables)
     findings += function_findings(statement, dialect)
     return findings
+
+
+_LITERAL_TOKENS = {
+    TokenType.STRING, TokenType.BYTE_STRING, TokenType.HEREDOC_STRING, TokenType.UNICODE_STRING,
+    TokenType.NATIONAL_STRING, TokenType.BIT_STRING, TokenType.HEX_STRING, TokenType.RAW_STRING, TokenType.IDENTIFIER,
+}
+
+
+def _literal_findings(sql: str, dialect: str) -> list[Finding]:
+    """sqlglot and the package's lexer must end every literal and quoted name at the same place."""
+    try:
+        ours = [region.end for region in regions(sql, dialect) if region.kind != "comment"]
+        theirs = [t.end + 1 for t in Dialect.get_or_raise(dialect).tokenize(sql) if t.token_type in _LITERAL_TOKENS]
+    except (QueryLoadError, TokenError) as exc:
+        return [Finding(f"cannot tell where its literals end: {exc}")]
+    if ours != theirs:
+        return [Finding("the SQL parser and the file's lexer disagree on where a string literal or quoted name ends: "
+                        "the proof would not be reading what the database runs")]
+    return []
 
 
 def normalize_identifiers(statement: exp.Expression, dialect: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -109,7 +109,7 @@ def tables_from_json(dialect: str, data: dict[str, Any]) -> Tables:
     return Tables(dialect, known, frozenset(data.get("triggered", ())))
 
 
-def render_record(accepted: dict[str, Iterable[str]], tables: dict[str, Tables]) -> str:
+def render_record(accepted: Mapping[str, Iterable[str]], tables: Mapping[str, Tables]) -> str:
     """The record's text for the given accepted keys (deterministic, so a stale record shows as a diff)."""
     dialects = {
         dialect: {"schema": schema_digest(dialect), "tables": tables_to_json(tables[dialect]), "accepted": sorted(set(keys))}

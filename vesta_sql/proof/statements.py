@@ -103,7 +103,8 @@ class Analyzer:
                 branches = self.statement(cte.this, outer, known)
             finally:
                 self._context.pop()
-            output = query_output(branches, column_list(cte))
+            values = _values_body(cte.this)
+            output = values_output(values, column_list(cte)) if values is not None else query_output(branches, column_list(cte))
             if with_.args.get("recursive") and name in _referenced_tables(cte.this):
                 output = Output(output.exposes, False)
             known[name] = derived_source(name, name, output, cte)
@@ -399,7 +400,9 @@ class Analyzer:
             elif isinstance(action, exp.Insert) and written.kind == "tenant":
                 self.merge_insert(written, action, scope)
             self.nested(when.args.get("condition"), scope, ctes)
-            self.nested(action, scope, ctes)
+            if isinstance(action, exp.Expression):
+                self.nested(action.args.get("expressions"), scope, ctes)
+                self.nested(action.args.get("expression"), scope, ctes)
         self.nested(node.args.get("returning"), scope, ctes)
         self._finish_sources(scope, ctes)
 
@@ -421,6 +424,20 @@ def _from_items(first: exp.Expression | None, joins: list[exp.Join]) -> list[Ite
         return []
     nested: list[exp.Join] = first.args.get("joins") or []
     return [(first, None), *((j.this, j) for j in [*nested, *joins])]
+
+
+def _values_body(node: exp.Expression) -> exp.Values | None:
+    """A CTE's `values (…)` body, which sqlglot writes as `select * from (values …)`."""
+    if isinstance(node, exp.Values):
+        return node
+    from_ = node.args.get("from_") if isinstance(node, exp.Select) else None
+    if (
+        isinstance(from_, exp.From) and isinstance(from_.this, exp.Values) and not node.args.get("joins")
+        and not node.args.get("where") and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Star)
+        and not column_list(from_.this)
+    ):
+        return from_.this
+    return None
 
 
 def _referenced_tables(node: exp.Expression) -> set[str]:
