@@ -163,6 +163,10 @@ def folder_specs(folder: Path, dialect: str) -> Iterable[QuerySpec]:
     return merged.values()
 
 
+# texts proven in this process (by this very code), so a second `connect` does not prove them again
+_proven_here: set[tuple[str, str]] = set()
+
+
 def unproven(specs: Iterable[QuerySpec], dialect: str) -> list[str]:
     """`file:line: query: what` for each thing the proof does not accept (sqlglot is loaded only when needed)."""
     record = load_record()
@@ -170,14 +174,17 @@ def unproven(specs: Iterable[QuerySpec], dialect: str) -> list[str]:
     tables = None
     for spec in specs:
         query = spec.proof_input()
-        if record.accepts(dialect, query):
+        if record.accepts(dialect, query) or (dialect, query.key(dialect)) in _proven_here:
             continue
         from .proof.prover import prove
         from .proof.tables import learn_tables
 
         if tables is None:
             tables = record.tables.get(dialect) or learn_tables(dialect)
-        for finding in prove(query, dialect, tables):
+        findings = prove(query, dialect, tables)
+        if not findings:
+            _proven_here.add((dialect, query.key(dialect)))
+        for finding in findings:
             line = spec.block.file_line(finding.line) if spec.block is not None else spec.line
             problems.append(f"{spec.file}:{line}: query {spec.qualified_name}: {finding.message}")
     return problems
