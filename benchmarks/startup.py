@@ -1,6 +1,6 @@
 """Cold start: `import vesta_sql` + `connect` (which loads and guards every query), in a fresh process.
 
-    python benchmarks/startup.py [--runs 15] [--only sqlite|postgres]
+    python benchmarks/startup.py [--runs 15] [--only sqlite|postgres] [--extra 100]
 
 Each run is a new interpreter (a subprocess); the figures are medians over the runs:
 the whole process (spawn to exit), and inside it the time from before `import vesta_sql`
@@ -15,7 +15,9 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from _harness import postgres_database, sqlite_database
 
@@ -27,7 +29,7 @@ import time, sys, json
 started = time.perf_counter()
 import vesta_sql
 imported = time.perf_counter()
-db = vesta_sql.connect(sys.argv[1])
+db = vesta_sql.connect(sys.argv[1], extra_queries=sys.argv[3:])
 connected = time.perf_counter()
 heavy = [name for name in json.loads(sys.argv[2]) if name in sys.modules]
 db.close()
@@ -35,12 +37,12 @@ print(json.dumps({"import": imported - started, "connect": connected - imported,
 """
 
 
-def run_child(url: str, runs: int) -> dict[str, float | list[str]]:
+def run_child(url: str, runs: int, extra: list[str] | None = None) -> dict[str, float | list[str]]:
     walls, imports, connects = [], [], []
     heavy: list[str] = []
     for _ in range(runs):
         started = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", CHILD, url, json.dumps(HEAVY)], check=True,
+        out = subprocess.run([sys.executable, "-c", CHILD, url, json.dumps(HEAVY), *(extra or [])], check=True,
                              capture_output=True, text=True).stdout
         walls.append(time.perf_counter() - started)
         data = json.loads(out)
@@ -50,6 +52,17 @@ def run_child(url: str, runs: int) -> dict[str, float | list[str]]:
     return {"wall": statistics.median(walls), "import": statistics.median(imports),
             "connect": statistics.median(connects),
             "in_process": statistics.median(i + c for i, c in zip(imports, connects)), "heavy": heavy}
+
+
+def write_extra_queries(folder: Path, count: int) -> None:
+    """An app's query file of `count` distinct texts (a join each), none of them in the package's proof record."""
+    blocks = [
+        f"-- name: likes_{n}(account_id, id)$\n-- param: id str\n"
+        f"select count(*) from posts p join likes l on l.account_id = p.account_id and l.post_id = p.id\n"
+        f" where p.account_id = :account_id and p.id = :id and l.user_id <> 'user-{n}';\n"
+        for n in range(count)
+    ]
+    (folder / "app_stats.sql").write_text("\n".join(blocks), encoding="utf-8")
 
 
 def bare_interpreter(runs: int) -> float:
@@ -89,6 +102,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--extra", type=int, default=100,
+                        help="also time SQLite with an extra_queries folder of this many queries, proven at load (0: skip)")
     args = parser.parse_args()
     bare = bare_interpreter(args.runs)
     lines = [f"bare interpreter (`python -c pass`): {bare * 1000:.0f} ms (median of {args.runs})", "",
@@ -101,6 +116,14 @@ def main() -> None:
             result = run_child(url, args.runs)
             lines.append(report("SQLite (file)", result, bare, target=True))
             top = importtime_top(url)
+            if args.extra:
+                with tempfile.TemporaryDirectory() as folder:
+                    write_extra_queries(Path(folder), args.extra)
+                    with_extra = run_child(url, args.runs, [folder])
+                lines.append(report(f"SQLite + {args.extra} app queries (not in the proof record)", with_extra, bare,
+                                    target=False))
+                per_query = (float(with_extra["connect"]) - float(result["connect"])) / args.extra  # type: ignore[arg-type]
+                lines.append(f"| per extra query (includes importing sqlglot once) | | | {per_query * 1000:.2f} | | |")
     if args.only in (None, "postgres"):
         with postgres_database("vesta_bench_startup") as pg:
             result = run_child(pg.app_url, args.runs)
