@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .config import redact, resolve_url
 from .errors import VestaError
@@ -120,6 +121,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_stubs(args: argparse.Namespace) -> int:
     from .stubs import stale_stubs, write_stubs
 
+    if args.queries or args.out:
+        return _app_stubs(args)
     if args.check:
         stale = stale_stubs()
         for path in stale:
@@ -134,6 +137,21 @@ def cmd_stubs(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
     if not written:
         print("stubs are up to date")
+    return 0
+
+
+def _app_stubs(args: argparse.Namespace) -> int:
+    from .app_stubs import write_app_stubs
+
+    if not args.queries or not args.out:
+        print("vesta-sql stubs: --queries DIR and --out DIR go together (the app's query folders, where to write)",
+              file=sys.stderr)
+        return 2
+    written = write_app_stubs([Path(folder) for folder in args.queries], Path(args.out), args.module)
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print("the app's stubs are up to date")
     return 0
 
 
@@ -224,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=cmd_check)
     stubs = commands.add_parser("stubs", help="write the typed .pyi stubs of the façade (generated from the query files)")
     stubs.add_argument("--check", action="store_true", help="write nothing; exit 1 naming the stale stub files")
+    stubs.add_argument("--queries", action="append", metavar="DIR",
+                       help="an app's query folder (repeatable): write typed stubs for the app's own queries")
+    stubs.add_argument("--out", metavar="DIR", help="where the app's module and stub go (with --queries)")
+    stubs.add_argument("--module", default="vesta_app", help="the app module's name (default: vesta_app)")
     stubs.set_defaults(run=cmd_stubs)
     _add_account_commands(commands)
     return parser

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -13,16 +13,18 @@ from .facade import Database
 from .facade_async import AsyncDatabase
 
 
-def _runtime(dialect_name: str, extra_queries: Sequence[str | Path] | None,
-             clock: Callable[[], datetime] | None, id_factory: Callable[[], str] | None) -> Runtime:
-    """Load and guard every query for the dialect (imports the dialect's driver modules only then)."""
+def _runtime(dialect_name: str, extra_queries: Sequence[str | Path] | None, clock: Callable[[], datetime] | None,
+             id_factory: Callable[[], str] | None, record_classes: Mapping[str, type] | None) -> Runtime:
+    """Load and prove every query for the dialect (imports the dialect's driver modules only then)."""
     if dialect_name == "sqlite":
         from .dialects import sqlite
 
-        return Runtime(sqlite, sqlite.SQLiteCodec(), extra_queries=extra_queries, clock=clock, id_factory=id_factory)
+        return Runtime(sqlite, sqlite.SQLiteCodec(), extra_queries=extra_queries, clock=clock, id_factory=id_factory,
+                       record_classes=record_classes)
     from .dialects import postgres
 
-    return Runtime(postgres, postgres.PostgresCodec(), extra_queries=extra_queries, clock=clock, id_factory=id_factory)
+    return Runtime(postgres, postgres.PostgresCodec(), extra_queries=extra_queries, clock=clock, id_factory=id_factory,
+                   record_classes=record_classes)
 
 
 def connect(
@@ -35,15 +37,17 @@ def connect(
     pool_timeout_s: float = 10.0,
     clock: Callable[[], datetime] | None = None,
     id_factory: Callable[[], str] | None = None,
+    record_classes: Mapping[str, type] | None = None,
 ) -> Database:
     """A synchronous façade on `sqlite:///file.db`, `sqlite://:memory:` or `postgresql://…`.
 
     Every query is loaded and checked by the tenant guard before this returns; one
     unscoped query refuses the whole connection. `clock` and `id_factory` replace the
-    package's clock and UUIDv7 ids (tests, replays).
+    package's clock and UUIDv7 ids (tests, replays). `record_classes` names an app's own
+    record dataclasses for its `-- record_class:` lines, checked against each query's columns.
     """
     target = parse_url(url)
-    runtime = _runtime(target.dialect, extra_queries, clock, id_factory)
+    runtime = _runtime(target.dialect, extra_queries, clock, id_factory, record_classes)
     if target.dialect == "sqlite":
         from .drivers.sqlite_sync import SQLiteDriver
 
@@ -66,13 +70,14 @@ async def connect_async(
     pool_timeout_s: float = 10.0,
     clock: Callable[[], datetime] | None = None,
     id_factory: Callable[[], str] | None = None,
+    record_classes: Mapping[str, type] | None = None,
 ) -> AsyncDatabase:
     """The async façade (aiosqlite, or psycopg async with a psycopg_pool pool); same namespaces, awaited."""
     target = parse_url(url)
     if target.dialect == "sqlite" and statement_timeout_ms:
         # aiosqlite runs statements on its own thread, out of reach of a progress handler set here
         raise ConfigError("statement_timeout_ms is not supported by the async SQLite façade (use connect, or Postgres)")
-    runtime = _runtime(target.dialect, extra_queries, clock, id_factory)
+    runtime = _runtime(target.dialect, extra_queries, clock, id_factory, record_classes)
     if target.dialect == "sqlite":
         from .drivers.sqlite_async import AsyncSQLiteDriver
 

@@ -111,9 +111,10 @@ class Runtime:
     """The loaded, guarded catalogue of one connection, plus hooks."""
 
     def __init__(self, dialect: ModuleType, codec: Codec, *, extra_queries: Sequence[str | Path] | None,
-                 clock: Callable[[], datetime] | None, id_factory: Callable[[], str] | None) -> None:
+                 clock: Callable[[], datetime] | None, id_factory: Callable[[], str] | None,
+                 record_classes: Mapping[str, type] | None = None) -> None:
         self.dialect = dialect.NAME
-        catalog, directory = load_catalog(dialect.NAME, extra_queries)
+        catalog, directory = load_catalog(dialect.NAME, extra_queries, record_classes)
         make = clock or utc_now
         ids = id_factory or new_id
         decoders: Mapping[str, Decoder | None] = dialect.DECODERS

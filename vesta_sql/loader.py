@@ -10,8 +10,9 @@ unproven query refuses the whole load, with the same `file:line: query: what` li
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from .guard import DIRECTORY_NAMESPACE, check_query_scoped
 from .params import ParamSpec, parse_param_lines
 from .proof.record import ProofInput, load_record
 from .resources import DIALECTS, queries_dir
+from .rows import field_kind
 from .sqlfile import QueryBlock, parse_file, pyformat
 
 _FACADE_OPS = ("many", "one", "value", "count", "returning")
@@ -59,17 +61,34 @@ class QuerySpec:
 Catalog = dict[str, dict[str, QuerySpec]]
 
 
-def _record_classes() -> dict[str, type]:
-    return {name: getattr(records, name) for name in records.__all__}
+RecordClasses = Mapping[str, type]
 
 
-def load_file(path: Path, dialect: str, namespace: str | None = None) -> list[QuerySpec]:
+def _record_classes(app: RecordClasses | None = None) -> dict[str, type]:
+    """The package's record classes, plus an app's (checked: dataclasses of convertible fields, no shadowing)."""
+    classes: dict[str, type] = {name: getattr(records, name) for name in records.__all__}
+    for name, cls in (app or {}).items():
+        where = f"record_classes[{name!r}]"
+        if name in classes:
+            raise QueryLoadError(f"{where}: {name} is already a record of the package; give the app's class another name")
+        if not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
+            raise QueryLoadError(f"{where}: {cls!r} is not a dataclass (records are frozen dataclasses)")
+        for field_ in dataclasses.fields(cls):
+            try:
+                field_kind(field_.type)
+            except QueryLoadError as exc:
+                raise QueryLoadError(f"{where}: field {field_.name}: {exc}") from None
+        classes[name] = cls
+    return classes
+
+
+def load_file(path: Path, dialect: str, namespace: str | None = None, classes: RecordClasses | None = None) -> list[QuerySpec]:
     """Parse one `.sql` file into guarded (not yet proven) specs for `dialect`."""
-    classes = _record_classes()
-    return [_spec(block, dialect, classes) for block in parse_file(path, dialect, namespace)]
+    known = dict(classes) if classes is not None else _record_classes()
+    return [_spec(block, dialect, known) for block in parse_file(path, dialect, namespace)]
 
 
-def _spec(block: QueryBlock, dialect: str, classes: dict[str, type]) -> QuerySpec:
+def _spec(block: QueryBlock, dialect: str, classes: RecordClasses) -> QuerySpec:
     where = block.where
     if block.op not in _FACADE_OPS:
         raise QueryLoadError(f"{where}: operation {block.op!r} ('*!' or '#') is not supported by the façade")
@@ -77,7 +96,8 @@ def _spec(block: QueryBlock, dialect: str, classes: dict[str, type]) -> QuerySpe
     if block.record_class is not None:
         record = classes.get(block.record_class)
         if record is None:
-            raise QueryLoadError(f"{where}: unknown record class {block.record_class} — not in vesta_sql.records")
+            raise QueryLoadError(f"{where}: unknown record class {block.record_class} — not in vesta_sql.records; "
+                                 f"an app's own class is passed as connect(record_classes={{{block.record_class!r}: …}})")
     if block.op in _NEEDS_RECORD and record is None:
         raise QueryLoadError(f"{where}: a query returning rows needs a '-- record_class:' line right after its name")
     doc = block.doc
@@ -129,17 +149,19 @@ def _check_declarations(spec: QuerySpec, block: QueryBlock, where: str) -> None:
         )
 
 
-def load_catalog(dialect: str, extra_queries: Sequence[str | Path] | None = None) -> tuple[Catalog, dict[str, QuerySpec]]:
+def load_catalog(dialect: str, extra_queries: Sequence[str | Path] | None = None,
+                 record_classes: RecordClasses | None = None) -> tuple[Catalog, dict[str, QuerySpec]]:
     """All proven queries for one dialect, by namespace, and the directory's queries apart."""
     if dialect not in DIALECTS:
         raise QueryLoadError(f"unknown dialect {dialect!r}")
     catalog: Catalog = {}
     directory: dict[str, QuerySpec] = {}
+    classes = _record_classes(record_classes)
     folders = [queries_dir(), *(Path(folder) for folder in extra_queries or ())]
     for index, folder in enumerate(folders):
         if not folder.is_dir():
             raise QueryLoadError(f"query folder {folder} does not exist")
-        for spec in folder_specs(folder, dialect):
+        for spec in folder_specs(folder, dialect, classes):
             if spec.namespace == DIRECTORY_NAMESPACE:
                 if index:
                     raise TenantScopeError(f"{spec.file}:{spec.line}: only the package may define account directory queries")
@@ -154,11 +176,11 @@ def load_catalog(dialect: str, extra_queries: Sequence[str | Path] | None = None
     return catalog, directory
 
 
-def folder_specs(folder: Path, dialect: str) -> Iterable[QuerySpec]:
+def folder_specs(folder: Path, dialect: str, classes: RecordClasses | None = None) -> Iterable[QuerySpec]:
     """The shared files, with same-named queries of `folder/<dialect>/` replacing them."""
     merged: dict[tuple[str, str], QuerySpec] = {}
     for path in [*sorted(folder.glob("*.sql")), *sorted((folder / dialect).glob("*.sql"))]:
-        for spec in load_file(path, dialect):
+        for spec in load_file(path, dialect, classes=classes):
             merged[(spec.namespace, spec.name)] = spec
     return merged.values()
 

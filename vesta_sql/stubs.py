@@ -116,13 +116,16 @@ class Imports:
                 node.id = alias
         return ast.unparse(tree)
 
-    def render(self, *, reexport: bool = False) -> list[str]:
-        """Import lines grouped stdlib / third-party / the package (relative); `reexport` writes `X as X`."""
+    def render(self, *, reexport: bool = False, relative_to_package: bool = True) -> list[str]:
+        """Import lines grouped stdlib / third-party / the package (relative); `reexport` writes `X as X`.
+
+        Outside the package (an app's stub), `relative_to_package=False` writes the package's imports absolute.
+        """
         sections: dict[int, list[str]] = {}
         plain: dict[int, list[str]] = {}
         froms: dict[tuple[int, str], list[tuple[str, str]]] = {}
         for name, (module, attribute) in self.bound.items():
-            ours = module.split(".")[0] == "vesta_sql"
+            ours = relative_to_package and module.split(".")[0] == "vesta_sql"
             relative = "." + module.removeprefix("vesta_sql").lstrip(".") if ours else module
             section = 2 if ours else 0 if module.split(".")[0] in sys.stdlib_module_names else 1
             if attribute is None and ours:
@@ -174,7 +177,8 @@ def _names(annotation: str, where: str) -> set[str]:
 Methods = dict[str, dict[str, tuple[Method, dict[str, Binding]]]]
 
 
-def facade_methods(extra_queries: Sequence[str | Path] | None = None) -> Methods:
+def facade_methods(extra_queries: Sequence[str | Path] | None = None,
+                   record_classes: Mapping[str, type] | None = None) -> Methods:
     """Per namespace, per call: its method, the same on every dialect (or StubError).
 
     A call is a query or a program (a dialect's program may stand in for the other
@@ -182,7 +186,7 @@ def facade_methods(extra_queries: Sequence[str | Path] | None = None) -> Methods
     programs use it as a step: then it is their helper, and left out of the stubs (code
     calling it would not run on the other dialect).
     """
-    catalogs = {dialect: load_catalog(dialect, extra_queries)[0] for dialect in DIALECTS}
+    catalogs = {dialect: load_catalog(dialect, extra_queries, record_classes)[0] for dialect in DIALECTS}
     programs = {dialect: {key: function for key, function in programs_for(dialect).items()
                           if function.__module__.split(".")[0] == __package__} for dialect in DIALECTS}
     keys = {dialect: {(ns, name) for ns, specs in catalogs[dialect].items() for name in specs} | set(programs[dialect])

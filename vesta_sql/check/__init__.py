@@ -13,6 +13,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..app_records import app_record_classes
+from ..loader import _record_classes
 from ..proof.tables import Tables, learn_tables
 from ..resources import DIALECTS, queries_dir
 from .queries import check_entries, check_sql, folder_entries
@@ -26,6 +28,7 @@ def check_queries(paths: Sequence[str | Path] | None = None, *, dialects: Sequen
     """The scope proof for the package's queries (no paths) or for the given query folders."""
     result = CheckResult()
     folders = [Path(p) for p in paths] if paths else [queries_dir()]
+    classes = _record_classes(app_record_classes()) if paths else None  # an app's folders may use its own records
     found: dict[str, list[Problem]] = {}
     for dialect in dialects:
         tables = learn_tables(dialect)
@@ -35,7 +38,7 @@ def check_queries(paths: Sequence[str | Path] | None = None, *, dialects: Sequen
             if not folder.is_dir():
                 problems.append(Problem(str(folder), 0, "", "no such query folder"))
                 continue
-            entries = folder_entries(folder, dialect, problems)
+            entries = folder_entries(folder, dialect, problems, classes)
             checked += len(entries)
             problems += check_entries(entries, dialect, tables, package=not paths)
         found[dialect] = problems

@@ -8,7 +8,7 @@ cannot split at all is reported as a whole.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,22 +60,24 @@ def check_sql(sql: str, dialect: str, tables: Tables, *, directory: bool = False
     return [(f.message, f.line) for f in prove(ProofInput(code, binds, directory=directory), dialect, tables)]
 
 
-def folder_entries(folder: Path, dialect: str, problems: list[Problem]) -> list[Entry]:
+def folder_entries(folder: Path, dialect: str, problems: list[Problem],
+                   classes: Mapping[str, type] | None = None) -> list[Entry]:
     """The queries of a folder for one dialect: shared files, with `<dialect>/` overrides replacing same-named ones."""
     merged: dict[tuple[str, str], Entry] = {}
     for path in [*sorted(folder.glob("*.sql")), *sorted((folder / dialect).glob("*.sql"))]:
-        for entry in file_entries(path, dialect, problems):
+        for entry in file_entries(path, dialect, problems, classes):
             merged[(entry.namespace, entry.block.name)] = entry
     return list(merged.values())
 
 
-def file_entries(path: Path, dialect: str, problems: list[Problem]) -> list[Entry]:
+def file_entries(path: Path, dialect: str, problems: list[Problem],
+                 classes: Mapping[str, type] | None = None) -> list[Entry]:
     try:
         blocks = parse_file(path, dialect)
     except VestaError as exc:
         problems.append(Problem(display(path), _line_in(str(exc)), "", f"the parser refuses this file: {_after_where(str(exc))}"))
         return []
-    classes = _record_classes()
+    classes = classes if classes is not None else _record_classes()
     entries = []
     for block in blocks:
         try:

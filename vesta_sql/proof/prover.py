@@ -17,10 +17,9 @@ import logging
 from collections import Counter
 
 import sqlglot
-from sqlglot import exp
+from sqlglot import TokenType, exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
-from sqlglot import TokenType
 
 from ..errors import QueryLoadError
 from ..sqlfile import regions
