@@ -3,7 +3,7 @@
 -- Give a user a role on the account (a user already an agent raises UniqueViolation).
 -- param: id new_id
 -- param: agent_user_id str
--- param: role str
+-- param: role str in ('owner', 'admin', 'finance', 'support')
 -- param: now now
 insert into account_agents (account_id, id, agent_user_id, role, created_at)
 values (:account_id, :id, :agent_user_id, :role, :now)
@@ -13,7 +13,7 @@ returning id, account_id, agent_user_id, role, created_at;
 -- record_class: AccountAgent
 -- Change an agent's role; None if the user is not an agent of the account.
 -- param: agent_user_id str
--- param: role str
+-- param: role str in ('owner', 'admin', 'finance', 'support')
 update account_agents
    set role = :role
  where account_id = :account_id
@@ -41,7 +41,7 @@ select aa.id, aa.account_id, aa.agent_user_id, aa.role, aa.created_at
 -- The account's agents, newest first, one keyset page.
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select aa.id, aa.account_id, aa.agent_user_id, aa.role, aa.created_at
   from account_agents aa
  where aa.account_id = :account_id

@@ -5,7 +5,7 @@
 
 -- name: resolve(kind, key)$
 -- The account owning a public key, or nothing.
--- param: kind str
+-- param: kind str in ('smart_link', 'stripe_payment_intent', 'sso_org')
 -- param: key str
 select d.account_id
   from account_directory d

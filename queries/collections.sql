@@ -25,7 +25,7 @@ select c.id, c.account_id, c.creator_id, c.title, c.description, c.created_at, c
 -- param: creator_id str
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select c.id, c.account_id, c.creator_id, c.title, c.description, c.created_at, c.updated_at
   from collections c
  where c.account_id = :account_id
@@ -70,7 +70,7 @@ returning id, account_id, collection_id, post_id, position, created_at;
 -- A collection's items in order, one keyset page on the position.
 -- param: collection_id str
 -- param: after_position int = -1
--- param: limit int = 100
+-- param: limit int 1..1000 = 100
 select ci.id, ci.account_id, ci.collection_id, ci.post_id, ci.position, ci.created_at
   from collection_items ci
  where ci.account_id = :account_id

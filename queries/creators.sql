@@ -83,7 +83,7 @@ returning id, account_id, name, slug, bio, email, workos_org_id, created_at, upd
 -- Creators of the account, newest first; pass the last row's created_at and id for the next page.
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select c.id, c.account_id, c.name, c.slug, c.bio, c.email, c.workos_org_id,
        c.created_at, c.updated_at
   from creators c

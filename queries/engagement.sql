@@ -89,7 +89,7 @@ returning id, account_id, post_id, user_id, body, created_at;
 -- param: post_id str
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select cm.id, cm.account_id, cm.post_id, cm.user_id, cm.body, cm.created_at
   from comments cm
  where cm.account_id = :account_id

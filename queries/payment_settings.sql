@@ -11,7 +11,7 @@ select ps.id, ps.account_id, ps.default_currency, ps.payout_schedule, ps.stateme
 -- Create or replace the account's payment settings (one row per account).
 -- param: id new_id
 -- param: default_currency str
--- param: payout_schedule str
+-- param: payout_schedule str in ('daily', 'weekly', 'monthly')
 -- param: statement_descriptor str? = none
 -- param: now now
 insert into payment_settings (

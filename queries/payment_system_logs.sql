@@ -18,7 +18,7 @@ returning id, account_id, event_type, entity_type, entity_id, payload, created_a
 -- The account's log, newest first, one keyset page.
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select psl.id, psl.account_id, psl.event_type, psl.entity_type, psl.entity_id, psl.payload,
        psl.created_at
   from payment_system_logs psl
@@ -34,7 +34,7 @@ select psl.id, psl.account_id, psl.event_type, psl.entity_type, psl.entity_id, p
 -- param: entity_id str
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select psl.id, psl.account_id, psl.event_type, psl.entity_type, psl.entity_id, psl.payload,
        psl.created_at
   from payment_system_logs psl

@@ -3,9 +3,9 @@
 -- Create or replace the payout route of a recipient (one route per recipient).
 -- param: id new_id
 -- param: recipient_id str
--- param: destination_type str
+-- param: destination_type str in ('stripe_connect', 'bank_account')
 -- param: destination_ref str
--- param: share_bps int
+-- param: share_bps int 0..10000
 -- param: now now
 insert into payout_routes (
   account_id, id, recipient_id, destination_type, destination_ref, share_bps, created_at, updated_at
@@ -36,7 +36,7 @@ select pr.id, pr.account_id, pr.recipient_id, pr.destination_type, pr.destinatio
 -- The account's payout routes, newest first, one keyset page.
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select pr.id, pr.account_id, pr.recipient_id, pr.destination_type, pr.destination_ref,
        pr.share_bps, pr.created_at, pr.updated_at
   from payout_routes pr

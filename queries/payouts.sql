@@ -62,7 +62,7 @@ returning id, account_id, recipient_id, amount, currency, status, failure_reason
 -- The account's pending payouts, newest first, one keyset page.
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select po.id, po.account_id, po.recipient_id, po.amount, po.currency, po.status,
        po.failure_reason, po.paid_at, po.created_at, po.updated_at
   from payouts po
@@ -78,7 +78,7 @@ select po.id, po.account_id, po.recipient_id, po.amount, po.currency, po.status,
 -- param: recipient_id str
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select po.id, po.account_id, po.recipient_id, po.amount, po.currency, po.status,
        po.failure_reason, po.paid_at, po.created_at, po.updated_at
   from payouts po

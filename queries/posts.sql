@@ -8,7 +8,7 @@
 -- param: creator_id str
 -- param: title str
 -- param: body str = ''
--- param: status str = 'draft'
+-- param: status str in ('draft', 'published', 'archived') = 'draft'
 -- param: embedding vector? = none
 -- param: now now
 insert into posts (account_id, id, creator_id, title, body, status, published_at,
@@ -85,10 +85,10 @@ delete from posts as p
 -- record_class: PostSummary
 -- One creator's posts, newest first, optionally of one status; keyset on (created_at, id).
 -- param: creator_id str
--- param: status str? = none
+-- param: status str? in ('draft', 'published', 'archived') = none
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_at,
        p.created_at, p.updated_at
   from posts p
@@ -104,7 +104,7 @@ select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_
 -- The account's published posts, newest first; keyset on (created_at, id).
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_at,
        p.created_at, p.updated_at
   from posts p
@@ -146,7 +146,7 @@ returning id, account_id, post_id, body, created_at;
 -- param: post_id str
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select pu.id, pu.account_id, pu.post_id, pu.body, pu.created_at
   from post_updates pu
  where pu.account_id = :account_id

@@ -18,7 +18,7 @@ returning id, account_id, creator_id, name, description, status, created_at, upd
 -- param: name str
 -- param: price_amount int
 -- param: currency str
--- param: billing_interval str
+-- param: billing_interval str in ('month', 'year')
 -- param: now now
 insert into tiers (
   account_id, id, plan_id, name, price_amount, currency, billing_interval, status,

@@ -42,7 +42,7 @@ select pc.id, pc.account_id, pc.code, pc.tier_id, pc.redeemed_by, pc.redeemed_at
 -- Codes that can still be redeemed (not redeemed, not expired), newest first, one keyset page.
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 -- param: now now
 select pc.id, pc.account_id, pc.code, pc.tier_id, pc.redeemed_by, pc.redeemed_at, pc.expires_at,
        pc.created_at

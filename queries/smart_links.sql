@@ -72,7 +72,7 @@ returning id, account_id, creator_id, slug, title, destinations, click_count,
 -- param: creator_id str? = none
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select sl.id, sl.account_id, sl.creator_id, sl.slug, sl.title, sl.destinations,
        sl.click_count, sl.created_at, sl.updated_at
   from smart_links sl

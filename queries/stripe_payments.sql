@@ -7,7 +7,7 @@
 -- param: stripe_payment_intent_id str
 -- param: amount int
 -- param: currency str
--- param: status str
+-- param: status str in ('requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled')
 -- param: description str? = none
 -- param: metadata json? = none
 -- param: now now
@@ -49,7 +49,7 @@ select sp.id, sp.account_id, sp.creator_id, sp.stripe_payment_intent_id, sp.amou
 -- Set the status of the payment for a payment intent (as a webhook reports it); None if
 -- the account has no such payment.
 -- param: stripe_payment_intent_id str
--- param: status str
+-- param: status str in ('requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled')
 -- param: now now
 update stripe_payments
    set status = :status,
@@ -66,7 +66,7 @@ returning id, account_id, creator_id, stripe_payment_intent_id, amount, currency
 -- param: created_until datetime = max
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select sp.id, sp.account_id, sp.creator_id, sp.stripe_payment_intent_id, sp.amount, sp.currency,
        sp.status, sp.description, sp.metadata, sp.created_at, sp.updated_at
   from stripe_payments sp

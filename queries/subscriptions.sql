@@ -26,7 +26,7 @@ delete from follows
 -- param: creator_id str
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select f.id, f.account_id, f.creator_id, f.follower_id, f.created_at
   from follows f
  where f.account_id = :account_id
@@ -41,7 +41,7 @@ select f.id, f.account_id, f.creator_id, f.follower_id, f.created_at
 -- param: follower_id str
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select f.id, f.account_id, f.creator_id, f.follower_id, f.created_at
   from follows f
  where f.account_id = :account_id
@@ -143,7 +143,7 @@ returning id, account_id, creator_id, tier_id, subscriber_id, status, current_pe
 -- param: creator_id str
 -- param: before_created_at datetime = max
 -- param: before_id str = ''
--- param: limit int = 50
+-- param: limit int 1..1000 = 50
 select s.id, s.account_id, s.creator_id, s.tier_id, s.subscriber_id, s.status,
        s.current_period_start, s.current_period_end, s.canceled_at, s.created_at, s.updated_at
   from subscriptions s

@@ -97,7 +97,8 @@ def test_record_links_a_creator_of_the_same_account_only(db: Any, acct: str, acc
 )
 def test_record_refuses_values_outside_the_schema(db: Any, acct: str, uniq: Any, field: str, value: object) -> None:
     intent = uniq("pi")
-    with pytest.raises(errors.CheckViolation):
+    refused = errors.InvalidInputError if field == "status" else errors.CheckViolation  # enums refuse before any SQL
+    with pytest.raises(refused):
         record(db, acct, intent, **{field: value})
     assert db.stripe_payments.find_by_intent(account_id=acct, stripe_payment_intent_id=intent) is None
     assert db.resolve_account("stripe_payment_intent", intent) is None
@@ -120,7 +121,7 @@ def test_update_status_by_intent(db: Any, acct: str, uniq: Any) -> None:
     assert updated.updated_at >= payment.updated_at and updated.created_at == payment.created_at
     assert db.stripe_payments.find_by_id(account_id=acct, id=payment.id) == updated
     assert db.stripe_payments.update_status(account_id=acct, stripe_payment_intent_id=uniq("pi"), status="failed") is None
-    with pytest.raises(errors.CheckViolation):
+    with pytest.raises(errors.InvalidInputError, match="'status' must be one of"):  # before any SQL since 0.2.0
         db.stripe_payments.update_status(account_id=acct, stripe_payment_intent_id=intent, status="lost")
     assert db.stripe_payments.find_by_id(account_id=acct, id=payment.id).status == "refunded"
     assert db.resolve_account("stripe_payment_intent", intent) == acct

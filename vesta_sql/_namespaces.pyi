@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -81,7 +81,14 @@ class AsyncTxAccountAgentsRemoveCall:
 class AccountAgentsQueries:
     """`account_agents`."""
 
-    def add(self, *, account_id: str, id: str | None = ..., agent_user_id: str, role: str) -> AccountAgent:
+    def add(
+        self,
+        *,
+        account_id: str,
+        id: str | None = ...,
+        agent_user_id: str,
+        role: Literal['owner', 'admin', 'finance', 'support'],
+    ) -> AccountAgent:
         """Give a user a role on the account (a user already an agent raises UniqueViolation)."""
 
     def find(self, *, account_id: str, agent_user_id: str) -> AccountAgent | None:
@@ -99,14 +106,26 @@ class AccountAgentsQueries:
 
     remove: AccountAgentsRemoveCall
 
-    def set_role(self, *, account_id: str, agent_user_id: str, role: str) -> AccountAgent | None:
+    def set_role(
+        self,
+        *,
+        account_id: str,
+        agent_user_id: str,
+        role: Literal['owner', 'admin', 'finance', 'support'],
+    ) -> AccountAgent | None:
         """Change an agent's role; None if the user is not an agent of the account."""
 
 
 class TxAccountAgentsQueries:
     """`account_agents` inside `db.transaction(…)`: the account is the transaction's."""
 
-    def add(self, *, id: str | None = ..., agent_user_id: str, role: str) -> AccountAgent:
+    def add(
+        self,
+        *,
+        id: str | None = ...,
+        agent_user_id: str,
+        role: Literal['owner', 'admin', 'finance', 'support'],
+    ) -> AccountAgent:
         """Give a user a role on the account (a user already an agent raises UniqueViolation)."""
 
     def find(self, *, agent_user_id: str) -> AccountAgent | None:
@@ -117,14 +136,26 @@ class TxAccountAgentsQueries:
 
     remove: TxAccountAgentsRemoveCall
 
-    def set_role(self, *, agent_user_id: str, role: str) -> AccountAgent | None:
+    def set_role(
+        self,
+        *,
+        agent_user_id: str,
+        role: Literal['owner', 'admin', 'finance', 'support'],
+    ) -> AccountAgent | None:
         """Change an agent's role; None if the user is not an agent of the account."""
 
 
 class AsyncAccountAgentsQueries:
     """`account_agents`, awaited."""
 
-    async def add(self, *, account_id: str, id: str | None = ..., agent_user_id: str, role: str) -> AccountAgent:
+    async def add(
+        self,
+        *,
+        account_id: str,
+        id: str | None = ...,
+        agent_user_id: str,
+        role: Literal['owner', 'admin', 'finance', 'support'],
+    ) -> AccountAgent:
         """Give a user a role on the account (a user already an agent raises UniqueViolation)."""
 
     async def find(self, *, account_id: str, agent_user_id: str) -> AccountAgent | None:
@@ -142,14 +173,26 @@ class AsyncAccountAgentsQueries:
 
     remove: AsyncAccountAgentsRemoveCall
 
-    async def set_role(self, *, account_id: str, agent_user_id: str, role: str) -> AccountAgent | None:
+    async def set_role(
+        self,
+        *,
+        account_id: str,
+        agent_user_id: str,
+        role: Literal['owner', 'admin', 'finance', 'support'],
+    ) -> AccountAgent | None:
         """Change an agent's role; None if the user is not an agent of the account."""
 
 
 class AsyncTxAccountAgentsQueries:
     """`account_agents` inside `async with db.transaction(…)`, awaited."""
 
-    async def add(self, *, id: str | None = ..., agent_user_id: str, role: str) -> AccountAgent:
+    async def add(
+        self,
+        *,
+        id: str | None = ...,
+        agent_user_id: str,
+        role: Literal['owner', 'admin', 'finance', 'support'],
+    ) -> AccountAgent:
         """Give a user a role on the account (a user already an agent raises UniqueViolation)."""
 
     async def find(self, *, agent_user_id: str) -> AccountAgent | None:
@@ -166,7 +209,12 @@ class AsyncTxAccountAgentsQueries:
 
     remove: AsyncTxAccountAgentsRemoveCall
 
-    async def set_role(self, *, agent_user_id: str, role: str) -> AccountAgent | None:
+    async def set_role(
+        self,
+        *,
+        agent_user_id: str,
+        role: Literal['owner', 'admin', 'finance', 'support'],
+    ) -> AccountAgent | None:
         """Change an agent's role; None if the user is not an agent of the account."""
 
 
@@ -1419,7 +1467,7 @@ class PaymentSettingsQueries:
         account_id: str,
         id: str | None = ...,
         default_currency: str,
-        payout_schedule: str,
+        payout_schedule: Literal['daily', 'weekly', 'monthly'],
         statement_descriptor: str | None = ...,
     ) -> PaymentSettings:
         """Create or replace the account's payment settings (one row per account)."""
@@ -1438,7 +1486,7 @@ class TxPaymentSettingsQueries:
         *,
         id: str | None = ...,
         default_currency: str,
-        payout_schedule: str,
+        payout_schedule: Literal['daily', 'weekly', 'monthly'],
         statement_descriptor: str | None = ...,
     ) -> PaymentSettings:
         """Create or replace the account's payment settings (one row per account)."""
@@ -1458,7 +1506,7 @@ class AsyncPaymentSettingsQueries:
         account_id: str,
         id: str | None = ...,
         default_currency: str,
-        payout_schedule: str,
+        payout_schedule: Literal['daily', 'weekly', 'monthly'],
         statement_descriptor: str | None = ...,
     ) -> PaymentSettings:
         """Create or replace the account's payment settings (one row per account)."""
@@ -1477,7 +1525,7 @@ class AsyncTxPaymentSettingsQueries:
         *,
         id: str | None = ...,
         default_currency: str,
-        payout_schedule: str,
+        payout_schedule: Literal['daily', 'weekly', 'monthly'],
         statement_descriptor: str | None = ...,
     ) -> PaymentSettings:
         """Create or replace the account's payment settings (one row per account)."""
@@ -1822,7 +1870,7 @@ class PayoutRoutesQueries:
         account_id: str,
         id: str | None = ...,
         recipient_id: str,
-        destination_type: str,
+        destination_type: Literal['stripe_connect', 'bank_account'],
         destination_ref: str,
         share_bps: int,
     ) -> PayoutRoute:
@@ -1845,7 +1893,7 @@ class TxPayoutRoutesQueries:
         *,
         id: str | None = ...,
         recipient_id: str,
-        destination_type: str,
+        destination_type: Literal['stripe_connect', 'bank_account'],
         destination_ref: str,
         share_bps: int,
     ) -> PayoutRoute:
@@ -1876,7 +1924,7 @@ class AsyncPayoutRoutesQueries:
         account_id: str,
         id: str | None = ...,
         recipient_id: str,
-        destination_type: str,
+        destination_type: Literal['stripe_connect', 'bank_account'],
         destination_ref: str,
         share_bps: int,
     ) -> PayoutRoute:
@@ -1905,7 +1953,7 @@ class AsyncTxPayoutRoutesQueries:
         *,
         id: str | None = ...,
         recipient_id: str,
-        destination_type: str,
+        destination_type: Literal['stripe_connect', 'bank_account'],
         destination_ref: str,
         share_bps: int,
     ) -> PayoutRoute:
@@ -2136,7 +2184,7 @@ class PostsQueries:
         creator_id: str,
         title: str,
         body: str = ...,
-        status: str = ...,
+        status: Literal['draft', 'published', 'archived'] = ...,
         embedding: VectorLike | None = ...,
     ) -> Post:
         """Create a post (a draft unless `status` says otherwise; a published post gets published_at now)."""
@@ -2161,7 +2209,7 @@ class PostsQueries:
         *,
         account_id: str,
         creator_id: str,
-        status: str | None = ...,
+        status: Literal['draft', 'published', 'archived'] | None = ...,
         before_created_at: datetime = ...,
         before_id: str = ...,
         limit: int = ...,
@@ -2228,7 +2276,7 @@ class TxPostsQueries:
         creator_id: str,
         title: str,
         body: str = ...,
-        status: str = ...,
+        status: Literal['draft', 'published', 'archived'] = ...,
         embedding: VectorLike | None = ...,
     ) -> Post:
         """Create a post (a draft unless `status` says otherwise; a published post gets published_at now)."""
@@ -2245,7 +2293,7 @@ class TxPostsQueries:
         self,
         *,
         creator_id: str,
-        status: str | None = ...,
+        status: Literal['draft', 'published', 'archived'] | None = ...,
         before_created_at: datetime = ...,
         before_id: str = ...,
         limit: int = ...,
@@ -2304,7 +2352,7 @@ class AsyncPostsQueries:
         creator_id: str,
         title: str,
         body: str = ...,
-        status: str = ...,
+        status: Literal['draft', 'published', 'archived'] = ...,
         embedding: VectorLike | None = ...,
     ) -> Post:
         """Create a post (a draft unless `status` says otherwise; a published post gets published_at now)."""
@@ -2329,7 +2377,7 @@ class AsyncPostsQueries:
         *,
         account_id: str,
         creator_id: str,
-        status: str | None = ...,
+        status: Literal['draft', 'published', 'archived'] | None = ...,
         before_created_at: datetime = ...,
         before_id: str = ...,
         limit: int = ...,
@@ -2396,7 +2444,7 @@ class AsyncTxPostsQueries:
         creator_id: str,
         title: str,
         body: str = ...,
-        status: str = ...,
+        status: Literal['draft', 'published', 'archived'] = ...,
         embedding: VectorLike | None = ...,
     ) -> Post:
         """Create a post (a draft unless `status` says otherwise; a published post gets published_at now)."""
@@ -2419,7 +2467,7 @@ class AsyncTxPostsQueries:
         self,
         *,
         creator_id: str,
-        status: str | None = ...,
+        status: Literal['draft', 'published', 'archived'] | None = ...,
         before_created_at: datetime = ...,
         before_id: str = ...,
         limit: int = ...,
@@ -2470,7 +2518,7 @@ class PricingQueries:
         name: str,
         price_amount: int,
         currency: str,
-        billing_interval: str,
+        billing_interval: Literal['month', 'year'],
     ) -> Tier | None:
         """Add an active tier to an active plan of the account; None if there is no such active plan."""
 
@@ -2527,7 +2575,7 @@ class TxPricingQueries:
         name: str,
         price_amount: int,
         currency: str,
-        billing_interval: str,
+        billing_interval: Literal['month', 'year'],
     ) -> Tier | None:
         """Add an active tier to an active plan of the account; None if there is no such active plan."""
 
@@ -2577,7 +2625,7 @@ class AsyncPricingQueries:
         name: str,
         price_amount: int,
         currency: str,
-        billing_interval: str,
+        billing_interval: Literal['month', 'year'],
     ) -> Tier | None:
         """Add an active tier to an active plan of the account; None if there is no such active plan."""
 
@@ -2634,7 +2682,7 @@ class AsyncTxPricingQueries:
         name: str,
         price_amount: int,
         currency: str,
-        billing_interval: str,
+        billing_interval: Literal['month', 'year'],
     ) -> Tier | None:
         """Add an active tier to an active plan of the account; None if there is no such active plan."""
 
@@ -3126,7 +3174,7 @@ class StripePaymentsQueries:
         stripe_payment_intent_id: str,
         amount: int,
         currency: str,
-        status: str,
+        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
         description: str | None = ...,
         metadata: JsonValue | None = ...,
     ) -> StripePayment:
@@ -3137,7 +3185,13 @@ class StripePaymentsQueries:
     def totals(self, *, account_id: str, created_from: datetime, created_until: datetime = ...) -> list[PaymentTotal]:
         """Count and sum of the payments created in [created_from, created_until), by currency and status."""
 
-    def update_status(self, *, account_id: str, stripe_payment_intent_id: str, status: str) -> StripePayment | None:
+    def update_status(
+        self,
+        *,
+        account_id: str,
+        stripe_payment_intent_id: str,
+        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
+    ) -> StripePayment | None:
         """Set the status of the payment for a payment intent (as a webhook reports it); None if
         the account has no such payment.
         """
@@ -3176,7 +3230,7 @@ class TxStripePaymentsQueries:
         stripe_payment_intent_id: str,
         amount: int,
         currency: str,
-        status: str,
+        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
         description: str | None = ...,
         metadata: JsonValue | None = ...,
     ) -> StripePayment:
@@ -3187,7 +3241,12 @@ class TxStripePaymentsQueries:
     def totals(self, *, created_from: datetime, created_until: datetime = ...) -> list[PaymentTotal]:
         """Count and sum of the payments created in [created_from, created_until), by currency and status."""
 
-    def update_status(self, *, stripe_payment_intent_id: str, status: str) -> StripePayment | None:
+    def update_status(
+        self,
+        *,
+        stripe_payment_intent_id: str,
+        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
+    ) -> StripePayment | None:
         """Set the status of the payment for a payment intent (as a webhook reports it); None if
         the account has no such payment.
         """
@@ -3228,7 +3287,7 @@ class AsyncStripePaymentsQueries:
         stripe_payment_intent_id: str,
         amount: int,
         currency: str,
-        status: str,
+        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
         description: str | None = ...,
         metadata: JsonValue | None = ...,
     ) -> StripePayment:
@@ -3250,7 +3309,7 @@ class AsyncStripePaymentsQueries:
         *,
         account_id: str,
         stripe_payment_intent_id: str,
-        status: str,
+        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
     ) -> StripePayment | None:
         """Set the status of the payment for a payment intent (as a webhook reports it); None if
         the account has no such payment.
@@ -3290,7 +3349,7 @@ class AsyncTxStripePaymentsQueries:
         stripe_payment_intent_id: str,
         amount: int,
         currency: str,
-        status: str,
+        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
         description: str | None = ...,
         metadata: JsonValue | None = ...,
     ) -> StripePayment:
@@ -3301,7 +3360,12 @@ class AsyncTxStripePaymentsQueries:
     async def totals(self, *, created_from: datetime, created_until: datetime = ...) -> list[PaymentTotal]:
         """Count and sum of the payments created in [created_from, created_until), by currency and status."""
 
-    async def update_status(self, *, stripe_payment_intent_id: str, status: str) -> StripePayment | None:
+    async def update_status(
+        self,
+        *,
+        stripe_payment_intent_id: str,
+        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
+    ) -> StripePayment | None:
         """Set the status of the payment for a payment intent (as a webhook reports it); None if
         the account has no such payment.
         """
@@ -3757,12 +3821,14 @@ def connect(
     pool_timeout_s: float = ...,
     clock: Callable[[], datetime] | None = ...,
     id_factory: Callable[[], str] | None = ...,
+    record_classes: Mapping[str, type] | None = ...,
 ) -> Database:
     """A synchronous façade on `sqlite:///file.db`, `sqlite://:memory:` or `postgresql://…`.
 
     Every query is loaded and checked by the tenant guard before this returns; one
     unscoped query refuses the whole connection. `clock` and `id_factory` replace the
-    package's clock and UUIDv7 ids (tests, replays).
+    package's clock and UUIDv7 ids (tests, replays). `record_classes` names an app's own
+    record dataclasses for its `-- record_class:` lines, checked against each query's columns.
     """
 
 async def connect_async(
@@ -3775,5 +3841,6 @@ async def connect_async(
     pool_timeout_s: float = ...,
     clock: Callable[[], datetime] | None = ...,
     id_factory: Callable[[], str] | None = ...,
+    record_classes: Mapping[str, type] | None = ...,
 ) -> AsyncDatabase:
     """The async façade (aiosqlite, or psycopg async with a psycopg_pool pool); same namespaces, awaited."""

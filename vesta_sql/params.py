@@ -24,7 +24,12 @@ MAX_LIST_ITEMS = 1_000
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
 
-_PARAM_LINE = re.compile(r"^param:\s*(\w+)\s+(\w+)(\?)?\s*(?:=\s*(.+?))?\s*$")
+_PARAM_LINE = re.compile(
+    r"^param:\s*(?P<name>\w+)\s+(?P<kind>\w+)(?P<optional>\?)?"
+    r"(?:\s+in\s*\((?P<choices>[^)]*)\)|\s+(?P<low>-?\d+(?:\.\d+)?)\s*\.\.\s*(?P<high>-?\d+(?:\.\d+)?))?"
+    r"\s*(?:=\s*(?P<default>.+?))?\s*$"
+)
+_CHOICE = re.compile(r"\s*('(?:[^']|'')*'|-?\d+)\s*(?:,|$)")
 
 
 class _Missing:
@@ -41,10 +46,15 @@ class ParamSpec:
     kind: str
     nullable: bool
     default: Any  # REQUIRED when the caller must pass it
+    choices: tuple[Any, ...] | None = None  # `in ('a', 'b')`: the only values allowed
+    bounds: tuple[int | float, int | float] | None = None  # `1..1000`: inclusive
 
     @property
     def python_type(self) -> str:
         """The annotation used in the generated stubs."""
+        if self.choices is not None:
+            literal = f"Literal[{', '.join(repr(choice) for choice in self.choices)}]"
+            return f"{literal} | None" if self.nullable else literal
         base = {
             "str": "str", "int": "int", "float": "float", "bool": "bool",
             "datetime": "datetime", "json": "JsonValue", "vector": "VectorLike",
@@ -71,7 +81,7 @@ def parse_param_lines(doc: str, where: str) -> dict[str, ParamSpec]:
         match = _PARAM_LINE.match(line)
         if not match:
             raise QueryLoadError(f"{where}: cannot read parameter declaration {line!r}")
-        name, kind, optional, default_text = match.groups()
+        name, kind, optional, default_text = match["name"], match["kind"], match["optional"], match["default"]
         if kind not in PARAM_TYPES:
             known = ", ".join(PARAM_TYPES)
             raise QueryLoadError(f"{where}: parameter {name!r} has unknown type {kind!r} (one of {known})")
@@ -83,8 +93,55 @@ def parse_param_lines(doc: str, where: str) -> dict[str, ParamSpec]:
             default = None if optional else REQUIRED
         if kind == "new_id":
             default = None
-        specs[name] = ParamSpec(name, kind, optional is not None, default)
+        spec = ParamSpec(name, kind, optional is not None, default, _choices(match["choices"], kind, where, name),
+                         _bounds(match["low"], match["high"], kind, where, name))
+        if spec.default not in (None, REQUIRED) and (problem := constraint_problem(spec, spec.default)):
+            raise QueryLoadError(f"{where}: parameter {name!r} has a default that {problem}")
+        specs[name] = spec
     return specs
+
+
+def _choices(text: str | None, kind: str, where: str, name: str) -> tuple[Any, ...] | None:
+    if text is None:
+        return None
+    if kind not in ("str", "int"):
+        raise QueryLoadError(f"{where}: parameter {name!r}: only str and int parameters take `in (…)`")
+    choices: list[Any] = []
+    position = 0
+    while position < len(text):
+        found = _CHOICE.match(text, position)
+        if found is None or found.end() == position:
+            raise QueryLoadError(f"{where}: parameter {name!r}: cannot read the choices ({text})")
+        choices.append(_parse_default(found.group(1), kind, where, name))
+        position = found.end()
+    if not choices or len(set(choices)) != len(choices):
+        raise QueryLoadError(f"{where}: parameter {name!r}: the choices must be distinct and at least one")
+    return tuple(choices)
+
+
+def _bounds(low: str | None, high: str | None, kind: str, where: str, name: str) -> tuple[int | float, int | float] | None:
+    if low is None or high is None:
+        return None
+    if kind not in ("int", "float"):
+        raise QueryLoadError(f"{where}: parameter {name!r}: only int and float parameters take a range")
+    parse = int if kind == "int" else float
+    try:
+        bounds = (parse(low), parse(high))
+    except ValueError:
+        raise QueryLoadError(f"{where}: parameter {name!r}: an int range takes whole numbers ({low}..{high})") from None
+    if bounds[0] > bounds[1]:
+        raise QueryLoadError(f"{where}: parameter {name!r}: the range {low}..{high} is empty")
+    return bounds
+
+
+def constraint_problem(spec: ParamSpec, value: Any) -> str | None:
+    """Why `value` (of the right type) breaks the declared choices or range; None when it does not."""
+    if spec.choices is not None and value not in spec.choices:
+        return f"must be one of {', '.join(repr(c) for c in spec.choices)}, got {value!r}"
+    if spec.bounds is not None and not spec.bounds[0] <= value <= spec.bounds[1]:
+        low, high = (f"{b:g}" if isinstance(b, float) else str(b) for b in spec.bounds)
+        return f"must be between {low} and {high}, got {value!r}"
+    return None
 
 
 def _parse_default(text: str, kind: str, where: str, name: str) -> Any:
@@ -97,7 +154,7 @@ def _parse_default(text: str, kind: str, where: str, name: str) -> Any:
     if re.fullmatch(r"-?\d+", text) and kind in ("int", "float"):
         return int(text)
     if len(text) >= 2 and text[0] == text[-1] == "'" and kind == "str":
-        return text[1:-1]
+        return text[1:-1].replace("''", "'")
     raise QueryLoadError(f"{where}: parameter {name!r} has a default {text!r} that does not fit type {kind!r}")
 
 
@@ -171,6 +228,8 @@ def make_encoder(query: str, spec: ParamSpec, codec: Codec) -> Callable[[Any], A
         "json": check_json, "vector": check_vector, "str_list": check_str_list,
     }
     check = checks[kind]
+    if spec.choices is not None or spec.bounds is not None:
+        check = _constrained(query, spec, check)
     if not spec.nullable:
         return check
 
@@ -178,6 +237,17 @@ def make_encoder(query: str, spec: ParamSpec, codec: Codec) -> Callable[[Any], A
         return None if value is None else check(value)
 
     return nullable
+
+
+def _constrained(query: str, spec: ParamSpec, check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def constrained(value: Any) -> Any:
+        encoded = check(value)
+        problem = constraint_problem(spec, value)
+        if problem:
+            raise InvalidInputError(f"{query}: parameter {spec.name!r} {problem}")
+        return encoded
+
+    return constrained
 
 
 def validate_vector(query: str, name: str, value: Any) -> Any:
@@ -259,6 +329,12 @@ def make_binder(
                 namespace[f"default_{index}"] = spec.default
                 lines.append(f"        {value} = {encoder}(default_{index})")
         fast = _FAST_CHECKS.get(spec.kind)
+        if spec.choices is not None:
+            namespace[f"choices_{index}"] = frozenset(spec.choices)
+            fast = f"{fast} and {{v}} in choices_{index}" if fast else None
+        elif spec.bounds is not None:
+            namespace[f"low_{index}"], namespace[f"high_{index}"] = spec.bounds
+            fast = f"{fast} and low_{index} <= {{v}} <= high_{index}" if fast else None
         if fast:
             lines.append(f"    elif {fast.format(v=value)}:")
             lines.append(f"        {count or 'pass'}")

@@ -50,7 +50,8 @@ LINE_LIMIT = 120
 TYPED = ("AsyncDatabase", "AsyncTransaction", "Database", "Transaction", "connect", "connect_async")
 _RETURNS = {"count": "int", "value": "Any"}
 _PARAM_NAMES = {
-    "Any": ("typing", "Any"), "Sequence": ("collections.abc", "Sequence"), "datetime": ("datetime", "datetime"),
+    "Any": ("typing", "Any"), "Literal": ("typing", "Literal"), "Sequence": ("collections.abc", "Sequence"),
+    "datetime": ("datetime", "datetime"),
     "JsonValue": ("vesta_sql.records._types", "JsonValue"),
 }
 

@@ -10,8 +10,8 @@
 -- iterative scans (they must be in place before the ranking query starts its index scan)
 -- and custom plans: a prepared ranking statement must be planned for this account and
 -- this strategy, never with a generic plan made for an average account.
--- param: ef_search int
--- param: cap int
+-- param: ef_search int 1..1000
+-- param: cap int 1..1000000
 select (select count(*)
           from (select 1
                   from posts p
@@ -32,9 +32,9 @@ select (select count(*)
 -- roughly in order, and the planner must not take that order as sorted. Only the chosen
 -- branch runs: the other one's condition is false before it starts.
 -- param: embedding vector
--- param: k int
--- param: candidates int
--- param: status str? = none
+-- param: k int 1..1000
+-- param: candidates int 1..4000
+-- param: status str? in ('draft', 'published', 'archived') = none
 -- param: exact bool
 with exact_hits as materialized (
   select p.id, p.embedding <=> :embedding as distance
@@ -83,8 +83,8 @@ select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_
 -- `candidates` nearest posts by cosine distance (exact or HNSW, as in search_ranked).
 -- param: text str
 -- param: embedding vector
--- param: k int
--- param: candidates int
+-- param: k int 1..1000
+-- param: candidates int 1..4000
 -- param: exact bool
 with text_hits as (
   select t.id, row_number() over (order by t.score desc, t.id) as rank

@@ -8,7 +8,7 @@
 -- param: stripe_payment_intent_id str
 -- param: amount int
 -- param: currency str
--- param: status str
+-- param: status str in ('requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled')
 -- param: description str? = none
 -- param: metadata json? = none
 -- param: now now

@@ -50,8 +50,8 @@ select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_
 -- (operators are taken literally); no words (or None), no text matches.
 -- param: match str?
 -- param: vector_ids str_list
--- param: k int
--- param: candidates int
+-- param: k int 1..1000
+-- param: candidates int 1..4000
 with recursive words (word, rest) as (
   select '', trim(:match) || ' '
   union all

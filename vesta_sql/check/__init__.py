@@ -39,12 +39,27 @@ def check_queries(paths: Sequence[str | Path] | None = None, *, dialects: Sequen
                 problems.append(Problem(str(folder), 0, "", "no such query folder"))
                 continue
             entries = folder_entries(folder, dialect, problems, classes)
+            if dialect == "sqlite":
+                problems += _declared_values(folder, classes)
             checked += len(entries)
             problems += check_entries(entries, dialect, tables, package=not paths)
         found[dialect] = problems
         result.queries[dialect] = checked
     result.problems = merge_dialects(found)
     return result
+
+
+def _declared_values(folder: Path, classes: dict[str, type] | None) -> list[Problem]:
+    """Declared `in (…)` / `lo..hi` values against the columns' CHECK constraints (files that load)."""
+    from ..errors import VestaError
+    from ..loader import folder_specs
+    from .declared_values import check_declared_values
+
+    try:
+        specs = list(folder_specs(folder, "sqlite", classes))
+    except VestaError:
+        return []  # the file-level problem is reported by the proof's pass
+    return check_declared_values(specs)
 
 
 def run_check(paths: Sequence[str | Path] | None = None, *, postgres_url: str | None = None) -> CheckResult:
