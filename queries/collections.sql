@@ -93,6 +93,7 @@ select ci.id, ci.account_id, ci.collection_id, ci.post_id, ci.position, ci.creat
 -- name: lock_collection(account_id, id)$
 -- The collection's id, None if the account has none such. Programs that renumber items
 -- call it first: on Postgres it locks the collection until the transaction ends.
+-- returns: str
 -- param: id str
 select c.id
   from collections c

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import vesta_sql
 from vesta_sql import InvalidInputError, QueryLoadError
 from vesta_sql.cli import main
 from vesta_sql.dialects.postgres import PostgresCodec
@@ -86,3 +88,10 @@ def test_check_compares_declarations_with_the_schema(tmp_path: Path, capsys: pyt
     out = capsys.readouterr().out
     assert "mine.sql:1: mine.set_status: parameter status allows gone, which the CHECK of posts.status refuses" in out
     assert "mine.sql:6: note: mine.undeclared: parameter status goes to posts.status, which allows only" in out
+
+
+def test_the_package_stubs_return_no_any_and_plain_values_where_a_row_always_comes() -> None:
+    text = (Path(vesta_sql.__file__).parent / "_namespaces.pyi").read_text(encoding="utf-8")
+    assert not re.findall(r"\) -> Any:", text)
+    assert re.search(r"def has_liked\(self, \*, account_id: str, post_id: str, user_id: str\) -> bool:", text)
+    assert re.search(r"def follower_count\(self, \*, account_id: str, creator_id: str\) -> int:", text)

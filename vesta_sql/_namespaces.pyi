@@ -476,7 +476,7 @@ class CollectionsQueries:
     ) -> list[CollectionItem]:
         """A collection's items in order, one keyset page on the position."""
 
-    def lock_collection(self, *, account_id: str, id: str) -> Any:
+    def lock_collection(self, *, account_id: str, id: str) -> str | None:
         """The collection's id, None if the account has none such. Programs that renumber items
         call it first: on Postgres it locks the collection until the transaction ends.
         """
@@ -484,7 +484,7 @@ class CollectionsQueries:
     def move_item(self, *, account_id: str, collection_id: str, item_id: str, position: int) -> CollectionItem:
         """Move an item to `position` (0 = first, item count - 1 = last); the others close up."""
 
-    def position_end(self, *, account_id: str, collection_id: str) -> int | None:
+    def position_end(self, *, account_id: str, collection_id: str) -> int:
         """One past the last position of a collection (its item count, positions being dense)."""
 
     def remove_item(self, *, account_id: str, collection_id: str, item_id: str) -> bool:
@@ -530,7 +530,7 @@ class TxCollectionsQueries:
     def list_items(self, *, collection_id: str, after_position: int = ..., limit: int = ...) -> list[CollectionItem]:
         """A collection's items in order, one keyset page on the position."""
 
-    def lock_collection(self, *, id: str) -> Any:
+    def lock_collection(self, *, id: str) -> str | None:
         """The collection's id, None if the account has none such. Programs that renumber items
         call it first: on Postgres it locks the collection until the transaction ends.
         """
@@ -538,7 +538,7 @@ class TxCollectionsQueries:
     def move_item(self, *, collection_id: str, item_id: str, position: int) -> CollectionItem:
         """Move an item to `position` (0 = first, item count - 1 = last); the others close up."""
 
-    def position_end(self, *, collection_id: str) -> int | None:
+    def position_end(self, *, collection_id: str) -> int:
         """One past the last position of a collection (its item count, positions being dense)."""
 
     def remove_item(self, *, collection_id: str, item_id: str) -> bool:
@@ -607,7 +607,7 @@ class AsyncCollectionsQueries:
     ) -> list[CollectionItem]:
         """A collection's items in order, one keyset page on the position."""
 
-    async def lock_collection(self, *, account_id: str, id: str) -> Any:
+    async def lock_collection(self, *, account_id: str, id: str) -> str | None:
         """The collection's id, None if the account has none such. Programs that renumber items
         call it first: on Postgres it locks the collection until the transaction ends.
         """
@@ -615,7 +615,7 @@ class AsyncCollectionsQueries:
     async def move_item(self, *, account_id: str, collection_id: str, item_id: str, position: int) -> CollectionItem:
         """Move an item to `position` (0 = first, item count - 1 = last); the others close up."""
 
-    async def position_end(self, *, account_id: str, collection_id: str) -> int | None:
+    async def position_end(self, *, account_id: str, collection_id: str) -> int:
         """One past the last position of a collection (its item count, positions being dense)."""
 
     async def remove_item(self, *, account_id: str, collection_id: str, item_id: str) -> bool:
@@ -674,7 +674,7 @@ class AsyncTxCollectionsQueries:
     ) -> list[CollectionItem]:
         """A collection's items in order, one keyset page on the position."""
 
-    async def lock_collection(self, *, id: str) -> Any:
+    async def lock_collection(self, *, id: str) -> str | None:
         """The collection's id, None if the account has none such. Programs that renumber items
         call it first: on Postgres it locks the collection until the transaction ends.
         """
@@ -682,7 +682,7 @@ class AsyncTxCollectionsQueries:
     async def move_item(self, *, collection_id: str, item_id: str, position: int) -> CollectionItem:
         """Move an item to `position` (0 = first, item count - 1 = last); the others close up."""
 
-    async def position_end(self, *, collection_id: str) -> int | None:
+    async def position_end(self, *, collection_id: str) -> int:
         """One past the last position of a collection (its item count, positions being dense)."""
 
     async def remove_item(self, *, collection_id: str, item_id: str) -> bool:
@@ -1264,7 +1264,7 @@ class EngagementQueries:
 
     delete_comment: EngagementDeleteCommentCall
 
-    def has_liked(self, *, account_id: str, post_id: str, user_id: str) -> bool | None:
+    def has_liked(self, *, account_id: str, post_id: str, user_id: str) -> bool:
         """Whether the user likes the post (a user likes a post once)."""
 
     like: EngagementLikeCall
@@ -1303,7 +1303,7 @@ class TxEngagementQueries:
 
     delete_comment: TxEngagementDeleteCommentCall
 
-    def has_liked(self, *, post_id: str, user_id: str) -> bool | None:
+    def has_liked(self, *, post_id: str, user_id: str) -> bool:
         """Whether the user likes the post (a user likes a post once)."""
 
     like: TxEngagementLikeCall
@@ -1349,7 +1349,7 @@ class AsyncEngagementQueries:
 
     delete_comment: AsyncEngagementDeleteCommentCall
 
-    async def has_liked(self, *, account_id: str, post_id: str, user_id: str) -> bool | None:
+    async def has_liked(self, *, account_id: str, post_id: str, user_id: str) -> bool:
         """Whether the user likes the post (a user likes a post once)."""
 
     like: AsyncEngagementLikeCall
@@ -1388,7 +1388,7 @@ class AsyncTxEngagementQueries:
 
     delete_comment: AsyncTxEngagementDeleteCommentCall
 
-    async def has_liked(self, *, post_id: str, user_id: str) -> bool | None:
+    async def has_liked(self, *, post_id: str, user_id: str) -> bool:
         """Whether the user likes the post (a user likes a post once)."""
 
     like: AsyncTxEngagementLikeCall
@@ -3428,7 +3428,7 @@ class SubscriptionsQueries:
     def follow(self, *, account_id: str, id: str | None = ..., creator_id: str, follower_id: str) -> Follow:
         """Follow a creator. Idempotent: following again changes nothing and returns the first follow."""
 
-    def follower_count(self, *, account_id: str, creator_id: str) -> int | None:
+    def follower_count(self, *, account_id: str, creator_id: str) -> int:
         """How many users follow a creator."""
 
     def followers(
@@ -3508,7 +3508,7 @@ class TxSubscriptionsQueries:
     def follow(self, *, id: str | None = ..., creator_id: str, follower_id: str) -> Follow:
         """Follow a creator. Idempotent: following again changes nothing and returns the first follow."""
 
-    def follower_count(self, *, creator_id: str) -> int | None:
+    def follower_count(self, *, creator_id: str) -> int:
         """How many users follow a creator."""
 
     def followers(
@@ -3584,7 +3584,7 @@ class AsyncSubscriptionsQueries:
     async def follow(self, *, account_id: str, id: str | None = ..., creator_id: str, follower_id: str) -> Follow:
         """Follow a creator. Idempotent: following again changes nothing and returns the first follow."""
 
-    async def follower_count(self, *, account_id: str, creator_id: str) -> int | None:
+    async def follower_count(self, *, account_id: str, creator_id: str) -> int:
         """How many users follow a creator."""
 
     async def followers(
@@ -3664,7 +3664,7 @@ class AsyncTxSubscriptionsQueries:
     async def follow(self, *, id: str | None = ..., creator_id: str, follower_id: str) -> Follow:
         """Follow a creator. Idempotent: following again changes nothing and returns the first follow."""
 
-    async def follower_count(self, *, creator_id: str) -> int | None:
+    async def follower_count(self, *, creator_id: str) -> int:
         """How many users follow a creator."""
 
     async def followers(

@@ -253,7 +253,8 @@ def _query_method(specs: list[QuerySpec]) -> tuple[Method, dict[str, Binding]]:
             raise StubError(f"{where}: parameter {name!r} is a Python keyword and cannot be passed by name")
         params.append(Param(name, param.python_type, param.default is not REQUIRED))
     if spec.op == "value" and spec.extra.get("returns"):
-        returns = f"{spec.extra['returns']} | None"
+        always = all(_always_one_value(s.source_sql or s.sql) for s in specs)
+        returns = spec.extra["returns"] if always else f"{spec.extra['returns']} | None"
     elif spec.op in _RETURNS:
         returns = _RETURNS[spec.op]
     else:
@@ -263,6 +264,35 @@ def _query_method(specs: list[QuerySpec]) -> tuple[Method, dict[str, Binding]]:
         always = spec.op == "returning" and all(_always_returns_row(s.source_sql or s.sql) for s in specs)
         returns = f"list[{record}]" if spec.op == "many" else record if always else f"{record} | None"
     return Method(spec.name, tuple(params), returns, spec.doc, many=spec.op == "count"), scope
+
+
+def _always_one_value(sql: str) -> bool:
+    """A `$` query that always returns one row whose value is not null: `count(…)`, `exists (…)`, `coalesce(…, literal)`.
+
+    An aggregate without `group by` returns one row even over no rows; so does a select with no `from`.
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        node = sqlglot.parse_one(sql, read="sqlite")
+    except sqlglot.errors.ParseError:
+        return False
+    if not isinstance(node, exp.Select) or len(node.expressions) != 1:
+        return False
+    if any(node.args.get(key) for key in ("group", "having", "limit", "offset", "qualify")):
+        return False
+    value = node.expressions[0].unalias()
+
+    def not_null(expression: exp.Expression) -> bool:
+        if isinstance(expression, exp.Cast):
+            return not_null(expression.this)
+        if isinstance(expression, exp.Coalesce):
+            return any(isinstance(arg, exp.Literal) for arg in expression.expressions)
+        return isinstance(expression, exp.Count | exp.Exists | exp.Literal | exp.Boolean)
+
+    one_row = node.args.get("from_") is None or value.find(exp.AggFunc) is not None
+    return one_row and not_null(value)
 
 
 def _always_returns_row(sql: str) -> bool:

@@ -3,6 +3,7 @@
 -- call it first: it locks the collection row until the transaction ends, so two
 -- renumberings of one collection never interleave. (SQLite's write transactions are
 -- already serial.)
+-- returns: str
 -- param: id str
 select c.id
   from collections c
