@@ -77,7 +77,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         return 0
     for step in steps:
         print(f"{'would roll back' if args.dry_run else 'rolling back'} {step.id}"
-              + (f" (drops {', '.join(step.drops)})" if step.drops else ""))
+              + (" (drops " + ", ".join(f"{t}: {n} row(s)" for t, n in step.drops.items()) + ")" if step.drops else ""))
     if args.dry_run:
         return 0
     confirm(target, f"rolling back {len(steps)} migration(s)", yes=args.yes, always=args.all)

@@ -155,17 +155,22 @@ _DROP = re.compile(r"\bdrop\s+table\s+(?:if\s+exists\s+)?\"?(\w+)\"?", re.I)
 @dataclass(frozen=True)
 class RollbackStep:
     id: str
-    drops: list[str]  # the tables its rollback file drops
+    drops: dict[str, int]  # the tables its rollback file drops, with the rows each holds now
 
 
 def plan_rollback(url: str, *, to: str | None = None, all_: bool = False, folder: Path | None = None) -> list[RollbackStep]:
     """What `rollback` would do, latest first, without changing anything."""
     with _yoyo(url, folder) as (backend, migrations, source):
         chosen = _choose(backend, migrations, to, all_)
-    steps = []
-    for migration in reversed(chosen):
-        text = (source / "rollback" / f"{migration.id}.sql").read_text(encoding="utf-8")
-        steps.append(RollbackStep(migration.id, _DROP.findall(re.sub(r"--[^\n]*", " ", text))))
+        present = set(backend.list_tables())
+        steps = []
+        for migration in reversed(chosen):
+            text = (source / "rollback" / f"{migration.id}.sql").read_text(encoding="utf-8")
+            names = [n for n in _DROP.findall(re.sub(r"--[^\n]*", " ", text)) if n in present]
+            # the names come from our own rollback files and exist in the database: safe to quote
+            drops = {n: int(backend.execute(f'select count(*) from "{n}"').fetchone()[0]) for n in names}
+            steps.append(RollbackStep(migration.id, drops))
+        backend.rollback()
     return steps
 
 
