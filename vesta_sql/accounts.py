@@ -179,24 +179,27 @@ def _leftovers(count: Any, tables: list[Table], derived: list[str]) -> list[str]
 
 
 def count_account(url: str, account: str) -> dict[str, int]:
-    """What `delete_account` would delete, per table, without changing anything (the dry run)."""
+    """The rows `delete_account` would delete, per table, without changing anything (the dry run).
+
+    Derived search-index rows are left out: they go with the posts they index.
+    """
     _check_account(account)
     if parse_url(url).dialect == "sqlite":
         conn = open_sqlite(url)
         try:
-            tables, derived = _sqlite_layout(conn)
+            tables, _ = _sqlite_layout(conn)
             counts = {n: conn.execute(f'select count(*) from "{n}" where {ACCOUNT} = ?', (account,)).fetchone()[0]
-                      for n in _delete_steps(tables, derived)}
+                      for n in _delete_steps(tables, [])}
         finally:
             conn.close()
     else:
         pg = open_postgres(url)
         try:
-            tables, derived = _pg_layout(pg)
+            tables, _ = _pg_layout(pg)
             with pg.transaction():
                 pg.execute(SET_ACCOUNT_LOCAL, (account,))
                 counts = {n: pg.execute(f'select count(*) from "{n}" where {ACCOUNT} = %s', (account,)).fetchone()[0]
-                          for n in _delete_steps(tables, derived)}
+                          for n in _delete_steps(tables, [])}
         finally:
             pg.close()
     found = {k: v for k, v in counts.items() if v}

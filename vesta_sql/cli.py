@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _quiet_broken_pipe()
     except KeyboardInterrupt:
-        print("\nvesta-sql: interrupted; the step in progress was rolled back", file=sys.stderr)
+        print("\nvesta-sql: interrupted (the transaction in progress was rolled back)", file=sys.stderr)
         return 130
     except VestaError as exc:
         print(f"vesta-sql: {type(exc).__name__}: {exc}", file=sys.stderr)

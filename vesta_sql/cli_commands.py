@@ -231,7 +231,8 @@ def cmd_account_delete(args: argparse.Namespace) -> int:
         counts = accounts.count_account(url, args.account)
         for table, count in counts.items():
             print(f"  {table}: {count}")
-        print(f"would delete {sum(counts.values())} row(s) of {args.account}; nothing was changed")
+        print(f"would delete {sum(counts.values())} row(s) of {args.account} (and their search-index rows); "
+              "nothing was changed")
         return 0
     confirm(target, f"deleting every row of account {args.account}", yes=args.yes, always=True)
     deleted = accounts.delete_account(url, args.account)
