@@ -52,7 +52,7 @@ def test_app_role_works_for_a_createrole_owner_and_again(createrole_owner: str, 
         assert flags == (False, False, False)
         assert conn.execute("select count(*) > 0 from _yoyo_migration").fetchone() == (True,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute("select * from _yoyo_log")  # the migration record only
+            conn.execute("select * from yoyo_lock")  # the migration record only
 
 
 def test_password_flag_warns_about_shell_history(createrole_owner: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,6 +16,7 @@ from .errors import (
     OperationalError,
     QueryLoadError,
     QueryTimeout,
+    SchemaVersionError,
     TenantScopeError,
     UniqueViolation,
     VestaError,
@@ -28,6 +29,6 @@ from .records import __all__ as _record_names
 __all__ = [
     "AsyncDatabase", "AsyncTransaction", "CheckViolation", "ConfigError", "Database", "DatabaseError",
     "ForeignKeyViolation", "IntegrityError", "InvalidInputError", "MigrationError", "NotNullViolation",
-    "OperationalError", "QueryEvent", "QueryLoadError", "QueryTimeout", "TenantScopeError", "Transaction",
+    "OperationalError", "QueryEvent", "QueryLoadError", "QueryTimeout", "SchemaVersionError", "TenantScopeError", "Transaction",
     "UniqueViolation", "VestaError", "connect", "connect_async", *_record_names,
 ]

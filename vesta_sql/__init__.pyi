@@ -24,6 +24,7 @@ from .errors import NotNullViolation as NotNullViolation
 from .errors import OperationalError as OperationalError
 from .errors import QueryLoadError as QueryLoadError
 from .errors import QueryTimeout as QueryTimeout
+from .errors import SchemaVersionError as SchemaVersionError
 from .errors import TenantScopeError as TenantScopeError
 from .errors import UniqueViolation as UniqueViolation
 from .errors import VestaError as VestaError
@@ -75,6 +76,7 @@ __all__ = [
     "QueryEvent",
     "QueryLoadError",
     "QueryTimeout",
+    "SchemaVersionError",
     "TenantScopeError",
     "Transaction",
     "UniqueViolation",

@@ -27,6 +27,10 @@ class ConfigError(VestaError):
     """A URL or environment could not be resolved."""
 
 
+class SchemaVersionError(VestaError):
+    """The database is not at this package's migration version (run `vesta-sql migrate`)."""
+
+
 class DatabaseError(VestaError):
     """The database refused a statement; the driver's error is chained as ``__cause__``."""
 
@@ -71,6 +75,7 @@ __all__ = [
     "OperationalError",
     "QueryLoadError",
     "QueryTimeout",
+    "SchemaVersionError",
     "TenantScopeError",
     "UniqueViolation",
     "VestaError",

@@ -19,6 +19,7 @@ from typing import Any
 from .config import DatabaseUrl, parse_url, redact
 from .errors import MigrationError
 from .resources import DIALECTS, migrations_dir
+from .schema_version import COMPATIBLE_MARK, LOG, is_compatible
 
 LOCK_TIMEOUT_S = 600
 
@@ -104,8 +105,17 @@ def apply(url: str, *, folder: Path | None = None) -> list[str]:
                 except Exception as exc:
                     where = source / f"{migration.id}.sql"
                     raise MigrationError(f"{where}: failed and was rolled back: {_explain(exc, url)}") from None
+                if is_compatible(source / f"{migration.id}.sql"):
+                    _mark_compatible(backend, migration.id)
                 applied.append(migration.id)
         return applied
+
+
+def _mark_compatible(backend: Any, migration_id: str) -> None:
+    """Record that older releases may keep running against this migration (read by `connect`)."""
+    with backend.transaction():
+        backend.execute(f"update {LOG} set comment = :mark where migration_id = :id and operation = 'apply'",
+                        {"mark": COMPATIBLE_MARK, "id": migration_id})
 
 
 def _explain(exc: BaseException, url: str) -> str:

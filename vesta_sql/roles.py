@@ -17,7 +17,8 @@ DIRECTORY_TABLE = "account_directory"
 
 _RESTRICTIONS = (("rolsuper", "nosuperuser"), ("rolbypassrls", "nobypassrls"), ("rolcreatedb", "nocreatedb"),
                  ("rolcreaterole", "nocreaterole"))
-MIGRATION_RECORD = "_yoyo_migration"  # yoyo's list of applied migrations: what `connect` compares with the package's
+# yoyo's record of applied migrations (and its log, where `migrate` marks compatible ones): what `connect` checks
+MIGRATION_RECORD = ("_yoyo_migration", "_yoyo_log")
 
 
 def _hint(message: str, owner: str, role: str) -> str:
@@ -98,7 +99,9 @@ def _grant_migration_record(conn: Any, identifier: Any) -> list[str]:
     """Read access to the applied-migration list only, so `connect` can check the version as the app role."""
     from psycopg import sql
 
-    if conn.execute("select to_regclass(%s)", (MIGRATION_RECORD,)).fetchone()[0] is None:
-        return []
-    conn.execute(sql.SQL("grant select on {} to {}").format(sql.Identifier(MIGRATION_RECORD), identifier))
-    return [f"grant select on {MIGRATION_RECORD}"]
+    steps = []
+    for table in MIGRATION_RECORD:
+        if conn.execute("select to_regclass(%s)", (table,)).fetchone()[0] is not None:
+            conn.execute(sql.SQL("grant select on {} to {}").format(sql.Identifier(table), identifier))
+            steps.append(f"grant select on {table}")
+    return steps
