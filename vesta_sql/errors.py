@@ -36,7 +36,19 @@ class DatabaseError(VestaError):
 
 
 class IntegrityError(DatabaseError):
-    """A constraint refused the write."""
+    """A constraint refused the write.
+
+    `table`, `columns` and `constraint` say which, with the same names on both dialects
+    (a form can map `columns` to its fields). SQLite names no more than the table for a
+    foreign key (`columns` is empty, `constraint` None there).
+    """
+
+    def __init__(self, message: str, *, table: str | None = None, columns: tuple[str, ...] = (),
+                 constraint: str | None = None) -> None:
+        super().__init__(message)
+        self.table = table
+        self.columns = columns
+        self.constraint = constraint
 
 
 class UniqueViolation(IntegrityError):
