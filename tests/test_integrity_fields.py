@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
+import vesta_sql
 from vesta_sql import ForeignKeyViolation, NotNullViolation, UniqueViolation
 from vesta_sql.constraint_names import default_name, schema_keys
 from vesta_sql.dialects import postgres as pg_dialect
@@ -47,13 +48,15 @@ def test_a_named_unique_index_keeps_its_name(db: Any, acct: str, uniq: Any) -> N
     assert fields(caught.value) == ("subscriptions", ("account_id", "creator_id", "subscriber_id"), "subscriptions_live_idx")
 
 
-def test_a_foreign_key_names_the_table_and_on_postgres_the_key(db: Any, acct: str, dialect: str) -> None:
-    with pytest.raises(ForeignKeyViolation) as caught:
-        db.posts.create(account_id=acct, creator_id="no-such-creator", title="t", body="b")
-    if dialect == "postgres":
-        assert fields(caught.value) == ("posts", ("account_id", "creator_id"), "posts_account_id_creator_id_fkey")
-    else:
-        assert fields(caught.value) == ("posts", (), None)  # SQLite reports no more than that a key failed
+def test_a_foreign_key_names_the_table_and_on_postgres_the_key(sqlite_url: str, pg_urls: tuple[str, str], acct: str) -> None:
+    # own connections, closed after: the async SQLite driver keeps a failed RETURNING statement open (see the note)
+    for dialect, url in (("sqlite", sqlite_url), ("postgres", pg_urls[1])):
+        with vesta_sql.connect(url) as db, pytest.raises(ForeignKeyViolation) as caught:
+            db.posts.create(account_id=acct, creator_id="no-such-creator", title="t", body="b")
+        if dialect == "postgres":
+            assert fields(caught.value) == ("posts", ("account_id", "creator_id"), "posts_account_id_creator_id_fkey")
+        else:
+            assert fields(caught.value) == ("posts", (), None)  # SQLite reports no more than that a key failed
 
 
 def test_not_null_reads_the_same_on_both_dialects(sqlite_path: Path, pg_urls: tuple[str, str]) -> None:

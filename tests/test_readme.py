@@ -1,4 +1,5 @@
-"""The README's snippets work as written, on a fresh database: the migrate command, then the Python."""
+"""The README's and the extending page's snippets work as written, on a fresh database: the migrate command,
+then the Python."""
 
 from __future__ import annotations
 
@@ -37,3 +38,16 @@ def test_the_readme_snippet_runs_after_its_migrate_command(tmp_path: Path, monke
     assert argv[0] == "vesta-sql" and cli.main(argv[1:]) == 0
     (snippet,) = [block for block in blocks(readme, "python") if "vesta_sql.connect(" in block]
     run_python(snippet, str(readme))
+
+
+def test_the_extending_pages_error_and_json_snippet_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    page = ROOT / "docs" / "extending.md"
+    (command,) = [line for block in blocks(page, "sh") for line in block.splitlines() if "migrate --url" in line]
+    assert cli.main(shlex.split(command)[1:]) == 0
+    (snippet,) = [block for block in blocks(page, "python") if "vesta_sql.connect(\"sqlite" in block]
+    capsys.readouterr()
+    run_python(snippet, str(page))
+    printed = capsys.readouterr().out
+    assert '"slug": "ada"' in printed and 'Z"' in printed
