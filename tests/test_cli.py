@@ -270,7 +270,7 @@ def test_new_writes_into_the_checkouts_migrations(tmp_path: Path, monkeypatch: p
 def test_new_refuses_a_folder_inside_an_installed_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     installed = tmp_path / "lib" / "site-packages" / "vesta_sql" / "_sql" / "migrations"
     result = run(capsys, "new", "add tags", "--folder", str(installed))
-    assert result.code == 1 and f"{installed} is inside an installed package" in result.err
+    assert result.code == 1 and f"not writing into {installed}: it is inside an installed package" in result.err
     assert not installed.exists()
 
 

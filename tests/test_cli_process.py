@@ -65,3 +65,46 @@ def test_a_user_mistake_is_one_line_without_traceback(tmp_path: Path) -> None:
                           env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
     assert done.returncode == 1 and done.stderr.count("\n") == 1 and "unknown environment 'prod'" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def _at_a_terminal(argv: list[str], answers: list[tuple[bytes, bytes]]) -> tuple[int, str]:
+    """Run the CLI with a real terminal as its controlling tty; type each answer once its prompt shows."""
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: becomes the CLI
+        os.execv(sys.executable, [sys.executable, "-m", "vesta_sql", *argv])
+    seen, pending = b"", list(answers)
+    while True:
+        ready, _, _ = select.select([fd], [], [], 120)
+        assert ready, seen.decode(errors="replace")  # a guard against a hang, not a timing check
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if pending and pending[0][0] in seen:
+            os.write(fd, pending.pop(0)[1])
+            seen = seen.replace(b"\r\n", b"\n")
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+
+
+def test_rollback_all_asks_at_a_real_terminal(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    migrate.apply(url)
+    code, shown = _at_a_terminal(["rollback", "--all", "--url", url], [(b"to continue: ", b"yes\n")])
+    assert code == 0 and "Type 'yes' to continue" in shown and "rolled back" in shown
+    assert not any(state.applied for state in migrate.status(url))
+
+
+def test_app_role_prompts_for_the_password_at_a_real_terminal(pg_urls: tuple[str, str], postgres: PostgresFixture) -> None:
+    owner, _ = pg_urls
+    code, shown = _at_a_terminal(["app-role", "--url", owner, "--role", "vesta_prompted"],
+                                 [(b"leave it unchanged): ", b"typed-pw\n"), (b"again: ", b"typed-pw\n")])
+    assert code == 0 and "typed-pw" not in shown, shown  # not echoed
+    with psycopg.connect(postgres.url_for(owner, "vesta_prompted", "typed-pw")) as conn:
+        assert conn.execute("select current_user").fetchone() == ("vesta_prompted",)

@@ -76,7 +76,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         print("nothing to roll back")
         return 0
     for step in steps:
-        print(f"{'would roll back' if args.dry_run else 'rolling back'} {step.id}"
+        print(f"{'would roll back' if args.dry_run else 'to roll back:'} {step.id}"
               + (" (drops " + ", ".join(f"{t}: {n} row(s)" for t, n in step.drops.items()) + ")" if step.drops else ""))
     if args.dry_run:
         return 0

