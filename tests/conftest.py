@@ -29,6 +29,7 @@ from .pg import PostgresFixture, start_postgres
 
 CALLED: dict[str, set[str]] = defaultdict(set)
 APP_ROLE = "vesta_app_test"
+pytest_plugins = ["vesta_sql.testing"]  # the fixtures apps use (tests/test_testing_fixtures.py uses them too)
 
 
 def record_call(dialect: str) -> Callable[[QueryEvent], None]:
@@ -42,6 +43,12 @@ def record_call(dialect: str) -> Callable[[QueryEvent], None]:
 def postgres() -> Iterator[PostgresFixture]:
     with start_postgres() as fixture:
         yield fixture
+
+
+@pytest.fixture(scope="session")
+def vesta_postgres_server(postgres: PostgresFixture) -> str:
+    """The `vesta_sql.testing` fixtures share this suite's server instead of starting their own."""
+    return postgres.admin_url
 
 
 @pytest.fixture(scope="session")

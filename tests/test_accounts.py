@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 import vesta_sql
-from vesta_sql.accounts import delete_account, export_account
+from vesta_sql.accounts import AccountNotFound, delete_account, export_account
 from vesta_sql.cli import main
 from vesta_sql.errors import InvalidInputError
 
@@ -85,7 +85,8 @@ def test_delete_removes_every_row_and_directory_entry_and_nothing_else(owner_url
 
     deleted = delete_account(owner_url, acct)
     assert deleted["payment_system_logs"] == 1 and deleted["likes"] == 4 and deleted["creators"] == 1
-    assert export_lines(owner_url, acct) == []
+    with pytest.raises(AccountNotFound):
+        export_lines(owner_url, acct)
     assert export_lines(owner_url, acct2) == other_before
     tag = seeded[acct]["tag"]
     db = vesta_sql.connect(owner_url)
@@ -101,15 +102,17 @@ def test_delete_removes_every_row_and_directory_entry_and_nothing_else(owner_url
         db.close()
     with pytest.raises(Exception, match="append-only"):
         raw_delete_logs(owner_url, acct2)  # the permit was for the deleted account only, and is gone
-    assert delete_account(owner_url, acct) == {}  # deleting again finds nothing
+    with pytest.raises(AccountNotFound):  # deleting again finds nothing, and says so
+        delete_account(owner_url, acct)
 
 
 def test_delete_command_prints_what_it_removed(owner_url: str, acct: str, uniq: Any, capsys: pytest.CaptureFixture[str]) -> None:
     seed(owner_url, {acct: uniq("a")}, likes=4)
-    assert main(["account", "delete", "--account", acct, "--url", owner_url]) == 0
+    assert main(["account", "delete", "--account", acct, "--url", owner_url, "--yes"]) == 0
     out = capsys.readouterr().out
     assert "payment_system_logs: 1" in out and "none remain" in out
-    assert export_lines(owner_url, acct) == []
+    with pytest.raises(AccountNotFound):
+        export_lines(owner_url, acct)
 
 
 def test_bad_account_ids_are_refused(owner_url: str) -> None:

@@ -64,12 +64,12 @@ from myapp.vesta_app import Database, connect
 
 
 def use(db: Database, acct: str) -> None:
-    assert_type(db.fan_stats.creator_count(account_id=acct), int | None)
+    assert_type(db.fan_stats.creator_count(account_id=acct), int)
     assert_type(db.fan_stats.posts_with_likes(account_id=acct, limit=5), list[PostWithLikes])
-    assert_type(db.posts.count_drafts(account_id=acct), int | None)
+    assert_type(db.posts.count_drafts(account_id=acct), int)
     db.posts.find_by_id(account_id=acct, id="p")  # the package's own queries stay typed
     with db.transaction(account_id=acct) as tx:
-        assert_type(tx.fan_stats.creator_count(), int | None)
+        assert_type(tx.fan_stats.creator_count(), int)
     db.fan_stats.creator_count()  # E: call-arg
     db.fan_stats.posts_with_likes(account_id=acct, limit="5")  # E: arg-type
     db.fan_stats.no_such_query(account_id=acct)  # E: attr-defined

@@ -157,11 +157,11 @@ def test_a_query_whose_signature_differs_by_dialect_is_refused(tmp_path: Path) -
         stubs.facade_methods(extra_queries=[tmp_path])
 
 
-def test_stub_namespaces_match_the_runtime_facade() -> None:
+def test_stub_namespaces_match_the_runtime_facade(sqlite_url: str) -> None:
     """Every namespace and call of a connected façade has its typed method, and nothing more."""
     tree = ast.parse(stubs.generate()["_namespaces.pyi"])
     classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
-    with vesta_sql.connect("sqlite://:memory:") as db:
+    with vesta_sql.connect(sqlite_url) as db:
         runtime = {name: sorted(k for k in vars(space) if not k.startswith("_"))
                    for name, space in vars(db).items() if isinstance(space, Namespace)}
     database = classes["Database"]

@@ -16,18 +16,20 @@ from .errors import (
     OperationalError,
     QueryLoadError,
     QueryTimeout,
+    SchemaVersionError,
     TenantScopeError,
     UniqueViolation,
     VestaError,
 )
 from .facade import Database, Transaction
 from .facade_async import AsyncDatabase, AsyncTransaction
+from .json_ready import jsonable
 from .records import *  # noqa: F403 - the record dataclasses are public API
 from .records import __all__ as _record_names
 
 __all__ = [
     "AsyncDatabase", "AsyncTransaction", "CheckViolation", "ConfigError", "Database", "DatabaseError",
     "ForeignKeyViolation", "IntegrityError", "InvalidInputError", "MigrationError", "NotNullViolation",
-    "OperationalError", "QueryEvent", "QueryLoadError", "QueryTimeout", "TenantScopeError", "Transaction",
-    "UniqueViolation", "VestaError", "connect", "connect_async", *_record_names,
+    "OperationalError", "QueryEvent", "QueryLoadError", "QueryTimeout", "SchemaVersionError", "TenantScopeError", "Transaction",
+    "UniqueViolation", "VestaError", "connect", "connect_async", "jsonable", *_record_names,
 ]

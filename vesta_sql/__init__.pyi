@@ -5,6 +5,7 @@ from . import core as core
 from . import errors as errors
 from . import facade as facade
 from . import facade_async as facade_async
+from . import json_ready as json_ready
 from . import records as records
 from ._namespaces import AsyncDatabase as AsyncDatabase
 from ._namespaces import AsyncTransaction as AsyncTransaction
@@ -24,9 +25,11 @@ from .errors import NotNullViolation as NotNullViolation
 from .errors import OperationalError as OperationalError
 from .errors import QueryLoadError as QueryLoadError
 from .errors import QueryTimeout as QueryTimeout
+from .errors import SchemaVersionError as SchemaVersionError
 from .errors import TenantScopeError as TenantScopeError
 from .errors import UniqueViolation as UniqueViolation
 from .errors import VestaError as VestaError
+from .json_ready import jsonable as jsonable
 from .records.collections import Collection as Collection
 from .records.collections import CollectionItem as CollectionItem
 from .records.creators import Creator as Creator
@@ -75,12 +78,14 @@ __all__ = [
     "QueryEvent",
     "QueryLoadError",
     "QueryTimeout",
+    "SchemaVersionError",
     "TenantScopeError",
     "Transaction",
     "UniqueViolation",
     "VestaError",
     "connect",
     "connect_async",
+    "jsonable",
     "Collection",
     "CollectionItem",
     "Creator",

@@ -5,13 +5,13 @@ from builtins import list as _list
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
 
 from . import facade, facade_async
+from .connect import QueryFolders
 from .records._types import JsonValue
 from .records.collections import Collection, CollectionItem
 from .records.creators import Creator, CreatorLabel
@@ -3812,35 +3812,43 @@ class AsyncDatabase(facade_async.AsyncDatabase):
 
 
 def connect(
-    url: str,
+    url: str | None = ...,
     *,
-    extra_queries: Sequence[str | Path] | None = ...,
+    env: str | None = ...,
+    extra_queries: QueryFolders | None = ...,
     statement_timeout_ms: int | None = ...,
     busy_timeout_ms: int = ...,
     pool_size: int = ...,
     pool_timeout_s: float = ...,
     clock: Callable[[], datetime] | None = ...,
     id_factory: Callable[[], str] | None = ...,
+    allow_newer_schema: bool = ...,
     record_classes: Mapping[str, type] | None = ...,
 ) -> Database:
     """A synchronous façade on `sqlite:///file.db`, `sqlite://:memory:` or `postgresql://…`.
 
-    Every query is loaded and checked by the tenant guard before this returns; one
-    unscoped query refuses the whole connection. `clock` and `id_factory` replace the
-    package's clock and UUIDv7 ids (tests, replays). `record_classes` names an app's own
-    record dataclasses for its `-- record_class:` lines, checked against each query's columns.
+    `env="prod"` connects with that environment's app URL (`app_url`, else `url`) from
+    `[tool.vesta-sql.environments]` / vesta-sql.toml, as the CLI reads it. Every query is
+    loaded and checked by the tenant guard before this returns; one unscoped query refuses
+    the whole connection. The database must be at this package's migration version
+    (`SchemaVersionError` otherwise; `allow_newer_schema=True` accepts migrations newer than
+    this release). `clock` and `id_factory` replace the package's clock and UUIDv7 ids.
+    `record_classes` names an app's own record dataclasses for its `-- record_class:` lines,
+    checked against each query's columns at load.
     """
 
 async def connect_async(
-    url: str,
+    url: str | None = ...,
     *,
-    extra_queries: Sequence[str | Path] | None = ...,
+    env: str | None = ...,
+    extra_queries: QueryFolders | None = ...,
     statement_timeout_ms: int | None = ...,
     busy_timeout_ms: int = ...,
     pool_size: int = ...,
     pool_timeout_s: float = ...,
     clock: Callable[[], datetime] | None = ...,
     id_factory: Callable[[], str] | None = ...,
+    allow_newer_schema: bool = ...,
     record_classes: Mapping[str, type] | None = ...,
 ) -> AsyncDatabase:
     """The async façade (aiosqlite, or psycopg async with a psycopg_pool pool); same namespaces, awaited."""

@@ -1,7 +1,7 @@
 """Admin: one account's whole life cycle outside the façade — export every row, delete every row.
 
     vesta-sql account export --account ID [--out FILE] [--url URL]
-    vesta-sql account delete --account ID [--url URL]
+    vesta-sql account delete --account ID [--dry-run] [--yes] [--url URL]
 
 Both run as the owner role, on SQLite and Postgres. Tables come in foreign-key order,
 learned from the database. Export writes JSON lines `{"table": …, "row": {…}}` with the
@@ -38,6 +38,15 @@ _UTC = timezone.utc
 
 class AccountDeleteError(VestaError):
     """The account's rows could not all be deleted; nothing was deleted."""
+
+
+class AccountNotFound(VestaError):
+    """No tenant table holds a row of the account and the directory has no entry for it."""
+
+
+def _not_found(account: str) -> AccountNotFound:
+    return AccountNotFound(f"account {account!r} does not exist here (no row in any tenant table, no directory entry); "
+                           "nothing was changed")
 
 
 def _check_account(account: str) -> None:
@@ -144,6 +153,8 @@ def export_account(url: str, account: str, out: TextIO) -> dict[str, int]:
             rows = list(_pg_rows(pg, tables, account))
         finally:
             pg.close()
+    if not rows:
+        raise _not_found(account)
     for table, row in rows:
         out.write(json.dumps({"table": table, "row": _sorted(row)}, ensure_ascii=False) + "\n")
         counts[table] = counts.get(table, 0) + 1
@@ -167,6 +178,36 @@ def _leftovers(count: Any, tables: list[Table], derived: list[str]) -> list[str]
     return [name for name in [t.name for t in tables] + derived if count(name)]
 
 
+def count_account(url: str, account: str) -> dict[str, int]:
+    """The rows `delete_account` would delete, per table, without changing anything (the dry run).
+
+    Derived search-index rows are left out: they go with the posts they index.
+    """
+    _check_account(account)
+    if parse_url(url).dialect == "sqlite":
+        conn = open_sqlite(url)
+        try:
+            tables, _ = _sqlite_layout(conn)
+            counts = {n: conn.execute(f'select count(*) from "{n}" where {ACCOUNT} = ?', (account,)).fetchone()[0]
+                      for n in _delete_steps(tables, [])}
+        finally:
+            conn.close()
+    else:
+        pg = open_postgres(url)
+        try:
+            tables, _ = _pg_layout(pg)
+            with pg.transaction():
+                pg.execute(SET_ACCOUNT_LOCAL, (account,))
+                counts = {n: pg.execute(f'select count(*) from "{n}" where {ACCOUNT} = %s', (account,)).fetchone()[0]
+                          for n in _delete_steps(tables, [])}
+        finally:
+            pg.close()
+    found = {k: v for k, v in counts.items() if v}
+    if not found:
+        raise _not_found(account)
+    return found
+
+
 def delete_account(url: str, account: str) -> dict[str, int]:
     """Delete every row of `account` (directory entries included) in one transaction; returns rows deleted per table."""
     _check_account(account)
@@ -184,6 +225,8 @@ def delete_account(url: str, account: str) -> dict[str, int]:
                 for name in _delete_steps(tables, derived):
                     deleted[name] = conn.execute(f'delete from "{name}" where {ACCOUNT} = ?', (account,)).rowcount
                 conn.execute(f"delete from {PERMITS} where {ACCOUNT} = ?", (account,))
+                if not any(deleted.values()):
+                    raise _not_found(account)
                 left = _leftovers(lambda n: conn.execute(f'select count(*) from "{n}" where {ACCOUNT} = ?',
                                                          (account,)).fetchone()[0], tables, derived)
                 if left:
@@ -210,6 +253,8 @@ def delete_account(url: str, account: str) -> dict[str, int]:
             for name in _delete_steps(tables, derived):
                 deleted[name] = pg.execute(f'delete from "{name}" where {ACCOUNT} = %s', (account,)).rowcount
             pg.execute(f"delete from {PERMITS} where {ACCOUNT} = %s", (account,))
+            if not any(deleted.values()):
+                raise _not_found(account)
             left = _leftovers(lambda n: pg.execute(f'select count(*) from "{n}" where {ACCOUNT} = %s',
                                                    (account,)).fetchone()[0], tables, derived)
             if left:

@@ -1,262 +1,158 @@
-"""The `vesta-sql` command: parses arguments and calls the admin modules. No logic of its own."""
+"""The `vesta-sql` command: its arguments, and how it ends (a clear line, never a traceback, for a user's mistake)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from .config import redact, resolve_url
+from . import cli_commands as run
 from .errors import VestaError
 
+ENV_HELP = "an environment from [tool.vesta-sql.environments] or vesta-sql.toml (an unknown name is an error)"
+URL_HELP = ("a database URL or a SQLite file path (sqlite:///vesta.db, vesta.db, postgresql://…); "
+            "without --env and --url: DATABASE_URL, else sqlite:///.vesta/dev.db")
+YES_HELP = "confirm without a prompt (needed on a protected database when standard input is not a terminal)"
 
-def _target(args: argparse.Namespace, role: str = "owner") -> str:
-    return resolve_url(args.env, args.url, role=role).url
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vesta-sql")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _add_target(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", help="an environment from [tool.vesta-sql.environments] (dev, test, prod, …)")
-    parser.add_argument("--url", help="a database URL; overrides --env (e.g. sqlite:///vesta.db, postgresql://…)")
+    parser.add_argument("--env", help=ENV_HELP)
+    parser.add_argument("--url", help=URL_HELP)
 
 
-def cmd_migrate(args: argparse.Namespace) -> int:
-    from . import migrate
+def _add_migration_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    migrate = commands.add_parser("migrate", help="apply pending migrations (under yoyo's lock); creates a missing SQLite file")
+    _add_target(migrate)
+    migrate.add_argument("--dry-run", action="store_true", help="list what would be applied; change nothing")
+    migrate.add_argument("--yes", action="store_true", help=YES_HELP)
+    migrate.set_defaults(run=run.cmd_migrate)
 
-    url = _target(args)
-    applied = migrate.apply(url)
-    print(f"{redact(url)}: applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else " (up to date)"))
-    return 0
+    status = commands.add_parser("status", help="list migrations and whether each is applied (never creates a database)")
+    _add_target(status)
+    status.set_defaults(run=run.cmd_status)
 
+    rollback = commands.add_parser("rollback", help="roll back the latest migration, or down to --to ID, or --all")
+    _add_target(rollback)
+    group = rollback.add_mutually_exclusive_group()
+    group.add_argument("--to", metavar="ID", help="keep this migration and everything before it")
+    group.add_argument("--all", action="store_true", help="roll back every migration (always asks, or needs --yes)")
+    rollback.add_argument("--dry-run", action="store_true", help="print what would be rolled back and dropped; change nothing")
+    rollback.add_argument("--yes", action="store_true", help=YES_HELP)
+    rollback.set_defaults(run=run.cmd_rollback)
 
-def cmd_status(args: argparse.Namespace) -> int:
-    from . import migrate
-
-    url = _target(args)
-    states = migrate.status(url)
-    print(f"{redact(url)}:")
-    for state in states:
-        print(f"  [{'x' if state.applied else ' '}] {state.id}")
-    pending = sum(not state.applied for state in states)
-    print(f"{len(states) - pending} applied, {pending} pending")
-    return 0
-
-
-def cmd_rollback(args: argparse.Namespace) -> int:
-    from . import migrate
-
-    url = _target(args)
-    done = migrate.rollback(url, to=args.to, all_=args.all)
-    print(f"{redact(url)}: rolled back {len(done)} migration(s)" + (": " + ", ".join(done) if done else ""))
-    return 0
+    new = commands.add_parser("new", help="create the next numbered migration (and its rollback) in both dialect folders")
+    new.add_argument("name", help="what the migration does, e.g. 'add post tags' (becomes the file name)")
+    new.add_argument("--folder", help="a migrations root holding sqlite/ and postgres/ (default: the checkout's migrations/)")
+    new.set_defaults(run=run.cmd_new)
 
 
-def cmd_new(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def _add_admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = commands.add_parser("demo", help="migrate the embedded default and run the façade on two accounts")
+    _add_target(demo)
+    demo.add_argument("--yes", action="store_true", help=YES_HELP)
+    demo.set_defaults(run=run.cmd_demo)
 
-    from . import migrate
+    role = commands.add_parser("app-role", help="create or update the Postgres app role the façade connects as")
+    _add_target(role)
+    role.add_argument("--role", required=True, help="the app role's name (created if missing, re-granted if present)")
+    secret = role.add_mutually_exclusive_group()
+    secret.add_argument("--password", help="the role's password (lands in shell history: prefer --password-env)")
+    secret.add_argument("--password-env", metavar="VAR", help="read the role's password from this environment variable")
+    role.set_defaults(run=run.cmd_app_role)
 
-    for path in migrate.new(args.name, root=Path(args.folder) if args.folder else None):
-        print(f"created {path}")
-    return 0
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
-
-    return int(run_demo(_target(args)))
-
-
-def cmd_app_role(args: argparse.Namespace) -> int:
-    from .roles import create_app_role
-
-    for step in create_app_role(_target(args), args.role, args.password):
-        print(step)
-    return 0
-
-
-def cmd_d1_lint(args: argparse.Namespace) -> int:
-    from .check.d1 import check_d1, d1_exempt
-
-    problems = check_d1(extra_queries=args.queries)
-    for line in [*problems, *d1_exempt(extra_queries=args.queries)]:
-        print(line)
-    print(f"D1 lint: {len(problems)} problem(s)", file=sys.stderr)
-    return 1 if problems else 0
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    from .check import run_check
-    from .check.d1 import check_d1, d1_exempt
-
-    # the D1 rules too: migrations/sqlite and every query that runs on SQLite
-    extra = args.paths or None
-    try:
-        d1_problems = check_d1(extra_queries=extra)
-        d1_notes = d1_exempt(extra_queries=extra)
-    except VestaError as exc:  # files the loader refuses are reported by the scope check below
-        d1_problems, d1_notes = [], [f"note: D1 rules not applied: {exc}"]
-    for line in [*d1_problems, *d1_notes]:
-        print(line)
-    print(f"D1 rules: {len(d1_problems)} problem(s)")
-    result = run_check(args.paths, postgres_url=args.postgres_url)
-    for line in result.lines():
-        print(line)
-    return 0 if result.ok and not d1_problems else 1
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from .d1_export import export_json, package_specs
-
-    text = export_json(package_specs(args.queries))
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
-def cmd_stubs(args: argparse.Namespace) -> int:
-    from .stubs import stale_stubs, write_stubs
-
-    if args.queries or args.out:
-        return _app_stubs(args)
-    if args.check:
-        stale = stale_stubs()
-        for path in stale:
-            print(f"stale: {path}", file=sys.stderr)
-        if stale:
-            print("the stubs differ from the query files and programs; run `vesta-sql stubs`", file=sys.stderr)
-            return 1
-        print("stubs are up to date")
-        return 0
-    written = write_stubs()
-    for path in written:
-        print(f"wrote {path}")
-    if not written:
-        print("stubs are up to date")
-    return 0
-
-
-def _app_stubs(args: argparse.Namespace) -> int:
-    from .app_stubs import write_app_stubs
-
-    if not args.queries or not args.out:
-        print("vesta-sql stubs: --queries DIR and --out DIR go together (the app's query folders, where to write)",
-              file=sys.stderr)
-        return 2
-    written = write_app_stubs([Path(folder) for folder in args.queries], Path(args.out), args.module)
-    for path in written:
-        print(f"wrote {path}")
-    if not written:
-        print("the app's stubs are up to date")
-    return 0
-
-
-def cmd_copy(args: argparse.Namespace) -> int:
-    from .copy import copy
-
-    report = copy(args.source, args.to, accounts=args.account or None, batch_rows=args.batch_rows)
-    print(report.summary())
-    return 0 if report.ok else 1
-
-
-def cmd_account(args: argparse.Namespace) -> int:
-    from . import accounts
-
-    url = _target(args)
-    if args.action == "export":
-        if args.out:
-            with open(args.out, "w", encoding="utf-8") as handle:
-                counts = accounts.export_account(url, args.account, handle)
-        else:
-            counts = accounts.export_account(url, args.account, sys.stdout)
-        print(f"exported {sum(counts.values())} row(s) of {args.account} from {redact(url)}", file=sys.stderr)
-        return 0
-    deleted = accounts.delete_account(url, args.account)
-    for table, count in deleted.items():
-        print(f"  {table}: {count}")
-    print(f"deleted {sum(deleted.values())} row(s) of {args.account} from {redact(url)}; none remain")
-    return 0
-
-
-def _add_account_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     copy = commands.add_parser("copy", help="copy accounts from SQLite (a file or a `wrangler d1 export` dump) into Postgres")
     copy.add_argument("--from", dest="source", required=True, help="sqlite:///file.db, a file path, or a .sql D1 export")
     copy.add_argument("--to", required=True, help="the Postgres target (owner role), migrated to the same version")
     copy.add_argument("--account", action="append", default=[], help="copy only this account (repeatable)")
     copy.add_argument("--batch-rows", type=int, default=20_000, help="rows per COPY batch and transaction")
-    copy.set_defaults(run=cmd_copy)
+    copy.add_argument("--yes", action="store_true", help=YES_HELP)
+    copy.set_defaults(run=run.cmd_copy)
+
     account = commands.add_parser("account", help="export or delete every row of one account (owner role)")
-    account.add_argument("action", choices=["export", "delete"])
-    account.add_argument("--account", required=True)
-    account.add_argument("--out", help="export: write the JSON lines here instead of standard output")
-    _add_target(account)
-    account.set_defaults(run=cmd_account)
+    actions = account.add_subparsers(dest="action", required=True, metavar="{export,delete}")
+    export = actions.add_parser("export", help="write every row of the account as JSON lines")
+    export.add_argument("--account", required=True, help="the account id")
+    export.add_argument("--out", help="write the JSON lines to this file instead of standard output")
+    _add_target(export)
+    export.set_defaults(run=run.cmd_account_export)
+    delete = actions.add_parser("delete", help="delete every row of the account, in one transaction (always confirms)")
+    delete.add_argument("--account", required=True, help="the account id")
+    delete.add_argument("--dry-run", action="store_true", help="print the rows per table that would be deleted; change nothing")
+    delete.add_argument("--yes", action="store_true", help="delete without a prompt")
+    _add_target(delete)
+    delete.set_defaults(run=run.cmd_account_delete)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vesta-sql", description="Admin commands of vesta-sql (migrations, checks, demo).")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    for name, function, text in (
-        ("migrate", cmd_migrate, "apply pending migrations (under yoyo's lock)"),
-        ("status", cmd_status, "list migrations and whether each is applied"),
-        ("demo", cmd_demo, "migrate the embedded default and run the façade on two accounts"),
-    ):
-        sub = commands.add_parser(name, help=text)
-        _add_target(sub)
-        sub.set_defaults(run=function)
-
-    rollback = commands.add_parser("rollback", help="roll back the latest migration, or down to --to ID, or --all")
-    _add_target(rollback)
-    group = rollback.add_mutually_exclusive_group()
-    group.add_argument("--to", help="keep this migration and everything before it")
-    group.add_argument("--all", action="store_true", help="roll back every migration")
-    rollback.set_defaults(run=cmd_rollback)
-
-    new = commands.add_parser("new", help="create the next numbered migration (and its rollback) in both dialect folders")
-    new.add_argument("name")
-    new.add_argument("--folder", help="a migrations root holding sqlite/ and postgres/ (default: the package's)")
-    new.set_defaults(run=cmd_new)
-
-    role = commands.add_parser("app-role", help="create or update the Postgres app role the façade connects as")
-    _add_target(role)
-    role.add_argument("--role", required=True)
-    role.add_argument("--password")
-    role.set_defaults(run=cmd_app_role)
+def _add_check_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lint = commands.add_parser("d1-lint", help="check the SQLite migrations and queries against Cloudflare D1's rules")
     lint.add_argument("--queries", action="append", default=[], help="an extra query folder (repeatable)")
-    lint.set_defaults(run=cmd_d1_lint)
+    lint.set_defaults(run=run.cmd_d1_lint)
 
     export = commands.add_parser("export", help="write the SQLite queries as D1 runs them (ordered ?N parameters) as JSON")
-    export.add_argument("target", choices=["d1"])
-    export.add_argument("--out", help="write to this file instead of standard output")
+    export.add_argument("target", choices=["d1"], help="what to export for (only d1)")
+    export.add_argument("--out", help="write to this file instead of standard output (its folder must exist)")
     export.add_argument("--queries", action="append", default=[], help="an extra query folder (repeatable)")
-    export.set_defaults(run=cmd_export)
+    export.set_defaults(run=run.cmd_export)
+
     check = commands.add_parser("check", help="prove every query scoped to one account; check the schema's tenant invariants")
     check.add_argument("paths", nargs="*", metavar="PATH", help="query folders to check (default: the package's own queries)")
     check.add_argument("--postgres-url", help="a Postgres server for the schema checks (a scratch database is made and dropped)")
-    check.set_defaults(run=cmd_check)
+    check.set_defaults(run=run.cmd_check)
+
     stubs = commands.add_parser("stubs", help="write the typed .pyi stubs of the façade (generated from the query files)")
     stubs.add_argument("--check", action="store_true", help="write nothing; exit 1 naming the stale stub files")
     stubs.add_argument("--queries", action="append", metavar="DIR",
                        help="an app's query folder (repeatable): write typed stubs for the app's own queries")
     stubs.add_argument("--out", metavar="DIR", help="where the app's module and stub go (with --queries)")
     stubs.add_argument("--module", default="vesta_app", help="the app module's name (default: vesta_app)")
-    stubs.set_defaults(run=cmd_stubs)
-    _add_account_commands(commands)
+    stubs.set_defaults(run=run.cmd_stubs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vesta-sql", description="Admin commands of vesta-sql (migrations, checks, demo).")
+    parser.add_argument("--version", action="version", version=f"vesta-sql {_version()}", help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_migration_commands(commands)
+    _add_admin_commands(commands)
+    _add_check_commands(commands)
     return parser
+
+
+def _quiet_broken_pipe() -> int:
+    # the reader went away (`| head`): stop writing, and keep the interpreter's final flush from complaining
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a descriptor (captured in-process)
+        pass
+    return 141  # as a tool killed by SIGPIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except KeyboardInterrupt:
+        print("\nvesta-sql: interrupted (the transaction in progress was rolled back)", file=sys.stderr)
+        return 130
     except VestaError as exc:
         print(f"vesta-sql: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file the user named cannot be read or written
+        print(f"vesta-sql: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
 
 

@@ -1,11 +1,9 @@
-"""Database URLs: parsing, environments from the project's config, redaction of passwords."""
+"""Database URLs: parsing and redaction of passwords (environments are in environments.py)."""
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError
@@ -60,44 +58,3 @@ def redact(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
-
-
-def _project_environments(start: Path) -> dict[str, object]:
-    import tomllib  # only the CLI and migrations read project files: keep it off `import vesta_sql`
-
-    for folder in (start, *start.parents):
-        own = folder / "vesta-sql.toml"
-        if own.is_file():
-            data = tomllib.loads(own.read_text(encoding="utf-8"))
-            return dict(data.get("environments", {}))
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            section = data.get("tool", {}).get("vesta-sql", {})
-            if section:
-                return dict(section.get("environments", {}))
-    return {}
-
-
-def resolve_url(env: str | None = None, url: str | None = None, *, role: str = "owner", cwd: Path | None = None) -> DatabaseUrl:
-    """The URL to use: --url, else the environment's entry, else DATABASE_URL, else the embedded default.
-
-    An environment is either a URL string or a table with `url`, or `owner_url` and
-    `app_url` (migrations and admin work run as the owner, the façade as the app role).
-    """
-    if url:
-        return parse_url(url)
-    environments = _project_environments(cwd or Path.cwd())
-    if env is not None:
-        entry = environments.get(env)
-        if entry is None and env not in ("dev", "test", "prod"):
-            known = ", ".join(sorted(environments)) or "none configured"
-            raise ConfigError(f"unknown environment {env!r} (known: {known})")
-        if isinstance(entry, str):
-            return parse_url(os.path.expandvars(entry))
-        if isinstance(entry, dict):
-            key = f"{role}_url" if f"{role}_url" in entry else "url"
-            if key in entry:
-                return parse_url(os.path.expandvars(str(entry[key])))
-    from_env = os.environ.get("DATABASE_URL")
-    return parse_url(from_env or DEFAULT_URL)

@@ -2,25 +2,49 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from .config import parse_url
+from . import schema_version
+from .config import DatabaseUrl, parse_url
 from .core import Runtime
 from .errors import ConfigError
 from .facade import Database
 from .facade_async import AsyncDatabase
 
+QueryFolders = str | Path | Sequence[str | Path]
 
-def _runtime(dialect_name: str, extra_queries: Sequence[str | Path] | None, clock: Callable[[], datetime] | None,
+
+def _target(url: str | None, env: str | None) -> DatabaseUrl:
+    """The URL given, or the app URL of a configured environment (the configuration the CLI reads)."""
+    if (url is None) == (env is None):
+        raise ConfigError("connect needs a URL or env=NAME (one of them, not both)")
+    if url is not None:
+        return parse_url(url)
+    from .environments import resolve
+
+    return resolve(env, role="app").url
+
+
+def _folders(extra_queries: QueryFolders | None) -> list[str | Path]:
+    if extra_queries is None:
+        return []
+    if isinstance(extra_queries, (str, Path)):  # one folder: a str must not be read as its characters
+        return [extra_queries]
+    return list(extra_queries)
+
+
+def _runtime(dialect_name: str, extra_queries: QueryFolders | None, clock: Callable[[], datetime] | None,
              id_factory: Callable[[], str] | None, record_classes: Mapping[str, type] | None) -> Runtime:
     """Load and prove every query for the dialect (imports the dialect's driver modules only then)."""
+    extra_queries = _folders(extra_queries)
     if dialect_name == "sqlite":
         from .dialects import sqlite
 
         return Runtime(sqlite, sqlite.SQLiteCodec(), extra_queries=extra_queries, clock=clock, id_factory=id_factory,
-                       record_classes=record_classes)
+                   record_classes=record_classes)
     from .dialects import postgres
 
     return Runtime(postgres, postgres.PostgresCodec(), extra_queries=extra_queries, clock=clock, id_factory=id_factory,
@@ -28,26 +52,33 @@ def _runtime(dialect_name: str, extra_queries: Sequence[str | Path] | None, cloc
 
 
 def connect(
-    url: str,
+    url: str | None = None,
     *,
-    extra_queries: Sequence[str | Path] | None = None,
+    env: str | None = None,
+    extra_queries: QueryFolders | None = None,
     statement_timeout_ms: int | None = None,
     busy_timeout_ms: int = 30_000,
     pool_size: int = 10,
     pool_timeout_s: float = 10.0,
     clock: Callable[[], datetime] | None = None,
     id_factory: Callable[[], str] | None = None,
+    allow_newer_schema: bool = False,
     record_classes: Mapping[str, type] | None = None,
 ) -> Database:
     """A synchronous façade on `sqlite:///file.db`, `sqlite://:memory:` or `postgresql://…`.
 
-    Every query is loaded and checked by the tenant guard before this returns; one
-    unscoped query refuses the whole connection. `clock` and `id_factory` replace the
-    package's clock and UUIDv7 ids (tests, replays). `record_classes` names an app's own
-    record dataclasses for its `-- record_class:` lines, checked against each query's columns.
+    `env="prod"` connects with that environment's app URL (`app_url`, else `url`) from
+    `[tool.vesta-sql.environments]` / vesta-sql.toml, as the CLI reads it. Every query is
+    loaded and checked by the tenant guard before this returns; one unscoped query refuses
+    the whole connection. The database must be at this package's migration version
+    (`SchemaVersionError` otherwise; `allow_newer_schema=True` accepts migrations newer than
+    this release). `clock` and `id_factory` replace the package's clock and UUIDv7 ids.
+    `record_classes` names an app's own record dataclasses for its `-- record_class:` lines,
+    checked against each query's columns at load.
     """
-    target = parse_url(url)
+    target = _target(url, env)
     runtime = _runtime(target.dialect, extra_queries, clock, id_factory, record_classes)
+    schema_version.check(target, allow_newer=allow_newer_schema)
     if target.dialect == "sqlite":
         from .drivers.sqlite_sync import SQLiteDriver
 
@@ -61,23 +92,26 @@ def connect(
 
 
 async def connect_async(
-    url: str,
+    url: str | None = None,
     *,
-    extra_queries: Sequence[str | Path] | None = None,
+    env: str | None = None,
+    extra_queries: QueryFolders | None = None,
     statement_timeout_ms: int | None = None,
     busy_timeout_ms: int = 30_000,
     pool_size: int = 10,
     pool_timeout_s: float = 10.0,
     clock: Callable[[], datetime] | None = None,
     id_factory: Callable[[], str] | None = None,
+    allow_newer_schema: bool = False,
     record_classes: Mapping[str, type] | None = None,
 ) -> AsyncDatabase:
     """The async façade (aiosqlite, or psycopg async with a psycopg_pool pool); same namespaces, awaited."""
-    target = parse_url(url)
+    target = _target(url, env)
     if target.dialect == "sqlite" and statement_timeout_ms:
         # aiosqlite runs statements on its own thread, out of reach of a progress handler set here
         raise ConfigError("statement_timeout_ms is not supported by the async SQLite façade (use connect, or Postgres)")
     runtime = _runtime(target.dialect, extra_queries, clock, id_factory, record_classes)
+    await asyncio.to_thread(schema_version.check, target, allow_newer=allow_newer_schema)
     if target.dialect == "sqlite":
         from .drivers.sqlite_async import AsyncSQLiteDriver
 

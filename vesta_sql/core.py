@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .constraint_names import remember_target
 from .errors import InvalidInputError, TenantScopeError
 from .guard import require_account
 from .ids import new_id
@@ -72,6 +73,8 @@ class PreparedQuery:
         self._value: Callable[[Any], Any] | None = VALUE_TYPES.get(spec.extra.get("returns", ""))
         # a plain select, which a driver may run again when its connection broke under it
         self.read_only = spec.op in ("many", "one", "value") and spec.sql.lstrip().lower().startswith("select")
+        if not self.read_only:
+            remember_target(self.name, spec.sql)  # for errors that name no table (SQLite's foreign keys)
 
     def _first_bind(self, account_id: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
         codec, id_factory, clock = self._binder_args

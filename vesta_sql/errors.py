@@ -27,12 +27,28 @@ class ConfigError(VestaError):
     """A URL or environment could not be resolved."""
 
 
+class SchemaVersionError(VestaError):
+    """The database is not at this package's migration version (run `vesta-sql migrate`)."""
+
+
 class DatabaseError(VestaError):
     """The database refused a statement; the driver's error is chained as ``__cause__``."""
 
 
 class IntegrityError(DatabaseError):
-    """A constraint refused the write."""
+    """A constraint refused the write.
+
+    `table`, `columns` and `constraint` say which, with the same names on both dialects
+    (a form can map `columns` to its fields). SQLite names no more than the table for a
+    foreign key (`columns` is empty, `constraint` None there).
+    """
+
+    def __init__(self, message: str, *, table: str | None = None, columns: tuple[str, ...] = (),
+                 constraint: str | None = None) -> None:
+        super().__init__(message)
+        self.table = table
+        self.columns = columns
+        self.constraint = constraint
 
 
 class UniqueViolation(IntegrityError):
@@ -71,6 +87,7 @@ __all__ = [
     "OperationalError",
     "QueryLoadError",
     "QueryTimeout",
+    "SchemaVersionError",
     "TenantScopeError",
     "UniqueViolation",
     "VestaError",

@@ -19,6 +19,7 @@ from typing import Any
 from .config import DatabaseUrl, parse_url, redact
 from .errors import MigrationError
 from .resources import DIALECTS, migrations_dir
+from .schema_version import COMPATIBLE_MARK, LOG, is_compatible
 
 LOCK_TIMEOUT_S = 600
 
@@ -29,31 +30,53 @@ class MigrationState:
     applied: bool
 
 
-def _ensure_target(target: DatabaseUrl) -> None:
+def missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file `url` names when it does not exist yet (only `migrate` creates it)."""
+    target = parse_url(url)
+    if target.dialect != "sqlite" or target.sqlite_path == ":memory:":
+        return None
+    path = Path(str(target.sqlite_path))
+    return None if path.exists() else path
+
+
+def _ensure_target(target: DatabaseUrl, create: bool) -> None:
     if target.dialect == "sqlite":
         if target.sqlite_path == ":memory:":
             raise MigrationError("an in-memory SQLite database cannot be migrated (yoyo uses its own connection); use a file")
-        assert target.sqlite_path is not None
-        Path(target.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(str(target.sqlite_path))
+        if path.exists():
+            return
+        if not create:
+            raise MigrationError(f"no SQLite database at {path}: `vesta-sql migrate` creates it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def has_statement(sql_text: str) -> bool:
+    """Whether a migration holds anything but comments, whitespace and semicolons."""
+    without = re.sub(r"/\*.*?\*/", " ", sql_text, flags=re.S)
+    without = re.sub(r"--[^\n]*", " ", without)
+    return bool(without.replace(";", " ").strip())
 
 
 @contextmanager
-def _yoyo(url: str, folder: Path | None) -> Iterator[tuple[Any, Any, Path]]:
+def _yoyo(url: str, folder: Path | None, *, create: bool = False) -> Iterator[tuple[Any, Any, Path]]:
     from yoyo import get_backend, read_migrations
 
     target = parse_url(url)
-    _ensure_target(target)
     source = folder or migrations_dir(target.dialect)
     if not source.is_dir():
         raise MigrationError(f"no migrations folder at {source}")
     with tempfile.TemporaryDirectory(prefix="vesta-migrations-") as scratch:
         laid_out = Path(scratch)
         for forward in sorted(source.glob("*.sql")):
+            if create and not has_statement(forward.read_text(encoding="utf-8")):
+                raise MigrationError(f"{forward}: holds no statement yet; write the migration (or delete the file) first")
             shutil.copyfile(forward, laid_out / forward.name)
             rollback = source / "rollback" / forward.name
             if not rollback.is_file():
                 raise MigrationError(f"{forward}: has no rollback file at {rollback}")
             shutil.copyfile(rollback, laid_out / f"{forward.stem}.rollback.sql")
+        _ensure_target(target, create)
         try:
             backend = get_backend(target.yoyo_url)
         except Exception as exc:  # yoyo raises driver errors of either dialect
@@ -72,7 +95,7 @@ def _clean(exc: BaseException, url: str) -> str:
 
 def apply(url: str, *, folder: Path | None = None) -> list[str]:
     """Apply what is pending, one migration per transaction, under yoyo's lock. Returns the ids applied."""
-    with _yoyo(url, folder) as (backend, migrations, source):
+    with _yoyo(url, folder, create=True) as (backend, migrations, source):
         applied: list[str] = []
         with backend.lock(timeout=LOCK_TIMEOUT_S):
             # re-read under the lock: a concurrent process may have applied them meanwhile
@@ -81,9 +104,44 @@ def apply(url: str, *, folder: Path | None = None) -> list[str]:
                     backend.apply_migrations_only([migration])
                 except Exception as exc:
                     where = source / f"{migration.id}.sql"
-                    raise MigrationError(f"{where}: failed and was rolled back: {_clean(exc, url)}") from None
+                    raise MigrationError(f"{where}: failed and was rolled back: {_explain(exc, url)}") from None
+                if is_compatible(source / f"{migration.id}.sql"):
+                    _mark_compatible(backend, migration.id)
                 applied.append(migration.id)
         return applied
+
+
+def _mark_compatible(backend: Any, migration_id: str) -> None:
+    """Record that older releases may keep running against this migration (read by `connect`)."""
+    with backend.transaction():
+        backend.execute(f"update {LOG} set comment = :mark where migration_id = :id and operation = 'apply'",
+                        {"mark": COMPATIBLE_MARK, "id": migration_id})
+
+
+def _explain(exc: BaseException, url: str) -> str:
+    """The driver's error; for a missing pgvector, what to run and as whom."""
+    text = _clean(exc, url)
+    if 'extension "vector"' not in text:
+        return text
+    from psycopg.conninfo import conninfo_to_dict
+
+    info = conninfo_to_dict(parse_url(url).conninfo)
+    user, dbname = info.get("user") or "this role", info.get("dbname") or info.get("user") or "this database"
+    if "not available" in text:
+        return (f"{text.splitlines()[0]}: pgvector is not installed on this server; install it "
+                "(e.g. the postgresql-<version>-pgvector package), then run `vesta-sql migrate` again")
+    return (f"{text.splitlines()[0]}: role {user} may not create the vector extension; as a superuser run "
+            f"`CREATE EXTENSION vector;` in database {dbname} (e.g. psql -U postgres -d {dbname} -c 'CREATE EXTENSION vector;'), "
+            "then run `vesta-sql migrate` again")
+
+
+def pending(url: str, *, folder: Path | None = None) -> list[str]:
+    """The ids `apply` would apply now (all of them for a SQLite file that does not exist yet)."""
+    if missing_sqlite_file(url) is not None:
+        source = folder or migrations_dir("sqlite")
+        return [p.stem for p in sorted(source.glob("*.sql"))]
+    with _yoyo(url, folder) as (backend, migrations, _):
+        return [m.id for m in backend.to_apply(migrations)]
 
 
 def status(url: str, *, folder: Path | None = None) -> list[MigrationState]:
@@ -91,20 +149,46 @@ def status(url: str, *, folder: Path | None = None) -> list[MigrationState]:
         return [MigrationState(m.id, backend.is_applied(m)) for m in migrations]
 
 
+def _choose(backend: Any, migrations: Any, to: str | None, all_: bool) -> list[Any]:
+    applied = [m for m in migrations if backend.is_applied(m)]
+    if to is not None:
+        ids = [m.id for m in migrations]
+        if to not in ids:
+            raise MigrationError(f"unknown migration {to!r} (known: {', '.join(ids)})")
+        return [m for m in applied if ids.index(m.id) > ids.index(to)]
+    return applied if all_ else applied[-1:]
+
+
+_DROP = re.compile(r"\bdrop\s+table\s+(?:if\s+exists\s+)?\"?(\w+)\"?", re.I)
+
+
+@dataclass(frozen=True)
+class RollbackStep:
+    id: str
+    drops: dict[str, int]  # the tables its rollback file drops, with the rows each holds now
+
+
+def plan_rollback(url: str, *, to: str | None = None, all_: bool = False, folder: Path | None = None) -> list[RollbackStep]:
+    """What `rollback` would do, latest first, without changing anything."""
+    with _yoyo(url, folder) as (backend, migrations, source):
+        chosen = _choose(backend, migrations, to, all_)
+        present = set(backend.list_tables())
+        steps = []
+        for migration in reversed(chosen):
+            text = (source / "rollback" / f"{migration.id}.sql").read_text(encoding="utf-8")
+            names = [n for n in _DROP.findall(re.sub(r"--[^\n]*", " ", text)) if n in present]
+            # the names come from our own rollback files and exist in the database: safe to quote
+            drops = {n: int(backend.execute(f'select count(*) from "{n}"').fetchone()[0]) for n in names}
+            steps.append(RollbackStep(migration.id, drops))
+        backend.rollback()
+    return steps
+
+
 def rollback(url: str, *, to: str | None = None, all_: bool = False, folder: Path | None = None) -> list[str]:
     """Roll back the latest migration, or every one after `to`, or all. Returns the ids rolled back."""
     with _yoyo(url, folder) as (backend, migrations, source):
         with backend.lock(timeout=LOCK_TIMEOUT_S):
-            applied = [m for m in migrations if backend.is_applied(m)]
-            if to is not None:
-                ids = [m.id for m in migrations]
-                if to not in ids:
-                    raise MigrationError(f"unknown migration {to!r} (known: {', '.join(ids)})")
-                chosen = [m for m in applied if ids.index(m.id) > ids.index(to)]
-            elif all_:
-                chosen = applied
-            else:
-                chosen = applied[-1:]
+            chosen = _choose(backend, migrations, to, all_)
             done: list[str] = []
             for migration in reversed(chosen):
                 try:
@@ -116,18 +200,39 @@ def rollback(url: str, *, to: str | None = None, all_: bool = False, folder: Pat
             return done
 
 
+def _installed(path: Path) -> bool:
+    """Whether `path` lies inside an installed package (a wheel's copy is not where migrations are written)."""
+    resolved = path.resolve()
+    return any(part in ("site-packages", "dist-packages") for part in resolved.parts) or "_sql" in resolved.parts
+
+
+def checkout_migrations(cwd: Path | None = None) -> Path:
+    """The `migrations/` folder of the checkout around `cwd`, else the package's own (when it is a checkout)."""
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "migrations"
+        if (folder / "pyproject.toml").is_file() and all((candidate / d).is_dir() for d in DIALECTS):
+            return candidate
+    return migrations_dir(DIALECTS[0]).parent
+
+
 def new(name: str, *, root: Path | None = None) -> list[Path]:
-    """Create the next numbered migration, with its rollback, in both dialect folders."""
+    """Create the next numbered migration, with its rollback, in both dialect folders of the checkout."""
     slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
     if not slug:
         raise MigrationError(f"cannot make a file name from {name!r}")
-    folders = [(root / dialect) if root else migrations_dir(dialect) for dialect in DIALECTS]
+    root = root or checkout_migrations()
+    if _installed(root):
+        raise MigrationError(f"not writing into {root}: it is inside an installed package; run `vesta-sql new` in a "
+                             "checkout of the project, or pass --folder naming the checkout's migrations/")
+    folders = [root / dialect for dialect in DIALECTS]
     numbers = [int(p.name[:4]) for folder in folders for p in folder.glob("[0-9][0-9][0-9][0-9]_*.sql")]
     filename = f"{max(numbers, default=0) + 1:04d}_{slug}.sql"
     created = []
     for folder in folders:
         (folder / "rollback").mkdir(parents=True, exist_ok=True)
-        for path, text in ((folder / filename, f"-- {name}\n"), (folder / "rollback" / filename, f"-- undo: {name}\n")):
+        scaffold = f"-- {name}\n-- Write the statements here: `vesta-sql migrate` refuses this file while it holds none.\n"
+        for path, text in ((folder / filename, scaffold), (folder / "rollback" / filename, f"-- undo: {name}\n")):
             if path.exists():
                 raise MigrationError(f"{path} already exists")
             path.write_text(text, encoding="utf-8")

@@ -15,6 +15,46 @@ from .errors import ConfigError
 DIRECTORY_TABLE = "account_directory"
 
 
+_RESTRICTIONS = (("rolsuper", "nosuperuser"), ("rolbypassrls", "nobypassrls"), ("rolcreatedb", "nocreatedb"),
+                 ("rolcreaterole", "nocreaterole"))
+# yoyo's record of applied migrations (and its log, where `migrate` marks compatible ones): what `connect` checks
+MIGRATION_RECORD = ("_yoyo_migration", "_yoyo_log")
+
+
+def _hint(message: str, owner: str, role: str) -> str:
+    """What to grant, for the privilege a step lacked (one line)."""
+    if "create role" in message:
+        return f"as a superuser run `ALTER ROLE {owner} CREATEROLE;`"
+    if "SUPERUSER" in message or "BYPASSRLS" in message or "CREATEDB" in message:
+        return (f"role {role} has attributes only a superuser may remove: as a superuser run "
+                f"`ALTER ROLE {role} NOSUPERUSER NOBYPASSRLS NOCREATEDB;`")
+    if "alter role" in message:
+        return f"as a superuser run `GRANT {role} TO {owner} WITH ADMIN OPTION;`"
+    if "schema" in message:
+        return f"as the database owner run `GRANT USAGE ON SCHEMA public TO {owner} WITH GRANT OPTION;`"
+    return "run app-role as the role that ran `vesta-sql migrate` (it owns the tables)"
+
+
+def _role_statement(conn: Any, role: str, password: str | None) -> tuple[str, Any]:
+    """CREATE for a new role; for an existing one ALTER only what differs (a CREATEROLE owner may not name SUPERUSER)."""
+    from psycopg import sql
+
+    current = conn.execute("select rolcanlogin, rolsuper, rolbypassrls, rolcreatedb, rolcreaterole from pg_roles "
+                           "where rolname = %s", (role,)).fetchone()
+    if current is None:
+        verb, options = "create", ["login", *(option for _, option in _RESTRICTIONS)]
+    else:
+        verb = "alter"
+        options = ([] if current[0] else ["login"]) + [option for flag, (_, option) in zip(current[1:], _RESTRICTIONS,
+                                                                                           strict=True) if flag]
+    if verb == "alter" and not options and password is None:
+        return verb, None
+    statement = sql.SQL(f"{verb} role {{}} {' '.join(options)}").format(sql.Identifier(role))
+    if password is not None:
+        statement = sql.SQL("{} password {}").format(statement, sql.Literal(password))
+    return verb, statement
+
+
 def create_app_role(owner_url: str, role: str, password: str | None = None) -> list[str]:
     """Create (or update) `role` as a login role without superuser or BYPASSRLS, and grant it DML.
 
@@ -32,19 +72,36 @@ def create_app_role(owner_url: str, role: str, password: str | None = None) -> l
     except psycopg.Error as exc:
         raise ConfigError(f"cannot connect to {redact(owner_url)}: {exc}") from None
     with conn:
-        exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
-        verb = "alter" if exists else "create"
-        statement = sql.SQL(verb + " role {} login nosuperuser nobypassrls nocreatedb nocreaterole").format(sql.Identifier(role))
-        if password is not None:
-            statement = sql.SQL("{} password {}").format(statement, sql.Literal(password))
-        conn.execute(statement)
-        steps.append(f"{verb} role {role}")
-        identifier = sql.Identifier(role)
-        conn.execute(sql.SQL("grant usage on schema public to {}").format(identifier))
-        tables = [row[0] for row in conn.execute(
-            "select tablename from pg_tables where schemaname = 'public' and tablename not like '%%yoyo%%'")]
-        for table in tables:
-            privileges = "select" if table == DIRECTORY_TABLE else "select, insert, update, delete"
-            conn.execute(sql.SQL("grant " + privileges + " on {} to {}").format(sql.Identifier(table), identifier))
-            steps.append(f"grant {privileges} on {table}")
+        owner = conn.execute("select current_user").fetchone()[0]
+        try:
+            verb, statement = _role_statement(conn, role, password)
+            if statement is not None:
+                conn.execute(statement)
+            steps.append(f"{verb} role {role}")
+            identifier = sql.Identifier(role)
+            conn.execute(sql.SQL("grant usage on schema public to {}").format(identifier))
+            tables = [row[0] for row in conn.execute(
+                "select tablename from pg_tables where schemaname = 'public' and tablename not like '%%yoyo%%'")]
+            for table in tables:
+                privileges = "select" if table == DIRECTORY_TABLE else "select, insert, update, delete"
+                conn.execute(sql.SQL("grant " + privileges + " on {} to {}").format(sql.Identifier(table), identifier))
+                steps.append(f"grant {privileges} on {table}")
+            steps.extend(_grant_migration_record(conn, identifier))
+        except psycopg.errors.InsufficientPrivilege as exc:
+            message = str(exc).strip().splitlines()[0]
+            detail = exc.diag.message_detail
+            message += f" ({detail.rstrip('.')})" if detail else ""
+            raise ConfigError(f"app-role as {owner}: {message}: {_hint(message, owner, role)}") from None
+    return steps
+
+
+def _grant_migration_record(conn: Any, identifier: Any) -> list[str]:
+    """Read access to the applied-migration list only, so `connect` can check the version as the app role."""
+    from psycopg import sql
+
+    steps = []
+    for table in MIGRATION_RECORD:
+        if conn.execute("select to_regclass(%s)", (table,)).fetchone()[0] is not None:
+            conn.execute(sql.SQL("grant select on {} to {}").format(sql.Identifier(table), identifier))
+            steps.append(f"grant select on {table}")
     return steps

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from .. import errors
+from .. import constraint_names, errors
 from ..rows import Decoder
 
 NAME = "postgres"
@@ -80,6 +80,17 @@ _SQLSTATE: dict[str, type[errors.DatabaseError]] = {
 }
 
 
+def _integrity_fields(diag: Any, cls: type[errors.DatabaseError]) -> dict[str, Any]:
+    """table / columns / constraint as Postgres reports them (the key's values are never kept)."""
+    table = diag.table_name
+    if cls is errors.NotNullViolation:
+        columns: tuple[str, ...] = (diag.column_name,) if diag.column_name else ()
+        default = constraint_names.default_name(table, columns, "not_null") if table and columns else None
+        return {"table": table, "columns": columns, "constraint": diag.constraint_name or default}
+    columns = constraint_names.key_columns(diag.message_detail) or constraint_names.columns_of(diag.constraint_name)
+    return {"table": table, "columns": columns, "constraint": diag.constraint_name}
+
+
 def translate_error(exc: psycopg.Error, query: str) -> errors.VestaError:
     """Our error class for a psycopg error; the message names the constraint, never the values."""
     state = exc.sqlstate or ""
@@ -89,7 +100,10 @@ def translate_error(exc: psycopg.Error, query: str) -> errors.VestaError:
         return cls(f"{query}: statement timeout reached")
     if cls is not None:
         where = ", ".join(part for part in (diag.table_name, diag.constraint_name) if part)
-        return cls(f"{query}: {diag.message_primary} ({where})" if where else f"{query}: {diag.message_primary}")
+        text = f"{query}: {diag.message_primary} ({where})" if where else f"{query}: {diag.message_primary}"
+        if issubclass(cls, errors.IntegrityError):
+            return cls(text, **_integrity_fields(diag, cls))
+        return cls(text)
     if state == "42501" and "row-level security" in (diag.message_primary or ""):
         return errors.TenantScopeError(f"{query}: {diag.message_primary}")
     if state.startswith("23") or state == "P0001":

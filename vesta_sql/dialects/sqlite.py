@@ -7,7 +7,7 @@ import sqlite3
 from datetime import datetime, timezone
 from typing import Any
 
-from .. import errors
+from .. import constraint_names, errors
 from ..rows import Decoder
 
 NAME = "sqlite"
@@ -62,21 +62,34 @@ DECODERS: dict[str, Decoder | None] = {
 }
 
 
+def _integrity(exc: sqlite3.IntegrityError, query: str) -> errors.IntegrityError:
+    """The error class and its table / columns / constraint, named as Postgres names them."""
+    message = str(exc)
+    text = f"{query}: {message}"
+    listed = message.partition("failed: ")[2]
+    pairs = [item.strip().partition(".") for item in listed.split(",")] if "." in listed else []
+    table = pairs[0][0] if pairs else constraint_names.target_of(query)
+    columns = tuple(column for _, _, column in pairs)
+    if "UNIQUE constraint failed" in message or "PRIMARY KEY" in message:
+        name = constraint_names.sqlite_unique_name(table, columns) if table and columns else None
+        if listed.startswith("index "):
+            name = listed[len("index "):].strip("'\"")
+        return errors.UniqueViolation(text, table=table, columns=columns, constraint=name)
+    if "NOT NULL constraint failed" in message:
+        name = constraint_names.default_name(table, columns, "not_null") if table and columns else None
+        return errors.NotNullViolation(text, table=table, columns=columns, constraint=name)
+    if "FOREIGN KEY constraint failed" in message:  # SQLite names neither the key nor the columns
+        return errors.ForeignKeyViolation(text, table=constraint_names.target_of(query))
+    if "CHECK constraint failed" in message:
+        return errors.CheckViolation(text, table=constraint_names.target_of(query))
+    return errors.IntegrityError(text, table=constraint_names.target_of(query))
+
+
 def translate_error(exc: sqlite3.Error, query: str) -> errors.VestaError:
     """Our error class for a sqlite3 error; the message names the constraint, never the values."""
     message = str(exc)
     if isinstance(exc, sqlite3.IntegrityError):
-        kinds: list[tuple[str, type[errors.IntegrityError]]] = [
-            ("UNIQUE constraint failed", errors.UniqueViolation),
-            ("PRIMARY KEY", errors.UniqueViolation),
-            ("FOREIGN KEY constraint failed", errors.ForeignKeyViolation),
-            ("CHECK constraint failed", errors.CheckViolation),
-            ("NOT NULL constraint failed", errors.NotNullViolation),
-        ]
-        for marker, cls in kinds:
-            if marker in message:
-                return cls(f"{query}: {message}")
-        return errors.IntegrityError(f"{query}: {message}")
+        return _integrity(exc, query)
     if isinstance(exc, sqlite3.OperationalError) and "interrupted" in message:
         return errors.QueryTimeout(f"{query}: statement timeout reached")
     if isinstance(exc, (sqlite3.OperationalError, sqlite3.ProgrammingError, sqlite3.InterfaceError)):

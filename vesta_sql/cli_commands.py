@@ -1,0 +1,259 @@
+"""What each `vesta-sql` command does: resolve the database, say which it is, confirm, call the admin module."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+from pathlib import Path
+
+from .confirm import confirm, interactive
+from .environments import Target, expand, protected_match, resolve
+from .environments import environments as configured
+from .errors import ConfigError, VestaError
+
+
+def note(text: str) -> None:
+    print(f"vesta-sql: {text}", file=sys.stderr)
+
+
+def use(args: argparse.Namespace, role: str = "owner") -> Target:
+    """The database the command means (never a silent fallback), announced on standard error."""
+    target = resolve(args.env, args.url, role=role)
+    note(f"using {target.describe()}")
+    return target
+
+
+def writable(out: str) -> Path:
+    path = Path(out)
+    if not path.parent.is_dir():
+        raise ConfigError(f"--out {out}: the folder {path.parent} does not exist (create it first)")
+    return path
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from . import migrate
+
+    target = use(args)
+    url = target.url.url
+    todo = migrate.pending(url) if args.dry_run or target.protected_as else None
+    if todo is not None and not todo:
+        print("up to date: nothing to apply")
+        return 0
+    if args.dry_run:
+        assert todo is not None
+        print(f"would apply {len(todo)} migration(s): {', '.join(todo)}")
+        return 0
+    if todo:
+        confirm(target, f"applying {len(todo)} migration(s) ({', '.join(todo)})", yes=args.yes)
+    created = migrate.missing_sqlite_file(url)
+    applied = migrate.apply(url)
+    if created is not None:
+        note(f"created the SQLite database {created}")
+    print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else " (up to date)"))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from . import migrate
+
+    states = migrate.status(use(args).url.url)
+    for state in states:
+        print(f"  [{'x' if state.applied else ' '}] {state.id}")
+    pending = sum(not state.applied for state in states)
+    print(f"{len(states) - pending} applied, {pending} pending")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from . import migrate
+
+    target = use(args)
+    url = target.url.url
+    steps = migrate.plan_rollback(url, to=args.to, all_=args.all)
+    if not steps:
+        print("nothing to roll back")
+        return 0
+    for step in steps:
+        print(f"{'would roll back' if args.dry_run else 'to roll back:'} {step.id}"
+              + (" (drops " + ", ".join(f"{t}: {n} row(s)" for t, n in step.drops.items()) + ")" if step.drops else ""))
+    if args.dry_run:
+        return 0
+    confirm(target, f"rolling back {len(steps)} migration(s)", yes=args.yes, always=args.all)
+    done = migrate.rollback(url, to=args.to, all_=args.all)
+    print(f"rolled back {len(done)} migration(s)" + (": " + ", ".join(done) if done else ""))
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from . import migrate
+
+    for path in migrate.new(args.name, root=Path(args.folder) if args.folder else None):
+        print(f"created {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    target = use(args)
+    confirm(target, "writing demo data", yes=args.yes)
+    return int(run_demo(target.url.url))
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    if args.password is not None:
+        note("warning: a password given with --password lands in your shell history; prefer --password-env VAR")
+        return str(args.password)
+    if args.password_env:
+        if args.password_env not in os.environ:
+            raise ConfigError(f"--password-env {args.password_env}: that environment variable is not set")
+        return os.environ[args.password_env]
+    if not interactive():
+        return None
+    import getpass
+
+    first = getpass.getpass(f"password for role {args.role} (empty: leave it unchanged): ")
+    if first and getpass.getpass("again: ") != first:
+        raise ConfigError("the two passwords differ; nothing was changed")
+    return first or None
+
+
+def cmd_app_role(args: argparse.Namespace) -> int:
+    from .roles import create_app_role
+
+    target = use(args)
+    password = _password(args)
+    for step in create_app_role(target.url.url, args.role, password):
+        print(step)
+    return 0
+
+
+def cmd_d1_lint(args: argparse.Namespace) -> int:
+    from .check.d1 import check_d1, d1_exempt
+
+    problems = check_d1(extra_queries=args.queries)
+    for line in [*problems, *d1_exempt(extra_queries=args.queries)]:
+        print(line)
+    print(f"D1 lint: {len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import run_check
+    from .check.d1 import check_d1, d1_exempt
+
+    # the D1 rules too: migrations/sqlite and every query that runs on SQLite
+    extra = args.paths or None
+    try:
+        d1_problems = check_d1(extra_queries=extra)
+        d1_notes = d1_exempt(extra_queries=extra)
+    except VestaError as exc:  # files the loader refuses are reported by the scope check below
+        d1_problems, d1_notes = [], [f"note: D1 rules not applied: {exc}"]
+    result = run_check(args.paths, postgres_url=args.postgres_url)
+    lines = result.lines()
+    for line in [*d1_problems, *lines[:-1], *d1_notes]:
+        print(line)
+    total = len(d1_problems) + len(result.errors)
+    if total:  # one count for everything found, whichever rule found it
+        print(f"vesta-sql check: {total} problem(s) ({len(result.errors)} scope/schema, {len(d1_problems)} D1)")
+    else:
+        print(lines[-1])
+    return 1 if total else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .d1_export import export_json, package_specs
+
+    out = writable(args.out) if args.out else None
+    text = export_json(package_specs(args.queries))
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_stubs(args: argparse.Namespace) -> int:
+    from .stubs import stale_stubs, write_stubs
+
+    if args.queries or args.out:
+        return _app_stubs(args)
+    if args.check:
+        stale = stale_stubs()
+        for path in stale:
+            print(f"stale: {path}", file=sys.stderr)
+        if stale:
+            print("the stubs differ from the query files and programs; run `vesta-sql stubs`", file=sys.stderr)
+            return 1
+        print("stubs are up to date")
+        return 0
+    written = write_stubs()
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print("stubs are up to date")
+    return 0
+
+
+def _app_stubs(args: argparse.Namespace) -> int:
+    from .app_stubs import write_app_stubs
+
+    if not args.queries or not args.out:
+        print("vesta-sql stubs: --queries DIR and --out DIR go together (the app's query folders, where to write)",
+              file=sys.stderr)
+        return 2
+    written = write_app_stubs([Path(folder) for folder in args.queries], Path(args.out), args.module)
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print("the app's stubs are up to date")
+    return 0
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    from .copy import copy
+
+    destination = expand(args.to, where="--to")
+    target = Target(destination, "--to", protected_match(destination, configured()))
+    note(f"copying from {args.source} into {target.describe()}")
+    confirm(target, "copying into", yes=args.yes)
+    report = copy(args.source, destination.url, accounts=args.account or None, batch_rows=args.batch_rows)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def cmd_account_export(args: argparse.Namespace) -> int:
+    from . import accounts
+
+    url = use(args).url.url
+    out = writable(args.out) if args.out else None
+    buffer = io.StringIO()  # nothing is written for an account that does not exist
+    counts = accounts.export_account(url, args.account, buffer)
+    if out:
+        out.write_text(buffer.getvalue(), encoding="utf-8")
+    else:
+        sys.stdout.write(buffer.getvalue())
+    note(f"exported {sum(counts.values())} row(s) of {args.account}")
+    return 0
+
+
+def cmd_account_delete(args: argparse.Namespace) -> int:
+    from . import accounts
+
+    target = use(args)
+    url = target.url.url
+    if args.dry_run:
+        counts = accounts.count_account(url, args.account)
+        for table, count in counts.items():
+            print(f"  {table}: {count}")
+        print(f"would delete {sum(counts.values())} row(s) of {args.account} (and their search-index rows); "
+              "nothing was changed")
+        return 0
+    confirm(target, f"deleting every row of account {args.account}", yes=args.yes, always=True)
+    deleted = accounts.delete_account(url, args.account)
+    for table, count in deleted.items():
+        print(f"  {table}: {count}")
+    print(f"deleted {sum(deleted.values())} row(s) of {args.account}; none remain")
+    return 0

@@ -1,0 +1,177 @@
+"""Which database a command (or `connect(env=…)`) means: environments from the project's config, never a guess.
+
+An environment lives in `[tool.vesta-sql.environments]` of pyproject.toml or `[environments]`
+of vesta-sql.toml, as a URL string or a table with `url`, `owner_url`, `app_url` and
+`protected`. Admin commands run as the owner (`owner_url`, else `url`); the app connects
+with `app_url`, else `url`. `prod` is protected unless it says `protected = false`.
+`DATABASE_URL` and the embedded default apply only when no environment and no URL is named.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import DEFAULT_URL, DatabaseUrl, parse_url, redact
+from .errors import ConfigError
+
+PROTECTED_BY_DEFAULT = ("prod",)
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    entry: dict[str, Any]  # url / owner_url / app_url as written (before ${VAR} expansion)
+    protected: bool
+    config_file: Path
+
+    def url_for(self, role: str) -> DatabaseUrl:
+        """The owner's (admin commands) or the app's URL; an error when this environment has none for that role."""
+        key = f"{role}_url" if f"{role}_url" in self.entry else "url"
+        if key not in self.entry:
+            if role == "owner" and "app_url" in self.entry:
+                raise ConfigError(f"environment {self.name!r} ({self.config_file}) has only an app_url; admin commands run as "
+                                  "the owner: add owner_url (or url) to it")
+            raise ConfigError(f"environment {self.name!r} ({self.config_file}) has no url (or {role}_url)")
+        return expand(str(self.entry[key]), base=self.config_file.parent, where=f"environment {self.name!r}")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A database a command will use, where it came from, and whether it is protected."""
+
+    url: DatabaseUrl
+    source: str  # "environment 'prod' (vesta-sql.toml)", "--url", "DATABASE_URL", "the embedded default"
+    protected_as: str | None = None  # the protected environment naming the same database, if any
+
+    def describe(self) -> str:
+        guard = f", protected as {self.protected_as!r}" if self.protected_as else ""
+        return f"{redact(self.url.url)} (from {self.source}{guard})"
+
+
+def coerce_url(text: str) -> str:
+    """A database URL, or a plain SQLite file path turned into one (`vesta.db` → `sqlite:///vesta.db`)."""
+    if "://" in text or text.startswith("sqlite:"):
+        return text
+    return f"sqlite:///{text}"
+
+
+def expand(text: str, *, base: Path | None = None, where: str = "the URL") -> DatabaseUrl:
+    """`${VAR}` expanded (an unset variable is an error naming it); a relative SQLite path resolved against `base`."""
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ConfigError(f"{where}: environment variable {name} is not set (the URL uses ${{{name}}})")
+        return os.environ[name]
+
+    target = parse_url(coerce_url(_VARIABLE.sub(value, text)))
+    path = target.sqlite_path
+    if base is not None and path not in (None, ":memory:") and not Path(str(path)).is_absolute():
+        return parse_url(f"sqlite:///{(base / str(path)).resolve()}")
+    return target
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only the CLI and `connect(env=…)` read project files: keep it off `import vesta_sql`
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+
+
+def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """(config file, its environments table): the nearest vesta-sql.toml or pyproject.toml with [tool.vesta-sql]."""
+    for folder in (start, *start.parents):
+        own = folder / "vesta-sql.toml"
+        if own.is_file():
+            return own, dict(_read_toml(own).get("environments", {}))
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            section = _read_toml(pyproject).get("tool", {}).get("vesta-sql")
+            if section is not None:
+                return pyproject, dict(section.get("environments", {}))
+    return None
+
+
+def environments(cwd: Path | None = None) -> dict[str, Environment]:
+    found = find_config((cwd or Path.cwd()).resolve())
+    if found is None:
+        return {}
+    path, table = found
+    result = {}
+    for name, raw in table.items():
+        entry: dict[str, Any] = {"url": raw} if isinstance(raw, str) else dict(raw) if isinstance(raw, dict) else {}
+        if not entry:
+            raise ConfigError(f"{path}: environment {name!r} must be a URL or a table with url / owner_url / app_url")
+        protected = entry.pop("protected", name in PROTECTED_BY_DEFAULT)
+        if not isinstance(protected, bool):
+            raise ConfigError(f"{path}: environment {name!r}: protected must be true or false")
+        result[name] = Environment(name, entry, protected, path)
+    return result
+
+
+def _unknown(name: str, known: dict[str, Environment]) -> ConfigError:
+    if not known:
+        return ConfigError(f"unknown environment {name!r}: no environments are configured (add [tool.vesta-sql.environments] "
+                           "to pyproject.toml or [environments] to vesta-sql.toml)")
+    listed = ", ".join(sorted(known))
+    return ConfigError(f"unknown environment {name!r} (configured in {next(iter(known.values())).config_file}: {listed})")
+
+
+def database_key(target: DatabaseUrl) -> tuple[str, ...]:
+    """What identifies a database: the SQLite file, or Postgres host, port and database name."""
+    if target.dialect == "sqlite":
+        path = str(target.sqlite_path)
+        return ("sqlite", path if path == ":memory:" else os.path.realpath(path))
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        info = conninfo_to_dict(target.conninfo)
+    except Exception:  # an unreadable URL cannot be matched; connecting will report it
+        return ("postgres", target.conninfo)
+    host = str(info.get("host") or os.environ.get("PGHOST") or "localhost")
+    host = "localhost" if host in ("127.0.0.1", "::1") else host.lower()
+    port = str(info.get("port") or os.environ.get("PGPORT") or 5432)
+    user = str(info.get("user") or os.environ.get("PGUSER") or "")
+    dbname = str(info.get("dbname") or os.environ.get("PGDATABASE") or user)
+    return ("postgres", host, port, dbname)
+
+
+def protected_match(target: DatabaseUrl, known: dict[str, Environment]) -> str | None:
+    """The protected environment whose owner or app URL names the same database as `target`."""
+    key = database_key(target)
+    for environment in known.values():
+        if not environment.protected:
+            continue
+        for role in ("owner", "app"):
+            try:
+                if database_key(environment.url_for(role)) == key:
+                    return environment.name
+            except ConfigError:  # unset ${VAR} or no URL for that role: nothing to compare
+                continue
+    return None
+
+
+def resolve(env: str | None = None, url: str | None = None, *, role: str = "owner", cwd: Path | None = None) -> Target:
+    """The database meant by `--env` / `--url`, else DATABASE_URL, else the embedded default."""
+    known = environments(cwd)
+    if url:
+        target, source = expand(url, where="--url"), "--url"
+    elif env is not None:
+        if env not in known:
+            raise _unknown(env, known)
+        environment = known[env]
+        target = environment.url_for(role)
+        source = f"environment {env!r} ({environment.config_file.name})"
+        if environment.protected:
+            return Target(target, source, env)
+    elif os.environ.get("DATABASE_URL"):
+        target, source = expand(os.environ["DATABASE_URL"], where="DATABASE_URL"), "DATABASE_URL"
+    else:
+        target, source = parse_url(DEFAULT_URL), "the embedded default"
+    return Target(target, source, protected_match(target, known))
