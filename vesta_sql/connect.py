@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -111,6 +110,8 @@ async def connect_async(
         # aiosqlite runs statements on its own thread, out of reach of a progress handler set here
         raise ConfigError("statement_timeout_ms is not supported by the async SQLite façade (use connect, or Postgres)")
     runtime = _runtime(target.dialect, extra_queries, clock, id_factory, record_classes)
+    import asyncio  # here, not at the top: the sync path should not pay for importing asyncio
+
     await asyncio.to_thread(schema_version.check, target, allow_newer=allow_newer_schema)
     if target.dialect == "sqlite":
         from .drivers.sqlite_async import AsyncSQLiteDriver
