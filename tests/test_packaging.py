@@ -20,3 +20,4 @@ def test_wheel_ships_queries_and_migrations(tmp_path: Path) -> None:
     for path in (ROOT / "migrations").rglob("*.sql"):
         assert f"vesta_sql/_sql/migrations/{path.relative_to(ROOT / 'migrations').as_posix()}" in names
     assert any(name.endswith("entry_points.txt") for name in names)
+    assert "vesta_sql/proof/record.json" in names  # the package's queries load without sqlglot
