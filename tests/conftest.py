@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sqlite3
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psycopg
 import pytest
 
 import vesta_sql
@@ -155,14 +157,31 @@ def sqlite_path(sqlite_url: str) -> Path:
     return Path(sqlite_url[len("sqlite:///"):])
 
 
-@pytest.fixture
-def acct() -> str:
-    return f"acc_{uuid.uuid4().hex[:16]}"
+def _account(request: pytest.FixtureRequest) -> str:
+    """A fresh account, registered in the test's databases (`db`, `sqlite_url`, `pg_urls`): writes need one."""
+    account = f"acc_{uuid.uuid4().hex[:16]}"
+    if "db" in request.fixturenames:
+        request.getfixturevalue("db").accounts.register(account_id=account)
+    if "sqlite_url" in request.fixturenames:
+        with contextlib.closing(sqlite3.connect(request.getfixturevalue("sqlite_url")[len("sqlite:///"):])) as conn, conn:
+            conn.execute(REGISTER.replace("%s", "?"), (account,))
+    if "pg_urls" in request.fixturenames:
+        with psycopg.connect(request.getfixturevalue("pg_urls")[0], autocommit=True) as conn:
+            conn.execute(REGISTER, (account,))
+    return account
+
+
+REGISTER = "insert into accounts (account_id, created_at) values (%s, '2026-01-01T00:00:00.000000Z') on conflict do nothing"
 
 
 @pytest.fixture
-def acct2() -> str:
-    return f"acc_{uuid.uuid4().hex[:16]}"
+def acct(request: pytest.FixtureRequest) -> str:
+    return _account(request)
+
+
+@pytest.fixture
+def acct2(request: pytest.FixtureRequest) -> str:
+    return _account(request)
 
 
 @pytest.fixture

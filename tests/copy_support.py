@@ -18,6 +18,7 @@ def vector(seed: int) -> Any:
 def seed_account(db: Any, account: str, tag: str, likes: int = 5) -> dict[str, Any]:
     """Creators, labels, posts (with and without embeddings), engagement, a smart link (JSON), pricing,
     subscriptions, a collection, a payment split, a payout, the payment log, a purchase code, an agent."""
+    db.accounts.register(account_id=account)
     creator = db.creators.create(account_id=account, name="Ada", slug=f"ada-{tag}", email=f"ada-{tag}@x.io",
                                  workos_org_id=f"org-{tag}", bio="tab\there\nnewline \\ back 'quoted' ü")
     db.creators.add_label(account_id=account, creator_id=creator.id, label="vip")

@@ -205,6 +205,7 @@ def seed_account(db: Any, account: str, plan: AccountPlan, clock: Clock) -> None
     """Write one account's plan through the façade; `tag` keeps the globally unique keys unique."""
     tag = uuid.uuid4().hex[:10]
     a = account
+    db.accounts.register(account_id=a)
     creator_ids: list[str] = []
     tier_ids: list[str] = []
     for ci, cp in enumerate(plan.creators):

@@ -20,7 +20,7 @@ from vesta_sql.errors import InvalidInputError
 from .copy_support import seed
 
 EXPECTED = {
-    "account_agents": 1, "account_directory": 3, "collection_items": 1, "collections": 1, "comments": 1,
+    "accounts": 1, "account_agents": 1, "account_directory": 3, "collection_items": 1, "collections": 1, "comments": 1,
     "creator_labels": 1, "creators": 1, "follows": 1, "likes": 4, "payment_shares": 2, "payment_system_logs": 1,
     "payouts": 1, "plans": 1, "post_updates": 1, "posts": 3, "purchase_codes": 1, "reposts": 1, "smart_links": 1,
     "stripe_payments": 1, "subscriptions": 1, "tiers": 1,

@@ -111,6 +111,7 @@ def test_app_record_classes_load_and_run(app: Path) -> None:
     migrate.apply(url)
     db = vesta_sql.connect(url, extra_queries=[app / "my_sql"], record_classes={"PostWithLikes": PostWithLikes})
     try:
+        db.accounts.register(account_id="acc_1")
         creator = db.creators.create(account_id="acc_1", name="Ada", slug="ada", email="a@x.io")
         post = db.posts.create(account_id="acc_1", creator_id=creator.id, title="Hi")
         db.engagement.like(account_id="acc_1", post_id=post.id, user_id="u1")

@@ -183,6 +183,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     conn = sqlite3.connect(path)
     with conn:
         for acct, x in ((A, "a"), (B, "b")):
+            conn.execute("insert into accounts (account_id, created_at) values (?, ?)", (acct, NOW))
             conn.execute(
                 "insert into creators values (?, 'c1', ?, ?, '', ?, null, ?, ?)",
                 (acct, f"{x} creator", f"{x}-slug", f"{x}@x.io", NOW, NOW),

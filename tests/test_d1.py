@@ -325,6 +325,7 @@ class Pair:
 # exist on both sides; a step whose query is missing is left out (and reported).
 def _seed(p: str) -> list[tuple[str, str, dict[str, Any]]]:
     return [
+        ("accounts", "register", {}),
         ("creators", "create", {"id": f"{p}-c1", "name": "Ada", "slug": f"{p}-ada", "email": f"ada@{p}.io", "bio": "Writes.",
                                 "workos_org_id": f"org_{p}"}),
         ("creators", "create", {"id": f"{p}-c2", "name": "Bob", "slug": f"{p}-bob", "email": f"bob@{p}.io"}),

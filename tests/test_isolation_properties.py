@@ -370,6 +370,7 @@ def test_sqlite_hybrid_text_ranking_ignores_other_accounts(tmp_path: Path) -> No
     migrate.apply(url)
     with vesta_sql.connect(url) as db:
         def creator(account: str) -> str:
+            db.accounts.register(account_id=account)
             made: str = db.creators.create(account_id=account, name="Ada", slug="ada", email="ada@example.com").id
             return made
 

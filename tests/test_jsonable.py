@@ -42,6 +42,7 @@ def every_kind_of_record(db: Any, prefix: str) -> list[Any]:
     list(scenario(rec, prefix))
     acct = f"acc_{prefix}_json"
     seeded = seed_account(rec, acct, prefix, likes=2)
+    rec.accounts.find(account_id=acct)
     post, creator = seeded["posts"][0], seeded["creator"]
     rec.creators.list_labels(account_id=acct, creator_id=creator.id)
     rec.engagement.list_comments(account_id=acct, post_id=post.id)

@@ -97,6 +97,7 @@ def _accounts(acct: str, n: int) -> list[str]:
 async def _posts(db: Any, accounts: list[str], uniq: Callable[[str], str]) -> dict[str, str]:
     posts = {}
     for account in accounts:
+        await db.accounts.register(account_id=account)
         creator = await db.creators.create(account_id=account, name="Load", slug=uniq("load"), email="l@x.io")
         posts[account] = (await db.posts.create(account_id=account, creator_id=creator.id, title="busy")).id
     return posts

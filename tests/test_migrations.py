@@ -124,11 +124,14 @@ def test_foreign_key_cannot_point_at_another_accounts_row(sqlite_db: str, pg_db:
     path = sqlite_db[len("sqlite:///"):]
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("pragma foreign_keys = on")
+    register = f"insert into accounts (account_id, created_at) values ('acc_a', '{NOW}'), ('acc_b', '{NOW}')"
+    conn.execute(register)
     conn.execute(insert_creator.format("?"), creator)
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         conn.execute(insert_post.format("?"), post)
     assert conn.execute("select count(*) from posts").fetchone()[0] == 0
     with psycopg.connect(pg_db, autocommit=True) as pg:
+        pg.execute(register)
         pg.execute(insert_creator.format("%s"), creator)
         with pytest.raises(psycopg.errors.ForeignKeyViolation):
             pg.execute(insert_post.format("%s"), post)

@@ -25,6 +25,7 @@ def injected(prefix: str) -> tuple[Callable[[], str], Callable[[], datetime]]:
 
 def scenario(db: Any, prefix: str) -> Iterator[tuple[str, Any]]:
     a, b = f"acc_{prefix}_a", f"acc_{prefix}_b"
+    yield "registered", db.accounts.register(account_id=a)
     rng = np.random.default_rng(7)
     emb = (rng.standard_normal(384)).astype(np.float32)
     ada = db.creators.create(account_id=a, name="Ada", slug=f"ada-{prefix}", email="ada@x.io", workos_org_id=f"org_{prefix}")

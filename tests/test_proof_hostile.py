@@ -243,6 +243,7 @@ def pg_two_accounts(postgres: PostgresFixture) -> Iterator[tuple[str, str, str]]
     create_app_role(owner, "vesta_hostile_app", "hostile-secret")
     with psycopg.connect(owner, autocommit=True) as conn:
         for acct, x in ((A, "a"), (B, "b")):
+            conn.execute("insert into accounts (account_id, created_at) values (%s, now())", (acct,))
             org = "org-b" if x == "b" else None
             conn.execute("insert into creators (account_id, id, name, slug, bio, email, workos_org_id, created_at, updated_at)"
                          " values (%s, 'c1', %s, %s, '', %s, %s, now(), now())", (acct, f"{x} creator", f"{x}-slug",

@@ -11,6 +11,7 @@ NOW = "2026-01-01T00:00:00Z"
 
 
 def insert_creator(conn: psycopg.Connection[Any], account: str, creator_id: str) -> None:
+    conn.execute("insert into accounts (account_id, created_at) values (%s, now()) on conflict do nothing", (account,))
     conn.execute(
         "insert into creators (account_id, id, name, slug, bio, email, created_at, updated_at) "
         "values (%s, %s, 'n', %s, '', %s, %s, %s)",

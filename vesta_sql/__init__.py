@@ -19,6 +19,7 @@ from .errors import (
     SchemaVersionError,
     TenantScopeError,
     UniqueViolation,
+    UnknownAccount,
     VestaError,
 )
 from .facade import Database, Transaction
@@ -31,5 +32,5 @@ __all__ = [
     "AsyncDatabase", "AsyncTransaction", "CheckViolation", "ConfigError", "Database", "DatabaseError",
     "ForeignKeyViolation", "IntegrityError", "InvalidInputError", "MigrationError", "NotNullViolation",
     "OperationalError", "QueryEvent", "QueryLoadError", "QueryTimeout", "SchemaVersionError", "TenantScopeError", "Transaction",
-    "UniqueViolation", "VestaError", "connect", "connect_async", "jsonable", *_record_names,
+    "UniqueViolation", "UnknownAccount", "VestaError", "connect", "connect_async", "jsonable", *_record_names,
 ]

@@ -28,8 +28,10 @@ from .errors import QueryTimeout as QueryTimeout
 from .errors import SchemaVersionError as SchemaVersionError
 from .errors import TenantScopeError as TenantScopeError
 from .errors import UniqueViolation as UniqueViolation
+from .errors import UnknownAccount as UnknownAccount
 from .errors import VestaError as VestaError
 from .json_ready import jsonable as jsonable
+from .records.accounts import Account as Account
 from .records.collections import Collection as Collection
 from .records.collections import CollectionItem as CollectionItem
 from .records.creators import Creator as Creator
@@ -82,10 +84,12 @@ __all__ = [
     "TenantScopeError",
     "Transaction",
     "UniqueViolation",
+    "UnknownAccount",
     "VestaError",
     "connect",
     "connect_async",
     "jsonable",
+    "Account",
     "Collection",
     "CollectionItem",
     "Creator",

@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from . import facade, facade_async
 from .connect import QueryFolders
 from .records._types import JsonValue
+from .records.accounts import Account
 from .records.collections import Collection, CollectionItem
 from .records.creators import Creator, CreatorLabel
 from .records.engagement import Comment, PostEngagement, UserEngagement
@@ -216,6 +217,82 @@ class AsyncTxAccountAgentsQueries:
         role: Literal['owner', 'admin', 'finance', 'support'],
     ) -> AccountAgent | None:
         """Change an agent's role; None if the user is not an agent of the account."""
+
+
+class AccountsRegisterCall:
+    """`accounts.register`."""
+
+    def __call__(self, *, account_id: str) -> int:
+        """Register the account; 1 when this call registered it, 0 when it was registered already."""
+
+    def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class TxAccountsRegisterCall:
+    """`accounts.register` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def __call__(self) -> int:
+        """Register the account; 1 when this call registered it, 0 when it was registered already."""
+
+    def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AsyncAccountsRegisterCall:
+    """`accounts.register`, awaited."""
+
+    async def __call__(self, *, account_id: str) -> int:
+        """Register the account; 1 when this call registered it, 0 when it was registered already."""
+
+    async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, in one transaction; returns the total row count."""
+
+
+class AsyncTxAccountsRegisterCall:
+    """`accounts.register` inside `async with db.transaction(…)`, awaited."""
+
+    async def __call__(self) -> int:
+        """Register the account; 1 when this call registered it, 0 when it was registered already."""
+
+    async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run the query once per row, inside the transaction; returns the total row count."""
+
+
+class AccountsQueries:
+    """`accounts`."""
+
+    def find(self, *, account_id: str) -> Account | None:
+        """The account's registration, None when it is not registered."""
+
+    register: AccountsRegisterCall
+
+
+class TxAccountsQueries:
+    """`accounts` inside `db.transaction(…)`: the account is the transaction's."""
+
+    def find(self) -> Account | None:
+        """The account's registration, None when it is not registered."""
+
+    register: TxAccountsRegisterCall
+
+
+class AsyncAccountsQueries:
+    """`accounts`, awaited."""
+
+    async def find(self, *, account_id: str) -> Account | None:
+        """The account's registration, None when it is not registered."""
+
+    register: AsyncAccountsRegisterCall
+
+
+class AsyncTxAccountsQueries:
+    """`accounts` inside `async with db.transaction(…)`, awaited."""
+
+    async def find(self) -> Account | None:
+        """The account's registration, None when it is not registered."""
+
+    register: AsyncTxAccountsRegisterCall
 
 
 class CollectionsDeleteCall:
@@ -3725,6 +3802,7 @@ class AsyncTxSubscriptionsQueries:
 
 class Transaction(facade.Transaction):
     account_agents: TxAccountAgentsQueries
+    accounts: TxAccountsQueries
     collections: TxCollectionsQueries
     creators: TxCreatorsQueries
     engagement: TxEngagementQueries
@@ -3743,6 +3821,7 @@ class Transaction(facade.Transaction):
 
 class Database(facade.Database):
     account_agents: AccountAgentsQueries
+    accounts: AccountsQueries
     collections: CollectionsQueries
     creators: CreatorsQueries
     engagement: EngagementQueries
@@ -3769,6 +3848,7 @@ class Database(facade.Database):
 
 class AsyncTransaction(facade_async.AsyncTransaction):
     account_agents: AsyncTxAccountAgentsQueries
+    accounts: AsyncTxAccountsQueries
     collections: AsyncTxCollectionsQueries
     creators: AsyncTxCreatorsQueries
     engagement: AsyncTxEngagementQueries
@@ -3787,6 +3867,7 @@ class AsyncTransaction(facade_async.AsyncTransaction):
 
 class AsyncDatabase(facade_async.AsyncDatabase):
     account_agents: AsyncAccountAgentsQueries
+    accounts: AsyncAccountsQueries
     collections: AsyncCollectionsQueries
     creators: AsyncCreatorsQueries
     engagement: AsyncEngagementQueries

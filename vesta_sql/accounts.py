@@ -90,7 +90,7 @@ def _sqlite_rows(conn: sqlite3.Connection, tables: list[Table], account: str) ->
     for table in tables:
         as_json = _sqlite_json_columns(conn, table.name)
         names = table.column_names
-        order = "kind, key" if table.name == DIRECTORY else "id"
+        order = ", ".join(f'"{c}"' for c in table.primary_key)
         for values in conn.execute(f'select * from "{table.name}" where {ACCOUNT} = ? order by {order}', (account,)):
             row: dict[str, Any] = {}
             for name, value in zip(names, values, strict=True):
@@ -117,7 +117,7 @@ def _pg_rows(conn: Any, tables: list[Table], account: str) -> Iterator[tuple[str
         conn.execute(SET_ACCOUNT_LOCAL, (account,))
         for table in tables:
             names = ", ".join(f'"{c}"' for c in table.column_names)
-            order = 'kind collate "C", key collate "C"' if table.name == DIRECTORY else 'id collate "C"'
+            order = ", ".join(f'"{c}" collate "C"' for c in table.primary_key)
             cursor = conn.execute(f'select {names} from "{table.name}" where {ACCOUNT} = %s order by {order}', (account,))
             for values in cursor:
                 yield table.name, {n: _pg_value(v) for n, v in zip(table.column_names, values, strict=True)}

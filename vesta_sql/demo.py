@@ -21,6 +21,7 @@ def _creator(db: Any, account: str, slug: str, name: str) -> Any:
 
 
 def _seed(db: Any, account: str, tag: str) -> dict[str, Any]:
+    db.accounts.register(account_id=account)  # an account is registered before anything is written for it
     creator = _creator(db, account, f"{tag}-ada", f"Ada ({tag})")
     posts = db.posts.list_by_creator(account_id=account, creator_id=creator.id)
     if not posts:

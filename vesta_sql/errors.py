@@ -59,6 +59,10 @@ class ForeignKeyViolation(IntegrityError):
     """A reference to a missing row (or a row of another account)."""
 
 
+class UnknownAccount(ForeignKeyViolation):
+    """A write for an account that is not registered: register it first (`db.accounts.register(account_id=…)`)."""
+
+
 class CheckViolation(IntegrityError):
     """A value is outside what a CHECK constraint allows."""
 

@@ -56,9 +56,20 @@ def is_search_table(name: str) -> bool:
     return "_search" in name.lower()
 
 
+REGISTRY = "accounts"
+
+
 def fk_order(tables: Iterable[Table]) -> list[Table]:
-    """Parents before children (ties by name, so the order is stable); refuses a cycle."""
+    """Parents before children (ties by name, so the order is stable); refuses a cycle.
+
+    The account registry comes before every tenant table on both dialects (Postgres references
+    it by foreign keys, SQLite checks it by triggers), so copies, exports and deletes agree.
+    """
     pending = {t.name: t for t in tables}
+    if REGISTRY in pending:
+        for table in pending.values():
+            if table.tenant and table.name != REGISTRY:
+                table.parents = table.parents | {REGISTRY}
     done: list[Table] = []
     placed: set[str] = set()
     while pending:

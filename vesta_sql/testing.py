@@ -135,6 +135,17 @@ def vesta_db(vesta_database: TestDatabase, vesta_connect_options: dict[str, Any]
 
 
 @pytest.fixture
-def vesta_accounts() -> Callable[[], str]:
-    """`vesta_accounts()` → a new account id no other test uses (accounts keep tests apart on shared databases)."""
-    return lambda: f"acc_test_{uuid.uuid4().hex}"
+def vesta_accounts(request: pytest.FixtureRequest) -> Callable[[], str]:
+    """`vesta_accounts()` → a new account id no other test uses (accounts keep tests apart on shared databases).
+
+    With `vesta_db` in the test, each account is also registered there (writes need a registered account).
+    """
+    db = request.getfixturevalue("vesta_db") if "vesta_db" in request.fixturenames else None
+
+    def make() -> str:
+        account = f"acc_test_{uuid.uuid4().hex}"
+        if db is not None:
+            db.accounts.register(account_id=account)
+        return account
+
+    return make

@@ -91,6 +91,9 @@ def _integrity_fields(diag: Any, cls: type[errors.DatabaseError]) -> dict[str, A
     return {"table": table, "columns": columns, "constraint": diag.constraint_name}
 
 
+UNKNOWN_ACCOUNT = "the account is not registered: register it first (db.accounts.register(account_id=…))"
+
+
 def translate_error(exc: psycopg.Error, query: str) -> errors.VestaError:
     """Our error class for a psycopg error; the message names the constraint, never the values."""
     state = exc.sqlstate or ""
@@ -101,6 +104,8 @@ def translate_error(exc: psycopg.Error, query: str) -> errors.VestaError:
     if cls is not None:
         where = ", ".join(part for part in (diag.table_name, diag.constraint_name) if part)
         text = f"{query}: {diag.message_primary} ({where})" if where else f"{query}: {diag.message_primary}"
+        if cls is errors.ForeignKeyViolation and (diag.constraint_name or "").endswith("_account_registered"):
+            return errors.UnknownAccount(f"{query}: {UNKNOWN_ACCOUNT} ({where})", **_integrity_fields(diag, cls))
         if issubclass(cls, errors.IntegrityError):
             return cls(text, **_integrity_fields(diag, cls))
         return cls(text)

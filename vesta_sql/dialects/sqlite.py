@@ -62,6 +62,10 @@ DECODERS: dict[str, Decoder | None] = {
 }
 
 
+REGISTRY_MESSAGE = "vesta: account not registered"
+UNKNOWN_ACCOUNT = "the account is not registered: register it first (db.accounts.register(account_id=…))"
+
+
 def _integrity(exc: sqlite3.IntegrityError, query: str) -> errors.IntegrityError:
     """The error class and its table / columns / constraint, named as Postgres names them."""
     message = str(exc)
@@ -78,6 +82,10 @@ def _integrity(exc: sqlite3.IntegrityError, query: str) -> errors.IntegrityError
     if "NOT NULL constraint failed" in message:
         name = constraint_names.default_name(table, columns, "not_null") if table and columns else None
         return errors.NotNullViolation(text, table=table, columns=columns, constraint=name)
+    if REGISTRY_MESSAGE in message:  # the account registry's triggers (migration 0012)
+        target = constraint_names.target_of(query)
+        return errors.UnknownAccount(f"{query}: {UNKNOWN_ACCOUNT}", table=target, columns=("account_id",),
+                                     constraint=f"{target}_account_registered" if target else None)
     if "FOREIGN KEY constraint failed" in message:  # SQLite names neither the key nor the columns
         return errors.ForeignKeyViolation(text, table=constraint_names.target_of(query))
     if "CHECK constraint failed" in message:

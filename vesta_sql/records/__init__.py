@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from . import collections, creators, engagement, payments, posts, pricing, search, smart_links, subscriptions
+from . import accounts, collections, creators, engagement, payments, posts, pricing, search, smart_links, subscriptions
 from ._types import Embedding, JsonValue
+from .accounts import *  # noqa: F403
 from .collections import *  # noqa: F403
 from .creators import *  # noqa: F403
 from .engagement import *  # noqa: F403
@@ -15,7 +16,7 @@ from .smart_links import *  # noqa: F403
 from .subscriptions import *  # noqa: F403
 
 __all__ = [
-    *collections.__all__, *creators.__all__, *engagement.__all__, *payments.__all__, *posts.__all__,
+    *accounts.__all__, *collections.__all__, *creators.__all__, *engagement.__all__, *payments.__all__, *posts.__all__,
     *pricing.__all__, *search.__all__, *smart_links.__all__, *subscriptions.__all__,
 ]
 _ = (Embedding, JsonValue)
