@@ -52,6 +52,10 @@ def b_has(table: str, where: str) -> Callable[[Rows, Any], bool]:
     return check
 
 
+def b_count(db: Any, table: str) -> int:
+    return int(db.execute(f"select count(*) from {table} where account_id = '{B}'").fetchone()[0])
+
+
 def directory_says(key: str, account: str) -> Callable[[Rows, Any], bool]:
     def check(_rows: Rows, db: Any) -> bool:
         row = db.execute(f"select account_id from account_directory where key = '{key}'").fetchone()
@@ -113,6 +117,34 @@ HOSTILE = [
     Case("set_config_switches_rls", ("postgres",), """
         select c.name, set_config('vesta.account_id', 'acc_b', true) as switched
           from creators c where c.account_id = :account_id""", leaked=setting_is_b, rls_stops_it=False),
+    # -- a CTE named like the table a write changes (found by a red-team review)
+    # (on Postgres a count of B's rows means nothing under RLS: the refusal is in REFUSED)
+    Case("cte_shadows_the_delete_target", ("sqlite",), """
+        with likes as (select :account_id as account_id)
+        delete from likes""", leaked=lambda rows, db: b_count(db, "likes") == 0),
+    Case("cte_shadows_the_update_target", ("sqlite", "postgres"), """
+        with posts as (select :account_id as account_id)
+        update posts set title = 'pwned'""", leaked=b_has("posts", "title = 'pwned'")),
+    # -- the database names an unaliased column its own way
+    Case("unaliased_collate_column", ("sqlite",), """
+        select group_concat(p.title, '|')
+          from (select :account_id, v.account_id collate binary from (select 'acc_b' as account_id) v) d
+          join posts p on p.account_id = d.account_id""", leaked=shows_b),
+    Case("unaliased_scalar_subquery_column", ("postgres",), """
+        select (select string_agg(p.title, '|')
+                  from (select account_id from (select (select 'acc_b' as account_id)) e) d
+                  join posts p on p.account_id = d.account_id)
+          from creators c where c.account_id = :account_id""", leaked=shows_b),
+    # -- `using (account_id)` compares with the leftmost holder, whatever the set order
+    Case("using_chain_without_a_bound_holder", ("sqlite", "postgres"), """
+        select p.title from posts p
+          left join (select * from likes where account_id = :account_id) l using (account_id)
+          join creators c using (account_id)
+         where p.account_id = c.account_id""", leaked=shows_b),
+    # -- an FTS5 command row changes the index for every account
+    Case("fts5_command_row", ("sqlite",), """
+        insert into posts_search (posts_search, rank, account_id) values ('rank', 'bm25(10.0, 5.0)', :account_id)""",
+         leaked=lambda rows, db: bool(db.execute("select count(*) from posts_search_config where k = 'rank'").fetchone()[0])),
     Case("ts_stat_runs_sql_text", ("postgres",), """
         select c.name,
                (select count(*) from ts_stat('select to_tsvector(set_config(''vesta.account_id'', ''acc_b'', true))')) as n
@@ -146,6 +178,15 @@ REFUSED = [
      " values (:account_id, 'c9', 'x', 'x', '', 'x@x.io', :now, :now)", "has triggers"),
     ("sqlite", "update or replace creators set bio = 'x' where account_id = :account_id", "cannot parse"),
     ("sqlite", "delete from account_directory where account_id = :account_id", "only the database's own triggers"),
+    ("postgres", "with likes as (select :account_id as account_id) delete from likes", "delete of table likes has no"),
+    ("postgres", "with likes as (select :account_id as account_id) merge into likes l using (select 1 as one) s on true"
+     " when matched then delete", "has no 'l.account_id = :account_id' term"),
+    ("sqlite", "select s.post_id, s.rank from posts_search s where posts_search match 'post' and s.account_id = :account_id"
+     " order by s.rank", "rank column"),
+    ("postgres", "select p.title from posts p where p.account_id = cast(:account_id as varchar(3))",
+     "compared to CAST"),
+    ("postgres", "select p.title from posts p where p.account_id = cast(:account_id as char)", "compared to CAST"),
+    ("sqlite", "select p.title from posts p where p.account_id = :account_id::text", "another parameter's name"),
     ("postgres", "delete from account_directory where account_id = :account_id", "only the database's own triggers"),
     ("postgres", "insert into account_directory (kind, key, account_id) values ('sso_org', 'org-b', :account_id)"
      " on conflict (kind, key) do update set key = 'stolen'", "only the database's own triggers"),
@@ -183,6 +224,31 @@ SAFE = [
         with v(account_id, id, post_id, user_id) as (values (:account_id, 'l8', 'p2', 'fan-1'))
         insert into likes (account_id, id, post_id, user_id, created_at)
         select v.account_id, v.id, v.post_id, v.user_id, :now from v"""),
+    Case("random_token", ("sqlite",), "select lower(hex(randomblob(16))) as token from posts p where p.account_id = :account_id"),
+    Case("parenthesized_inner_join", ("sqlite", "postgres"), """
+        select p.title, l.user_id
+          from creators c
+          join (posts p join likes l on l.post_id = p.id and l.account_id = p.account_id)
+            on p.account_id = c.account_id and p.creator_id = c.id
+         where c.account_id = :account_id"""),
+    Case("recursive_cte_joined_on_the_account", ("sqlite", "postgres"), """
+        with recursive chain(account_id, id, depth) as (
+          select c.account_id, c.id, 0 from creators c where c.account_id = :account_id
+          union all
+          select c.account_id, c.id, ch.depth + 1
+            from creators c join chain ch on c.account_id = ch.account_id and c.id = ch.id
+           where ch.depth < 2)
+        select ch.id from chain ch"""),
+    Case("in_a_select_of_the_bind", ("sqlite", "postgres"),
+         "select p.title from posts p where p.account_id in (select :account_id)"),
+    Case("a_week_of_days", ("postgres",), """
+        select d.day, count(p.id) as n
+          from generate_series(now() - interval '7 days', now(), interval '1 day') as d(day)
+          left join posts p on p.account_id = :account_id and p.created_at >= d.day
+         group by d.day"""),
+    Case("headline", ("postgres",), """
+        select ts_headline('english', p.body, websearch_to_tsquery('english', 'body')) as h
+          from posts p where p.account_id = :account_id"""),
     Case("planner_setting_for_search", ("postgres",), """
         select count(*) as posts, set_config('hnsw.ef_search', '80', true) as ef
           from posts p where p.account_id = :account_id"""),

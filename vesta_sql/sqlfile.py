@@ -193,6 +193,10 @@ def code_binds(sql: str, dialect: str, where: str = "<sql>") -> list[Bind]:
                     # the databases read letters beyond ASCII and `$` as part of a name: so do we
                     while end < gap_end and (sql[end].isalnum() or sql[end] in "_$"):
                         end += 1
+                    if dialect == "sqlite" and (sql.startswith("::", end) or sql.startswith("(", end)):
+                        # SQLite reads `:name::x` and `:name(x)` as one parameter name (its TCL rule)
+                        raise SqlSyntaxError(f"{where}: {sql[cursor:end + 2]!r}: SQLite would read this as another "
+                                             "parameter's name; write cast(:name as …), with a space before any '('")
                     binds.append(Bind(sql[cursor + 1:end], cursor, end))
                     cursor = end
                     continue

@@ -37,7 +37,8 @@ _CLASSES_COMMON = frozenset({
 
 CLASSES: dict[str, frozenset[str]] = {
     "sqlite": _CLASSES_COMMON | {
-        "Typeof", "Rand", "Collate", "Format", "Hex", "JSONObjectAgg", "JSONRemove", "JSONSet", "JSONType", "Trunc",
+        "Typeof", "Rand", "Collate", "Format", "Hex", "LowerHex", "JSONObjectAgg", "JSONRemove", "JSONSet", "JSONType",
+        "Trunc",
     },
     "postgres": _CLASSES_COMMON | {
         "MatchAgainst",  # `@@`, the tsvector match
@@ -45,7 +46,7 @@ CLASSES: dict[str, frozenset[str]] = {
         "ArrayToString", "BitLength", "CosineDistance", "Decode", "Encode", "Explode", "Format", "JSONBContainsTopKey",
         "JSONBDeleteAtPath", "JSONBExists", "JSONBObjectAgg", "JustifyDays", "MakeInterval", "PercentileCont",
         "PercentileDisc", "Rand", "RegexpReplace", "Repeat", "StringToArray", "ToNumber", "Translate", "Trunc",
-        "UnixToTime", "Uuid",
+        "UnixToTime", "Uuid", "GenerateSeries", "ExplodingGenerateSeries",
     },
 }
 
@@ -55,7 +56,7 @@ NAMES: dict[str, frozenset[str]] = {
         "datetime", "date", "time", "julianday", "unixepoch", "strftime", "printf", "format", "instr", "substr",
         "ifnull", "iif", "nullif", "glob", "like", "char", "hex", "unhex", "highlight", "snippet", "json_array",
         "json_insert", "json_replace", "json_patch", "json_quote", "likely", "unlikely", "likelihood", "octet_length",
-        "quote", "total",
+        "quote", "total", "randomblob",
     }),
     "postgres": frozenset({
         "to_tsvector", "to_tsquery", "plainto_tsquery", "phraseto_tsquery", "websearch_to_tsquery", "ts_rank",
@@ -67,7 +68,7 @@ NAMES: dict[str, frozenset[str]] = {
         "transaction_timestamp", "btrim", "ltrim", "rtrim", "strpos", "num_nulls", "num_nonnulls", "bool_and",
         "bool_or", "every", "string_agg", "l2_distance", "cosine_distance", "inner_product", "vector_norm",
         "vector_dims", "l2_normalize", "generate_subscripts", "all", "array_dims", "array_lower", "array_upper",
-        "isfinite", "octet_length",
+        "isfinite", "octet_length", "ts_headline", "generate_series",
     }),
 }
 

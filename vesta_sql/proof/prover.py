@@ -61,6 +61,7 @@ def prove(query: ProofInput, dialect: str, tables: Tables) -> list[Finding]:
     normalize_identifiers(statement, dialect)
     findings += check_directory_statement(statement) if query.directory else check_statement(statement, tables)
     findings += function_findings(statement, dialect)
+    findings += _fts5_rank_findings(statement, tables)
     return findings
 
 
@@ -80,6 +81,19 @@ def _literal_findings(sql: str, dialect: str) -> list[Finding]:
     if ours != theirs:
         return [Finding("the SQL parser and the file's lexer disagree on where a string literal or quoted name ends: "
                         "the proof would not be reading what the database runs")]
+    return []
+
+
+def _fts5_rank_findings(statement: exp.Expression, tables: Tables) -> list[Finding]:
+    """An FTS5 table's hidden `rank` column is bm25() by another name: statistics over every account's rows."""
+    fts5 = {t.alias_or_name for t in statement.find_all(exp.Table)
+            if (info := tables.get(t.name)) is not None and info.kind == "fts5"}
+    if not fts5:
+        return []
+    for column in statement.find_all(exp.Column):
+        if column.name == "rank" and (not column.table or column.table in fts5):
+            return [Finding("reads the FTS5 rank column, which is bm25() over every account's rows: rank by the "
+                            "account's own statistics instead", line_of(column))]
     return []
 
 

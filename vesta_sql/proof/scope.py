@@ -22,7 +22,7 @@ from .tables import ACCOUNT, Tables
 BIND = "account_id"
 QUERIES = (exp.Select, exp.SetOperation)
 STATEMENTS = (exp.Insert, exp.Update, exp.Delete)
-_TEXT_TYPES = {"TEXT", "VARCHAR", "CHAR", "NVARCHAR", "NCHAR"}
+_TEXT_TYPES = {"TEXT", "VARCHAR"}  # never char(n) or varchar(n): a cast that truncates names another account
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,8 @@ def and_terms(node: exp.Expression | None) -> list[exp.Expression]:
         node = exp.EQ(this=node.this.copy(), expression=node.expression.copy())
     if isinstance(node, exp.In) and len(node.expressions) == 1 and not node.args.get("query") and not node.args.get("not"):
         node = exp.EQ(this=node.this.copy(), expression=node.expressions[0].copy())
+    elif isinstance(node, exp.In) and not node.args.get("not") and (only := _only_value(node.args.get("query"))) is not None:
+        node = exp.EQ(this=node.this.copy(), expression=only.copy())  # `in (select :account_id)`
     if isinstance(node, exp.EQ):
         left, right = unwrap(node.this), unwrap(node.expression)
         if isinstance(left, exp.Tuple) and isinstance(right, exp.Tuple) and len(left.expressions) == len(right.expressions):
@@ -97,10 +99,22 @@ def and_terms(node: exp.Expression | None) -> list[exp.Expression]:
     return [node]
 
 
+def _only_value(query: object) -> exp.Expression | None:
+    """The one value of `(select v)`: a select of one projection with no from, where, group or set operation."""
+    select = query.this if isinstance(query, exp.Subquery) else query
+    if not isinstance(select, exp.Select) or len(select.expressions) != 1:
+        return None
+    if any(select.args.get(key) for key in ("from_", "joins", "where", "group", "having", "with_", "limit")):
+        return None
+    value: exp.Expression = select.expressions[0].unalias()
+    return value
+
+
 def is_bind(node: exp.Expression) -> bool:
     """`:account_id`, or `cast(:account_id as text)`."""
     node = unwrap(node)
-    if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType) and node.to.this.name in _TEXT_TYPES:
+    if (isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType) and node.to.this.name in _TEXT_TYPES
+            and not node.to.expressions):
         node = unwrap(node.this)
     return isinstance(node, exp.Placeholder) and node.name == BIND
 
@@ -276,11 +290,13 @@ def query_output(branches: list[tuple[exp.Select, Scope]], columns: list[str] | 
         return UNKNOWN_OUTPUT
     first = branches[0][0].expressions
     stars = [index for index, p in enumerate(first) if _is_star(p)]
-    names = [p.alias_or_name for p in first]
+    names: list[str | None] = [output_name(p) for p in first]
     if columns is not None:
         if stars:  # positions under a star are unknown
             return UNKNOWN_OUTPUT
-        names = columns + names[len(columns):]
+        names = [*columns, *names[len(columns):]]
+    if any(name is None for index, name in enumerate(names) if index not in stars):
+        return UNKNOWN_OUTPUT  # the database names an unaliased expression its own way (a cast after its column, …)
     hits = [index for index, name in enumerate(names) if name == ACCOUNT]
     if len(hits) > 1 or (hits and stars):
         return UNKNOWN_OUTPUT  # two account_id columns: which one a reader gets is not for us to guess
@@ -298,6 +314,15 @@ def query_output(branches: list[tuple[exp.Select, Scope]], columns: list[str] | 
         return UNKNOWN_OUTPUT
     select, scope = branches[0]
     return Output(True, _star_is_scoped(select, scope))
+
+
+def output_name(projection: exp.Expression) -> str | None:
+    """A projection's column name when the proof can be sure of it: an alias, or a plain column."""
+    if isinstance(projection, exp.Alias):
+        return projection.alias
+    if isinstance(projection, exp.Column) and isinstance(projection.this, exp.Identifier):
+        return projection.name
+    return None
 
 
 def values_output(values: exp.Values, columns: list[str] | None) -> Output:

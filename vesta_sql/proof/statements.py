@@ -96,6 +96,9 @@ class Analyzer:
         known = dict(ctes)
         for cte in with_.expressions:
             name = cte.alias_or_name
+            if with_.args.get("recursive") and name in _referenced_tables(cte.this) and self._inductive(cte, outer, known):
+                known[name] = derived_source(name, name, Output(True, True), cte)
+                continue
             if with_.args.get("recursive"):
                 known[name] = derived_source(name, name, UNKNOWN_OUTPUT, cte)
             self._context.append(f"cte {name}")
@@ -109,6 +112,15 @@ class Analyzer:
                 output = Output(output.exposes, False)
             known[name] = derived_source(name, name, output, cte)
         return known
+
+    def _inductive(self, cte: exp.CTE, outer: Scope | None, ctes: dict[str, Source]) -> bool:
+        """A recursive CTE proven by induction: assuming its own rows belong to the account, its body
+        proves everything and its account_id output is the account again, so every round's rows do."""
+        name = cte.alias_or_name
+        trial = Analyzer(self.tables)
+        assumed = {**ctes, name: derived_source(name, name, Output(True, True), cte)}
+        branches = trial.statement(cte.this, outer, assumed)
+        return not trial.findings and query_output(branches, column_list(cte)).anchored
 
     def query(self, node: exp.Expression, outer: Scope | None, ctes: dict[str, Source]) -> list[Branch]:
         ctes = self.with_(node, outer, ctes)
@@ -148,16 +160,23 @@ class Analyzer:
         return node, scope
 
     def build_scope(
-        self, items: list[Item], where: exp.Expression | None, outer: Scope | None, ctes: dict[str, Source]
+        self, items: list[Item], where: exp.Expression | None, outer: Scope | None, ctes: dict[str, Source],
+        *, target: bool = False,
     ) -> tuple[Scope, list[exp.Expression]]:
-        """The aliases of one FROM clause with its joins, proven as far as the terms go."""
+        """The aliases of one FROM clause with its joins, proven as far as the terms go.
+
+        `target`: the first item is the table a write changes, always the real table (a CTE of
+        the same name does not hide it from the database, so it must not hide it from the proof).
+        """
+        items = _flatten_parenthesized(items, self)
         scope = Scope(parent=outer)
         terms: list[Term] = []
         roots: list[exp.Expression] = []
         merged_left = True
-        for node, join in items:
-            before = frozenset(scope.sources)
-            added = self.add_source(scope, node, outer, ctes)
+        for index, (node, join) in enumerate(items):
+            ordered = list(scope.sources)  # in from-clause order: `using` needs the leftmost holder
+            before = frozenset(ordered)
+            added = self.add_source(scope, node, outer, ctes, real_table=index == 0 and target)
             if join is None:
                 continue
             side = str(join.args.get("side") or "").upper()
@@ -177,7 +196,7 @@ class Analyzer:
             using = [u.name for u in join.args.get("using") or []]
             if side in ("RIGHT", "FULL"):
                 merged_left = False  # the merged column is no longer the leftmost table's
-            holders = [a for a in before if scope.sources[a].account_column]
+            holders = [a for a in ordered if scope.sources[a].account_column]
             if ACCOUNT in using and holders and merged_left:
                 # `using (account_id)` compares with the merged column, which after inner and
                 # left joins is the leftmost holder's account_id
@@ -190,9 +209,10 @@ class Analyzer:
         solve(scope, terms)
         return scope, roots
 
-    def add_source(self, scope: Scope, node: exp.Expression, outer: Scope | None, ctes: dict[str, Source]) -> str:
+    def add_source(self, scope: Scope, node: exp.Expression, outer: Scope | None, ctes: dict[str, Source],
+                   *, real_table: bool = False) -> str:
         if isinstance(node, exp.Table) and isinstance(node.this, exp.Identifier):
-            source, problem = table_source(self.tables, ctes, node)
+            source, problem = table_source(self.tables, {} if real_table else ctes, node)
             if problem:
                 self.report(problem, node)
             if column_list(node) is not None:
@@ -238,6 +258,10 @@ class Analyzer:
             self.report(problem, table)
         if source.name == DIRECTORY_TABLE:
             self.report(f"{verb} of {DIRECTORY_TABLE}: only the database's own triggers write the account directory", table)
+        info = self.tables.get(source.name)
+        if info is not None and info.kind == "fts5":
+            self.report(f"{verb} of the FTS5 index {source.name}: the database's triggers keep it (and a command row such as "
+                        "'rank' or 'rebuild' would change it for every account)", table)
         if column_list(table) is not None:
             self.report(f"{describe(source)} renames its columns with a column list: the proof cannot follow that", table)
         return source
@@ -358,7 +382,7 @@ class Analyzer:
         if isinstance(using, list):
             items += [(u, None) for u in using]
         items += [(j.this, j) for j in node.args.get("joins") or []]
-        scope, roots = self.build_scope(items, node.args.get("where"), outer, ctes)
+        scope, roots = self.build_scope(items, node.args.get("where"), outer, ctes, target=True)
         target_alias = target.alias or target.name
         for alias, source in scope.sources.items():
             if source.kind == "tenant" and alias not in scope.constrained:
@@ -381,7 +405,8 @@ class Analyzer:
             self.report("cannot tell which table this merge writes", node)
             return
         written = self.write_target("merge", target)
-        scope, roots = self.build_scope([(target, None), (using, None)], exp.Where(this=node.args.get("on")), outer, ctes)
+        scope, roots = self.build_scope([(target, None), (using, None)], exp.Where(this=node.args.get("on")), outer, ctes,
+                                        target=True)
         target_alias = target.alias or target.name
         for alias, source in scope.sources.items():
             if source.kind == "tenant" and alias not in scope.constrained:
@@ -424,6 +449,30 @@ def _from_items(first: exp.Expression | None, joins: list[exp.Join]) -> list[Ite
         return []
     nested: list[exp.Join] = first.args.get("joins") or []
     return [(first, None), *((j.this, j) for j in [*nested, *joins])]
+
+
+def _flatten_parenthesized(items: list[Item], analyzer: Analyzer) -> list[Item]:
+    """`a join (b join c on x) on y` read as `a join b join c on x and y` when every join involved is inner.
+
+    Any outer join inside or around the parentheses is left as it is (and then refused as a
+    derived table the proof cannot read), since its meaning changes when flattened.
+    """
+    out: list[Item] = []
+    for node, join in items:
+        inner = node.this if isinstance(node, exp.Subquery) and not node.alias else None
+        nested = inner.args.get("joins") if isinstance(inner, exp.Table) else None
+        if not isinstance(inner, exp.Table) or not nested or not _all_inner([*nested, *([join] if join else [])]):
+            out.append((node, join))
+            continue
+        first = inner.copy()
+        first.set("joins", None)
+        out.append((first, join))
+        out += [(j.this, j) for j in nested]
+    return out
+
+
+def _all_inner(joins: list[exp.Join]) -> bool:
+    return all(not str(j.args.get("side") or "").strip() for j in joins)
 
 
 def _values_body(node: exp.Expression) -> exp.Values | None:
