@@ -35,12 +35,18 @@ def connect(
     pool_timeout_s: float = 10.0,
     clock: Callable[[], datetime] | None = None,
     id_factory: Callable[[], str] | None = None,
+    prepared_statements: bool = False,
 ) -> Database:
     """A synchronous façade on `sqlite:///file.db`, `sqlite://:memory:` or `postgresql://…`.
 
     Every query is loaded and checked by the tenant guard before this returns; one
     unscoped query refuses the whole connection. `clock` and `id_factory` replace the
     package's clock and UUIDv7 ids (tests, replays).
+
+    Postgres: nothing rides on startup parameters and no named prepared statements are
+    used, so a plain URL works through a transaction-mode pooler (PgBouncer 1.18 and its
+    kin). `prepared_statements=True` lets psycopg prepare repeated statements: for direct
+    connections, or PgBouncer 1.21+ with `max_prepared_statements` set (see docs/pooler.md).
     """
     target = parse_url(url)
     runtime = _runtime(target.dialect, extra_queries, clock, id_factory)
@@ -53,7 +59,7 @@ def connect(
     from .drivers.postgres_sync import PostgresDriver
 
     return Database(runtime, PostgresDriver(target.conninfo, pool_size=pool_size, statement_timeout_ms=statement_timeout_ms,
-                                            pool_timeout_s=pool_timeout_s))
+                                            pool_timeout_s=pool_timeout_s, prepared_statements=prepared_statements))
 
 
 async def connect_async(
@@ -66,6 +72,7 @@ async def connect_async(
     pool_timeout_s: float = 10.0,
     clock: Callable[[], datetime] | None = None,
     id_factory: Callable[[], str] | None = None,
+    prepared_statements: bool = False,
 ) -> AsyncDatabase:
     """The async façade (aiosqlite, or psycopg async with a psycopg_pool pool); same namespaces, awaited."""
     target = parse_url(url)
@@ -81,6 +88,6 @@ async def connect_async(
     from .drivers.postgres_async import AsyncPostgresDriver
 
     driver = AsyncPostgresDriver(target.conninfo, pool_size=pool_size, statement_timeout_ms=statement_timeout_ms,
-                                 pool_timeout_s=pool_timeout_s)
+                                 pool_timeout_s=pool_timeout_s, prepared_statements=prepared_statements)
     await driver.open()
     return AsyncDatabase(runtime, driver)

@@ -38,7 +38,8 @@ def query_call(query: PreparedQuery, driver: Driver, runtime: Runtime) -> Callab
 
     def call(account_id: Any = None, **kwargs: Any) -> Any:
         # guard.require_account's accepting test, inlined; anything else goes to it (and is refused)
-        if type(account_id) is str and account_id and not account_id[0].isspace() and not account_id[-1].isspace():
+        if (type(account_id) is str and 0 < len(account_id) <= 128 and account_id.isprintable()
+                and not account_id[0].isspace() and not account_id[-1].isspace()):
             account: str = account_id
         else:
             account = require_account(account_id)

@@ -37,8 +37,11 @@ class SQLiteCodec:
             return value.isoformat(timespec="microseconds")[:-6] + "Z"
         return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
-    def json_in(self, value: Any) -> Any:
+    def json_text(self, value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+    def json_bind(self, text: str) -> Any:
+        return text
 
     def vector_in(self, value: Any) -> Any:
         return value.astype("<f4", copy=False).tobytes()

@@ -1,11 +1,13 @@
-"""psycopg driver: a psycopg_pool pool; the account is set per connection only when it changes.
+"""psycopg driver: a psycopg_pool pool; every call sends its account setting with its statement.
 
-Dead connections and retries follow the rule written in `pg_health`.
+The setting is transaction-local and pipelined with the statement under one Sync (one
+implicit transaction, one round trip), so a connection carries no account between calls
+and the driver is correct behind a transaction-mode pooler. Dead connections and retries
+follow the rule written in `pg_health`.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,6 +31,21 @@ def _has_rows(cursor: Any) -> bool:
 
 def _run(conn: psycopg.Connection[Any], query: PreparedQuery, params: dict[str, Any]) -> Any:
     cursor = conn.execute(query.sql, params)
+    rows = cursor.fetchall() if _has_rows(cursor) else []
+    return query.shape(rows, cursor)
+
+
+def _run_after(conn: psycopg.Connection[Any], setup: tuple[str, tuple[str, ...]], query: PreparedQuery,
+               params: dict[str, Any]) -> Any:
+    """`setup` then the query, pipelined: one Sync, so both run in one implicit transaction.
+
+    The results are read after the pipeline block: leaving it sends the Sync and flushes
+    everything (`Pipeline.sync()` inside the block may stop flushing before a value of a
+    megabyte or more is sent, and then waits forever for an answer).
+    """
+    with conn.pipeline():
+        conn.execute(*setup)
+        cursor = conn.execute(query.sql, params)
     rows = cursor.fetchall() if _has_rows(cursor) else []
     return query.shape(rows, cursor)
 
@@ -57,18 +74,20 @@ class PostgresSession:
 class PostgresDriver:
     dialect = dialect.NAME
 
-    def __init__(self, conninfo: str, *, pool_size: int, statement_timeout_ms: int | None, pool_timeout_s: float) -> None:
-        self._accounts: weakref.WeakKeyDictionary[psycopg.Connection[Any], str] = weakref.WeakKeyDictionary()
+    def __init__(self, conninfo: str, *, pool_size: int, statement_timeout_ms: int | None, pool_timeout_s: float,
+                 prepared_statements: bool = False) -> None:
         self._max_size = pool_size
+        self._setup = dialect.call_setup(statement_timeout_ms)
+        kwargs = dialect.connection_kwargs(prepared_statements)
         self._pool = ConnectionPool(
             conninfo, min_size=1, max_size=pool_size, timeout=pool_timeout_s, open=False,
-            kwargs=dialect.connection_kwargs(statement_timeout_ms), configure=dialect.configure,
+            kwargs=kwargs, configure=dialect.configure,
         )
         try:
             self._pool.open(wait=True, timeout=pool_timeout_s)
         except PoolTimeout as exc:
             self._pool.close()
-            raise OperationalError(f"cannot connect to Postgres within {pool_timeout_s:g} s") from exc
+            raise dialect.connect_failure(_first_failure(conninfo, kwargs, pool_timeout_s), pool_timeout_s) from exc
 
     def _checkout(self, name: str) -> psycopg.Connection[Any]:
         """A live connection from the pool (see `pg_health`: dead idle ones are dropped, not handed out)."""
@@ -80,7 +99,6 @@ class PostgresDriver:
                 raise OperationalError(f"{name}: no database connection available: {exc}") from exc
             if not is_dead(conn):
                 return conn
-            self._accounts.pop(conn, None)
             conn.close()
             pool.putconn(conn)  # the pool discards a closed connection and opens a replacement
         raise OperationalError(f"{name}: every pooled connection was closed by the server")
@@ -93,20 +111,6 @@ class PostgresDriver:
         finally:
             self._pool.putconn(conn)
 
-    def _run_as(self, conn: psycopg.Connection[Any], query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
-        accounts = self._accounts
-        if accounts.get(conn) == account_id:
-            return _run(conn, query, params)
-        accounts.pop(conn, None)
-        with conn.pipeline() as pipeline:  # the setting and the query in one round trip
-            conn.execute(dialect.SET_ACCOUNT_SQL, (account_id,))
-            cursor = conn.execute(query.sql, params)
-            pipeline.sync()  # results (and the description) are there after the sync
-            rows = cursor.fetchall() if _has_rows(cursor) else []
-            result = query.shape(rows, cursor)
-        accounts[conn] = account_id
-        return result
-
     def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
         return self._execute(query, params, account_id)
 
@@ -118,11 +122,11 @@ class PostgresDriver:
         for attempt in (1, 2):
             conn = self._checkout(query.name)
             try:
-                if account_id is None:
+                setup = self._setup.unscoped() if account_id is None else self._setup.scoped(account_id)
+                if setup is None:
                     return _run(conn, query, params)
-                return self._run_as(conn, query, params, account_id)
+                return _run_after(conn, setup, query, params)
             except psycopg.Error as exc:
-                self._accounts.pop(conn, None)
                 if attempt == 1 and query.read_only and is_broken(conn):
                     continue  # a read on a connection that broke under it: once more, on a fresh one
                 raise dialect.translate_error(exc, query.name) from exc
@@ -133,15 +137,21 @@ class PostgresDriver:
     @contextmanager
     def session(self, account_id: str, write: bool) -> Iterator[PostgresSession]:
         with self._connection("transaction") as conn:
-            accounts = self._accounts
-            accounts.pop(conn, None)  # re-set below; a rollback would undo the setting
             try:
                 with conn.transaction():
-                    conn.execute(dialect.SET_ACCOUNT_SQL, (account_id,))
+                    conn.execute(*self._setup.scoped(account_id))  # first: every statement after it is scoped
                     yield PostgresSession(conn)
-                accounts[conn] = account_id
             except psycopg.Error as exc:
                 raise dialect.translate_error(exc, "transaction") from exc
 
     def close(self) -> None:
         self._pool.close()
+
+
+def _first_failure(conninfo: str, kwargs: dict[str, Any], timeout_s: float) -> BaseException | None:
+    """Why connecting fails: the pool only says it timed out, so try once more, directly."""
+    try:
+        psycopg.connect(conninfo, connect_timeout=max(1, int(timeout_s)), **kwargs).close()
+    except psycopg.Error as exc:
+        return exc
+    return None
