@@ -26,6 +26,7 @@ from vesta_sql.facade import Namespace
 from vesta_sql.roles import create_app_role
 
 from .pg import PostgresFixture, start_postgres
+from .pgbouncer import PgBouncer, start_pgbouncer
 
 CALLED: dict[str, set[str]] = defaultdict(set)
 APP_ROLE = "vesta_app_test"
@@ -51,6 +52,26 @@ def pg_urls(postgres: PostgresFixture) -> tuple[str, str]:
     migrate.apply(owner)
     create_app_role(owner, APP_ROLE, "app-secret")
     return owner, postgres.url_for(owner, APP_ROLE, "app-secret")
+
+
+# A database alias whose server sessions run in a zone other than UTC (PgBouncer's
+# `timezone=` setting): timestamps must still come back in UTC.
+ELSEWHERE = "vesta_facade_kolkata"
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(postgres: PostgresFixture, pg_urls: tuple[str, str]) -> Iterator[PgBouncer]:
+    """PgBouncer in transaction mode, as a managed Postgres would run it for an app."""
+    databases = {"vesta_facade": "dbname=vesta_facade", ELSEWHERE: "dbname=vesta_facade timezone=Asia/Kolkata"}
+    with start_pgbouncer(postgres.admin_url, databases, {APP_ROLE: "app-secret"},
+                         ignore_startup_parameters="extra_float_digits,options") as bouncer:
+        yield bouncer
+
+
+@pytest.fixture(scope="session")
+def pooled_url(pgbouncer: PgBouncer) -> str:
+    """The app role's URL through PgBouncer."""
+    return pgbouncer.url("vesta_facade", APP_ROLE, "app-secret")
 
 
 @pytest.fixture(scope="session")
@@ -99,6 +120,7 @@ def event_loop_for_bridge() -> Iterator[asyncio.AbstractEventLoop]:
 
 
 FLAVOURS = ["sqlite", "sqlite-async", "postgres", "postgres-async"]
+POOLED_FLAVOURS = ["pgbouncer", "pgbouncer-async"]
 _open: dict[str, Any] = {}
 
 
@@ -114,8 +136,11 @@ def open_flavour(flavour: str, request: pytest.FixtureRequest) -> Any:
     databases = request.getfixturevalue("databases")
     if flavour in databases:
         return databases[flavour]
-    dialect = flavour.split("-")[0]
-    url = request.getfixturevalue("sqlite_url") if dialect == "sqlite" else request.getfixturevalue("pg_urls")[1]
+    dialect = "postgres" if flavour.startswith("pgbouncer") else flavour.split("-")[0]
+    if flavour.startswith("pgbouncer"):
+        url = request.getfixturevalue("pooled_url")
+    else:
+        url = request.getfixturevalue("sqlite_url") if dialect == "sqlite" else request.getfixturevalue("pg_urls")[1]
     if flavour.endswith("async"):
         loop = request.getfixturevalue("event_loop_for_bridge")
         db: Any = AsyncBridge(loop, loop.run_until_complete(vesta_sql.connect_async(url)))
@@ -129,6 +154,12 @@ def open_flavour(flavour: str, request: pytest.FixtureRequest) -> Any:
 @pytest.fixture(params=FLAVOURS)
 def db(request: pytest.FixtureRequest) -> Any:
     """A connected façade; runs the test on SQLite and Postgres, sync and async."""
+    return open_flavour(request.param, request)
+
+
+@pytest.fixture(params=FLAVOURS + POOLED_FLAVOURS)
+def any_db(request: pytest.FixtureRequest) -> Any:
+    """Like `db`, and also through PgBouncer (transaction mode), sync and async."""
     return open_flavour(request.param, request)
 
 
