@@ -3757,12 +3757,18 @@ def connect(
     pool_timeout_s: float = ...,
     clock: Callable[[], datetime] | None = ...,
     id_factory: Callable[[], str] | None = ...,
+    prepared_statements: bool = ...,
 ) -> Database:
     """A synchronous façade on `sqlite:///file.db`, `sqlite://:memory:` or `postgresql://…`.
 
     Every query is loaded and checked by the tenant guard before this returns; one
     unscoped query refuses the whole connection. `clock` and `id_factory` replace the
     package's clock and UUIDv7 ids (tests, replays).
+
+    Postgres: nothing rides on startup parameters and no named prepared statements are
+    used, so a plain URL works through a transaction-mode pooler (PgBouncer 1.18 and its
+    kin). `prepared_statements=True` lets psycopg prepare repeated statements: for direct
+    connections, or PgBouncer 1.21+ with `max_prepared_statements` set (see docs/pooler.md).
     """
 
 async def connect_async(
@@ -3775,5 +3781,6 @@ async def connect_async(
     pool_timeout_s: float = ...,
     clock: Callable[[], datetime] | None = ...,
     id_factory: Callable[[], str] | None = ...,
+    prepared_statements: bool = ...,
 ) -> AsyncDatabase:
     """The async façade (aiosqlite, or psycopg async with a psycopg_pool pool); same namespaces, awaited."""
