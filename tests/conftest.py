@@ -88,8 +88,8 @@ class AsyncBridge:
         self._loop, self._target = loop, target
 
     def __getattr__(self, name: str) -> Any:
-        if name == "transaction":
-            return self._transaction
+        if name in ("transaction", "savepoint"):
+            return lambda *args, **kwargs: self._context(name, *args, **kwargs)
         value = getattr(self._target, name)
         if isinstance(value, Namespace) or callable(value):
             return AsyncBridge(self._loop, value)
@@ -100,8 +100,8 @@ class AsyncBridge:
         return self._loop.run_until_complete(result) if asyncio.iscoroutine(result) else result
 
     @contextlib.contextmanager
-    def _transaction(self, *args: Any, **kwargs: Any) -> Iterator[AsyncBridge]:
-        manager = self._target.transaction(*args, **kwargs)
+    def _context(self, name: str, *args: Any, **kwargs: Any) -> Iterator[AsyncBridge]:
+        manager = getattr(self._target, name)(*args, **kwargs)
         tx = self._loop.run_until_complete(manager.__aenter__())
         try:
             yield AsyncBridge(self._loop, tx)

@@ -17,6 +17,8 @@ from .errors import (
     QueryLoadError,
     QueryTimeout,
     TenantScopeError,
+    TransactionAborted,
+    TransactionClosed,
     UniqueViolation,
     VestaError,
 )
@@ -29,5 +31,6 @@ __all__ = [
     "AsyncDatabase", "AsyncTransaction", "CheckViolation", "ConfigError", "Database", "DatabaseError",
     "ForeignKeyViolation", "IntegrityError", "InvalidInputError", "MigrationError", "NotNullViolation",
     "OperationalError", "QueryEvent", "QueryLoadError", "QueryTimeout", "TenantScopeError", "Transaction",
+    "TransactionAborted", "TransactionClosed",
     "UniqueViolation", "VestaError", "connect", "connect_async", *_record_names,
 ]

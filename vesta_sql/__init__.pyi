@@ -25,6 +25,8 @@ from .errors import OperationalError as OperationalError
 from .errors import QueryLoadError as QueryLoadError
 from .errors import QueryTimeout as QueryTimeout
 from .errors import TenantScopeError as TenantScopeError
+from .errors import TransactionAborted as TransactionAborted
+from .errors import TransactionClosed as TransactionClosed
 from .errors import UniqueViolation as UniqueViolation
 from .errors import VestaError as VestaError
 from .records.collections import Collection as Collection
@@ -77,6 +79,8 @@ __all__ = [
     "QueryTimeout",
     "TenantScopeError",
     "Transaction",
+    "TransactionAborted",
+    "TransactionClosed",
     "UniqueViolation",
     "VestaError",
     "connect",

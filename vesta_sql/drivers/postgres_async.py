@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,6 +13,7 @@ from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 from ..core import PreparedQuery
 from ..dialects import postgres as dialect
 from ..errors import OperationalError
+from . import forks
 from .pg_health import is_broken, is_dead
 
 _TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
@@ -59,6 +61,14 @@ class AsyncPostgresSession:
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        try:
+            async with self._conn.transaction():
+                yield
+        except psycopg.Error as exc:
+            raise dialect.translate_error(exc, "savepoint") from exc
+
 
 class AsyncPostgresDriver:
     dialect = dialect.NAME
@@ -70,10 +80,25 @@ class AsyncPostgresDriver:
         self._max_size = pool_size
         self._setup = dialect.call_setup(statement_timeout_ms)
         self._kwargs = dialect.connection_kwargs(prepared_statements)
+        self._connections: weakref.WeakSet[psycopg.AsyncConnection[Any]] = weakref.WeakSet()
+        self._forked = False
         self._pool = AsyncConnectionPool(
             conninfo, min_size=1, max_size=pool_size, timeout=pool_timeout_s, open=False,
-            kwargs=self._kwargs, configure=dialect.configure_async,
+            kwargs=self._kwargs, configure=self._configure,
         )
+        forks.track(self)
+
+    async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._connections.add(conn)
+        await dialect.configure_async(conn)
+
+    def after_fork(self) -> None:
+        """In a forked child: detach the parent's connections; the event loop stayed there, so refuse from now on."""
+        for conn in list(self._connections):
+            if not conn.closed:
+                forks.detach_socket(conn.fileno())
+        forks.INHERITED.append(self._pool)
+        self._forked = True
 
     async def open(self) -> None:
         try:
@@ -85,6 +110,8 @@ class AsyncPostgresDriver:
 
     async def _checkout(self, name: str) -> psycopg.AsyncConnection[Any]:
         """A live connection from the pool (see `pg_health`: dead idle ones are dropped, not handed out)."""
+        if self._forked:
+            raise OperationalError(f"{name}: {forks.FORKED_ASYNC}")
         pool = self._pool
         for _ in range(self._max_size + 1):
             try:

@@ -8,6 +8,7 @@ follow the rule written in `pg_health`.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 from ..core import PreparedQuery
 from ..dialects import postgres as dialect
 from ..errors import OperationalError
+from . import forks
 from .pg_health import is_broken, is_dead
 
 _TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
@@ -70,6 +72,14 @@ class PostgresSession:
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        try:
+            with self._conn.transaction():  # nested: a savepoint, rolled back to if the block raises
+                yield
+        except psycopg.Error as exc:
+            raise dialect.translate_error(exc, "savepoint") from exc
+
 
 class PostgresDriver:
     dialect = dialect.NAME
@@ -78,23 +88,48 @@ class PostgresDriver:
                  prepared_statements: bool = False) -> None:
         self._max_size = pool_size
         self._setup = dialect.call_setup(statement_timeout_ms)
-        kwargs = dialect.connection_kwargs(prepared_statements)
-        self._pool = ConnectionPool(
-            conninfo, min_size=1, max_size=pool_size, timeout=pool_timeout_s, open=False,
-            kwargs=kwargs, configure=dialect.configure,
+        self._conninfo, self._timeout = conninfo, pool_timeout_s
+        self._kwargs = dialect.connection_kwargs(prepared_statements)
+        self._connections: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
+        self._pool = self._open_pool()
+        self._reopen = False
+        forks.track(self)
+
+    def _configure(self, conn: psycopg.Connection[Any]) -> None:
+        self._connections.add(conn)  # known, so that a forked child can leave it alone
+        dialect.configure(conn)
+
+    def _open_pool(self) -> ConnectionPool[Any]:
+        pool: ConnectionPool[Any] = ConnectionPool(
+            self._conninfo, min_size=1, max_size=self._max_size, timeout=self._timeout, open=False,
+            kwargs=self._kwargs, configure=self._configure,
         )
         try:
-            self._pool.open(wait=True, timeout=pool_timeout_s)
+            pool.open(wait=True, timeout=self._timeout)
         except PoolTimeout as exc:
-            self._pool.close()
-            raise dialect.connect_failure(_first_failure(conninfo, kwargs, pool_timeout_s), pool_timeout_s) from exc
+            pool.close()
+            failure = _first_failure(self._conninfo, self._kwargs, self._timeout)
+            raise dialect.connect_failure(failure, self._timeout) from exc
+        return pool
+
+    def after_fork(self) -> None:
+        """In a forked child: detach the parent's connections (so nothing reaches its sessions); reopen lazily."""
+        for conn in list(self._connections):
+            if not conn.closed:
+                forks.detach_socket(conn.fileno())
+        forks.INHERITED.append(self._pool)
+        self._connections = weakref.WeakSet()
+        self._reopen = True
 
     def _checkout(self, name: str) -> psycopg.Connection[Any]:
         """A live connection from the pool (see `pg_health`: dead idle ones are dropped, not handed out)."""
+        if self._reopen:
+            self._reopen = False
+            self._pool = self._open_pool()  # in a forked child: connections of its own
         pool = self._pool
         for _ in range(self._max_size + 1):
             try:
-                conn = pool.getconn()
+                conn: psycopg.Connection[Any] = pool.getconn()
             except (PoolTimeout, PoolClosed) as exc:
                 raise OperationalError(f"{name}: no database connection available: {exc}") from exc
             if not is_dead(conn):
@@ -145,7 +180,8 @@ class PostgresDriver:
                 raise dialect.translate_error(exc, "transaction") from exc
 
     def close(self) -> None:
-        self._pool.close()
+        if not self._reopen:  # a forked child never closes what it inherited
+            self._pool.close()
 
 
 def _first_failure(conninfo: str, kwargs: dict[str, Any], timeout_s: float) -> BaseException | None:
