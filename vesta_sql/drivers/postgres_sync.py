@@ -153,9 +153,9 @@ class PostgresDriver:
         return self._execute(query, params, None)
 
     def _execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str | None) -> Any:
-        pool = self._pool
         for attempt in (1, 2):
             conn = self._checkout(query.name)
+            pool = self._pool  # read after the checkout, which may have reopened it (in a forked child)
             try:
                 setup = self._setup.unscoped() if account_id is None else self._setup.scoped(account_id)
                 if setup is None:
