@@ -82,10 +82,13 @@ def test_a_transaction_is_dead_after_its_block(db: Any, acct: str, uniq: Any) ->
         raise_inside.creators.list()
 
 
-def test_a_stale_transaction_cannot_touch_the_next_holder_of_its_connection(pg_urls: tuple[str, str], acct: str,
-                                                                             acct2: str, uniq: Any) -> None:
-    """Pool of one: the stale object is refused; the other account's transaction commits its writes."""
-    with vesta_sql.connect(pg_urls[1], pool_size=1) as db:
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_a_stale_transaction_cannot_touch_the_next_holder_of_its_connection(dialect: str, request: pytest.FixtureRequest,
+                                                                             acct: str, acct2: str, uniq: Any) -> None:
+    """Pool of one (SQLite: its idle connection is reused): the stale object is refused; the other
+    account's transaction commits its writes."""
+    url = request.getfixturevalue("sqlite_url") if dialect == "sqlite" else request.getfixturevalue("pg_urls")[1]
+    with vesta_sql.connect(url, pool_size=1) as db:
         with db.transaction(account_id=acct) as stale:
             pass
         with db.transaction(account_id=acct2) as current:
@@ -98,7 +101,7 @@ def test_a_stale_transaction_cannot_touch_the_next_holder_of_its_connection(pg_u
         assert db.creators.list(account_id=acct) == []
 
     async def scenario() -> None:
-        adb = await vesta_sql.connect_async(pg_urls[1], pool_size=1)
+        adb = await vesta_sql.connect_async(url, pool_size=1)
         try:
             async with adb.transaction(account_id=acct) as old:
                 pass
