@@ -8,6 +8,7 @@ follow the rule written in `pg_health`.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,6 +94,7 @@ class PostgresDriver:
         self._connections: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
         self._pool = self._open_pool()
         self._reopen = False
+        self._reopen_lock = threading.Lock()
         forks.track(self)
 
     def _configure(self, conn: psycopg.Connection[Any]) -> None:
@@ -119,13 +121,19 @@ class PostgresDriver:
                 forks.detach_socket(conn.fileno())
         forks.INHERITED.append(self._pool)
         self._connections = weakref.WeakSet()
+        self._reopen_lock = threading.Lock()  # a lock held in the parent at fork time stays held in the child
         self._reopen = True
+
+    def _reopen_pool(self) -> None:
+        with self._reopen_lock:  # the child's threads, if it starts any, open one pool between them
+            if self._reopen:
+                self._pool = self._open_pool()  # in a forked child: connections of its own
+                self._reopen = False
 
     def _checkout(self, name: str) -> psycopg.Connection[Any]:
         """A live connection from the pool (see `pg_health`: dead idle ones are dropped, not handed out)."""
         if self._reopen:
-            self._reopen = False
-            self._pool = self._open_pool()  # in a forked child: connections of its own
+            self._reopen_pool()
         pool = self._pool
         for _ in range(self._max_size + 1):
             try:
