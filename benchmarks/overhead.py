@@ -10,6 +10,11 @@ Postgres (embedded server over its unix socket, as the app role with row-level s
 on), each sync and async. The contenders run in interleaved rounds in one process; a
 figure is the median of the per-round means.
 
+Postgres also runs through a real PgBouncer in transaction mode (`--no-pooler` skips it):
+"bare psycopg via PgBouncer, unprepared" sends the account setting and the statement in
+one pipeline (one Sync) by hand, the least a correct pooled call can do; "vesta-sql,
+prepared" is the opt-in `prepared_statements=True`, for direct connections.
+
 "Hand-written" is what a careful developer writes without a library: module-level
 functions holding the SQL, returning the same frozen dataclasses with the same
 conversions (SQLite: ISO text → aware datetime; ids made with the same UUIDv7 function,
@@ -21,15 +26,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiosql
-from _harness import Table, measure, measure_async, postgres_database, sqlite_connect, sqlite_database, sqlite_pragmas
+from _harness import (
+    APP_PASSWORD,
+    APP_ROLE,
+    Table,
+    measure,
+    measure_async,
+    postgres_database,
+    sqlite_connect,
+    sqlite_database,
+    sqlite_pragmas,
+)
 
 import vesta_sql
 from vesta_sql.ids import new_id
@@ -407,11 +425,16 @@ def pg_core_params(op: str, i: int, ids: list[str], post_id: str) -> dict[str, A
     return p
 
 
+QUERY_NAMESPACE = {"lookup": "creators", "page": "creators", "insert": "engagement", "upsert": "payment_settings"}
 SET_ACCOUNT = "select set_config('vesta.account_id', %s, false)"
+SET_ACCOUNT_LOCAL = "select set_config('vesta.account_id', %s, true)"
+BARE = "bare psycopg, one connection, prepared"
+BARE_POOLED = "bare psycopg via PgBouncer, unprepared"
+VESTA_POOLED = "vesta-sql via PgBouncer"
 RECORDS = {"lookup": Creator, "page": Creator, "insert": Comment, "upsert": PaymentSettings}
 
 
-def postgres_sync(app_url: str, rounds: int, calls: int) -> Table:
+def postgres_sync(app_url: str, rounds: int, calls: int, pooled_url: str | None = None) -> Table:
     import psycopg
     from psycopg_pool import ConnectionPool
     from sqlalchemy import create_engine
@@ -432,6 +455,9 @@ def postgres_sync(app_url: str, rounds: int, calls: int) -> Table:
     engine = create_engine(app_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT",
                            pool_size=4, connect_args={"options": f"-c TimeZone=UTC -c vesta.account_id={ACCOUNT}"})
     sa = sqlalchemy_statements(engine, "postgres", sql)
+    prepared_db = vesta_sql.connect(app_url, pool_size=4, prepared_statements=True)
+    pooled_db = vesta_sql.connect(pooled_url, pool_size=4) if pooled_url else None
+    bare_pooled = psycopg.connect(pooled_url, autocommit=True, prepare_threshold=None) if pooled_url else None
 
     def handwritten(op: str) -> Callable[..., Any]:
         statement, record = sql[op][0], RECORDS[op]
@@ -470,15 +496,32 @@ def postgres_sync(app_url: str, rounds: int, calls: int) -> Table:
             for i in range(n):
                 bare.execute(statement, pg_params(op, i, ids, post_id), prepare=True).fetchall()
 
+        prepared_call = getattr(getattr(prepared_db, QUERY_NAMESPACE[op]), vesta_call.__name__)
+
+        def bare_pooled_run(n: int, statement: str = statement, op: str = op) -> None:
+            assert bare_pooled is not None
+            for i in range(n):
+                with bare_pooled.pipeline():  # the setting and the statement under one Sync
+                    bare_pooled.execute(SET_ACCOUNT_LOCAL, (ACCOUNT,))
+                    cursor = bare_pooled.execute(statement, pg_params(op, i, ids, post_id))
+                cursor.fetchall()
+
         contenders: dict[str, Callable[[int], object]] = {
-            "bare psycopg, one connection, prepared": bare_run,
+            BARE: bare_run,
             "hand-written psycopg (pool, cached account) → records":
                 lambda n, hw=hw, op=op: [hw(ACCOUNT, pg_params(op, i, ids, post_id)) for i in range(n)],
             "plain aiosql, one connection (tuples)":
                 lambda n, q=aio_query, op=op: [list(q(plain_conn, **pg_params(op, i, ids, post_id))) if op == "page"
                                                else q(plain_conn, **pg_params(op, i, ids, post_id)) for i in range(n)],
             "vesta-sql": lambda n, call=vesta_call, kw=vesta_kwargs: [call(account_id=ACCOUNT, **kw(i)) for i in range(n)],
+            "vesta-sql, prepared": lambda n, call=prepared_call, kw=vesta_kwargs: [
+                call(account_id=ACCOUNT, **kw(i)) for i in range(n)],
         }
+        if pooled_db is not None:
+            pooled_call = getattr(getattr(pooled_db, QUERY_NAMESPACE[op]), vesta_call.__name__)
+            contenders[BARE_POOLED] = bare_pooled_run
+            contenders[VESTA_POOLED] = lambda n, call=pooled_call, kw=vesta_kwargs: [
+                call(account_id=ACCOUNT, **kw(i)) for i in range(n)]
         for kind, label in (("text", "SQLAlchemy Core text()"), ("core", "SQLAlchemy Core select/insert")):
             make = pg_params if kind == "text" else pg_core_params
 
@@ -488,15 +531,14 @@ def postgres_sync(app_url: str, rounds: int, calls: int) -> Table:
                         c.execute(st, make(op, i, ids, post_id)).all()
             contenders[label] = alchemy
         results[column] = measure(contenders, calls=calls, rounds=rounds)
-    db.close()
-    pool.close()
-    bare.close()
-    plain_conn.close()
+    for closing in (db, pool, bare, plain_conn, prepared_db, pooled_db, bare_pooled):
+        if closing is not None:
+            closing.close()
     engine.dispose()
-    return Table("Postgres (unix socket, app role, RLS on), sync", "bare psycopg, one connection, prepared", OPS, results)
+    return Table("Postgres (unix socket, app role, RLS on), sync", BARE, OPS, results)
 
 
-async def postgres_async(app_url: str, rounds: int, calls: int) -> Table:
+async def postgres_async(app_url: str, rounds: int, calls: int, pooled_url: str | None = None) -> Table:
     import psycopg
     from psycopg_pool import AsyncConnectionPool
     from sqlalchemy.ext.asyncio import create_async_engine
@@ -518,6 +560,10 @@ async def postgres_async(app_url: str, rounds: int, calls: int) -> Table:
                                  pool_size=4, connect_args={"options": f"-c TimeZone=UTC -c vesta.account_id={ACCOUNT}"})
     async with engine.connect() as c:
         sa = await c.run_sync(lambda sync_conn: sqlalchemy_statements(sync_conn, "postgres", sql))
+    prepared_db = await vesta_sql.connect_async(app_url, pool_size=4, prepared_statements=True)
+    pooled_db = await vesta_sql.connect_async(pooled_url, pool_size=4) if pooled_url else None
+    bare_pooled = (await psycopg.AsyncConnection.connect(pooled_url, autocommit=True, prepare_threshold=None)
+                   if pooled_url else None)
 
     def handwritten(op: str) -> Callable[..., Any]:
         statement, record = sql[op][0], RECORDS[op]
@@ -571,12 +617,26 @@ async def postgres_async(app_url: str, rounds: int, calls: int) -> Table:
             for i in range(n):
                 await call(account_id=ACCOUNT, **kw(i))
 
+        async def bare_pooled_run(n: int, statement: str = statement, op: str = op) -> None:
+            assert bare_pooled is not None
+            for i in range(n):
+                async with bare_pooled.pipeline():
+                    await bare_pooled.execute(SET_ACCOUNT_LOCAL, (ACCOUNT,))
+                    cursor = await bare_pooled.execute(statement, pg_params(op, i, ids, post_id))
+                await cursor.fetchall()
+
+        prepared_call = getattr(getattr(prepared_db, QUERY_NAMESPACE[op]), vesta_call.__name__)
         contenders: dict[str, Callable[[int], Any]] = {
-            "bare psycopg, one connection, prepared": bare_run,
+            BARE: bare_run,
             "hand-written psycopg (pool, cached account) → records": written,
             "plain aiosql, one connection (tuples)": plain,
             "vesta-sql": vesta,
+            "vesta-sql, prepared": lambda n, call=prepared_call, kw=vesta_kwargs: vesta(n, call, kw),
         }
+        if pooled_db is not None:
+            pooled_call = getattr(getattr(pooled_db, QUERY_NAMESPACE[op]), vesta_call.__name__)
+            contenders[BARE_POOLED] = bare_pooled_run
+            contenders[VESTA_POOLED] = lambda n, call=pooled_call, kw=vesta_kwargs: vesta(n, call, kw)
         for kind, label in (("text", "SQLAlchemy Core text()"), ("core", "SQLAlchemy Core select/insert")):
             make = pg_params if kind == "text" else pg_core_params
 
@@ -586,12 +646,26 @@ async def postgres_async(app_url: str, rounds: int, calls: int) -> Table:
                         (await c.execute(st, make(op, i, ids, post_id))).all()
             contenders[label] = alchemy
         results[column] = await measure_async(contenders, calls=calls, rounds=rounds)
-    await db.close()
-    await pool.close()
-    await bare.close()
-    await plain_conn.close()
+    for closing in (db, pool, bare, plain_conn, prepared_db, pooled_db, bare_pooled):
+        if closing is not None:
+            await closing.close()
     await engine.dispose()
-    return Table("Postgres (unix socket, app role, RLS on), async", "bare psycopg, one connection, prepared", OPS, results)
+    return Table("Postgres (unix socket, app role, RLS on), async", BARE, OPS, results)
+
+
+@contextlib.contextmanager
+def pgbouncer_for(pg: Any, skip: bool) -> Iterator[str | None]:
+    """The app role's URL through a PgBouncer in transaction mode (the one the tests start)."""
+    if skip:
+        yield None
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.pgbouncer import start_pgbouncer
+
+    name = urlsplit(pg.app_url).path.lstrip("/")
+    with start_pgbouncer(pg.app_url, {name: f"dbname={name}"}, {APP_ROLE: APP_PASSWORD},
+                         ignore_startup_parameters="extra_float_digits,options") as bouncer:
+        yield bouncer.url(name, APP_ROLE, APP_PASSWORD)
 
 
 def main() -> None:
@@ -600,6 +674,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["sqlite", "postgres", "sqlite-sync", "sqlite-async",
                                            "postgres-sync", "postgres-async"])
     parser.add_argument("--quick", action="store_true", help="fewer calls per round (a smoke run)")
+    parser.add_argument("--no-pooler", action="store_true", help="skip the contenders through PgBouncer")
     args = parser.parse_args()
     scale = 0.2 if args.quick else 1.0
     only = args.only or ""
@@ -622,18 +697,21 @@ def main() -> None:
                 tables.append((asyncio.run(sqlite_async(url, path, args.rounds, int(300 * scale))), ratios))
                 print(tables[-1][0].render(tables[-1][1]), flush=True)
     if not only or only.startswith("postgres"):
-        with postgres_database() as pg:
+        with postgres_database() as pg, pgbouncer_for(pg, args.no_pooler) as pooled_url:
             ratios = [("vesta-sql / hand-written", "vesta-sql", "hand-written psycopg (pool, cached account) → records"),
-                      ("vesta-sql / SQLAlchemy Core select", "vesta-sql", "SQLAlchemy Core select/insert")]
+                      ("vesta-sql / SQLAlchemy Core select", "vesta-sql", "SQLAlchemy Core select/insert"),
+                      ("vesta-sql, prepared / vesta-sql", "vesta-sql, prepared", "vesta-sql")]
+            if pooled_url:
+                ratios.append(("via PgBouncer: vesta-sql / bare psycopg", VESTA_POOLED, BARE_POOLED))
             if only in ("", "postgres", "postgres-sync"):
-                tables.append((postgres_sync(pg.app_url, args.rounds, int(300 * scale)), ratios))
+                tables.append((postgres_sync(pg.app_url, args.rounds, int(300 * scale), pooled_url), ratios))
                 print(tables[-1][0].render(tables[-1][1]), flush=True)
             if only in ("", "postgres", "postgres-async"):
                 if only == "postgres-async":
                     seed_db = vesta_sql.connect(pg.app_url)
                     seed(seed_db)
                     seed_db.close()
-                tables.append((asyncio.run(postgres_async(pg.app_url, args.rounds, int(300 * scale))), ratios))
+                tables.append((asyncio.run(postgres_async(pg.app_url, args.rounds, int(300 * scale), pooled_url)), ratios))
                 print(tables[-1][0].render(tables[-1][1]), flush=True)
 
 

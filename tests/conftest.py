@@ -28,6 +28,7 @@ from vesta_sql.facade import Namespace
 from vesta_sql.roles import create_app_role
 
 from .pg import PostgresFixture, start_postgres
+from .pgbouncer import PgBouncer, start_pgbouncer
 
 CALLED: dict[str, set[str]] = defaultdict(set)
 APP_ROLE = "vesta_app_test"
@@ -62,6 +63,26 @@ def pg_urls(postgres: PostgresFixture) -> tuple[str, str]:
     return owner, postgres.url_for(owner, APP_ROLE, "app-secret")
 
 
+# A database alias whose server sessions run in a zone other than UTC (PgBouncer's
+# `timezone=` setting): timestamps must still come back in UTC.
+ELSEWHERE = "vesta_facade_kolkata"
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(postgres: PostgresFixture, pg_urls: tuple[str, str]) -> Iterator[PgBouncer]:
+    """PgBouncer in transaction mode, as a managed Postgres would run it for an app."""
+    databases = {"vesta_facade": "dbname=vesta_facade", ELSEWHERE: "dbname=vesta_facade timezone=Asia/Kolkata"}
+    with start_pgbouncer(postgres.admin_url, databases, {APP_ROLE: "app-secret"},
+                         ignore_startup_parameters="extra_float_digits,options") as bouncer:
+        yield bouncer
+
+
+@pytest.fixture(scope="session")
+def pooled_url(pgbouncer: PgBouncer) -> str:
+    """The app role's URL through PgBouncer."""
+    return pgbouncer.url("vesta_facade", APP_ROLE, "app-secret")
+
+
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'vesta.db'}"
@@ -76,8 +97,8 @@ class AsyncBridge:
         self._loop, self._target = loop, target
 
     def __getattr__(self, name: str) -> Any:
-        if name == "transaction":
-            return self._transaction
+        if name in ("transaction", "savepoint"):
+            return lambda *args, **kwargs: self._context(name, *args, **kwargs)
         value = getattr(self._target, name)
         if isinstance(value, Namespace) or callable(value):
             return AsyncBridge(self._loop, value)
@@ -88,8 +109,8 @@ class AsyncBridge:
         return self._loop.run_until_complete(result) if asyncio.iscoroutine(result) else result
 
     @contextlib.contextmanager
-    def _transaction(self, *args: Any, **kwargs: Any) -> Iterator[AsyncBridge]:
-        manager = self._target.transaction(*args, **kwargs)
+    def _context(self, name: str, *args: Any, **kwargs: Any) -> Iterator[AsyncBridge]:
+        manager = getattr(self._target, name)(*args, **kwargs)
         tx = self._loop.run_until_complete(manager.__aenter__())
         try:
             yield AsyncBridge(self._loop, tx)
@@ -108,6 +129,7 @@ def event_loop_for_bridge() -> Iterator[asyncio.AbstractEventLoop]:
 
 
 FLAVOURS = ["sqlite", "sqlite-async", "postgres", "postgres-async"]
+POOLED_FLAVOURS = ["pgbouncer", "pgbouncer-async"]
 _open: dict[str, Any] = {}
 
 
@@ -123,8 +145,11 @@ def open_flavour(flavour: str, request: pytest.FixtureRequest) -> Any:
     databases = request.getfixturevalue("databases")
     if flavour in databases:
         return databases[flavour]
-    dialect = flavour.split("-")[0]
-    url = request.getfixturevalue("sqlite_url") if dialect == "sqlite" else request.getfixturevalue("pg_urls")[1]
+    dialect = "postgres" if flavour.startswith("pgbouncer") else flavour.split("-")[0]
+    if flavour.startswith("pgbouncer"):
+        url = request.getfixturevalue("pooled_url")
+    else:
+        url = request.getfixturevalue("sqlite_url") if dialect == "sqlite" else request.getfixturevalue("pg_urls")[1]
     if flavour.endswith("async"):
         loop = request.getfixturevalue("event_loop_for_bridge")
         db: Any = AsyncBridge(loop, loop.run_until_complete(vesta_sql.connect_async(url)))
@@ -138,6 +163,12 @@ def open_flavour(flavour: str, request: pytest.FixtureRequest) -> Any:
 @pytest.fixture(params=FLAVOURS)
 def db(request: pytest.FixtureRequest) -> Any:
     """A connected façade; runs the test on SQLite and Postgres, sync and async."""
+    return open_flavour(request.param, request)
+
+
+@pytest.fixture(params=FLAVOURS + POOLED_FLAVOURS)
+def any_db(request: pytest.FixtureRequest) -> Any:
+    """Like `db`, and also through PgBouncer (transaction mode), sync and async."""
     return open_flavour(request.param, request)
 
 

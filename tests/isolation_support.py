@@ -926,7 +926,7 @@ class PostgresWorld(World):
         from vesta_sql.drivers.postgres_sync import PostgresSession
         from vesta_sql.facade import Transaction
 
-        with psycopg.connect(self._conninfo, **dialect.connection_kwargs(None)) as conn:
+        with psycopg.connect(self._conninfo, **dialect.connection_kwargs()) as conn:
             dialect.configure(conn)
             with conn.transaction(force_rollback=True):
                 conn.execute("set local session_replication_role = replica")

@@ -199,6 +199,8 @@ def test_an_owner_under_row_level_security_copies_account_by_account(
     create_app_role(target, role, "pw")
     with psycopg.connect(target, autocommit=True) as conn:
         conn.execute(f"grant select on _yoyo_migration to {role}")
+        # the copy stages rows in a TEMP table; since migration 0011 only roles granted TEMP may make one
+        conn.execute(f"grant temporary on database {conn.info.dbname} to {role}")
     limited = postgres.url_for(target, role, "pw")
     report = copy(source, limited, batch_rows=4)
     assert report.ok, report.summary()

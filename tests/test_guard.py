@@ -15,12 +15,14 @@ from vesta_sql import InvalidInputError, QueryLoadError, TenantScopeError
 from vesta_sql.core import QueryEvent
 from vesta_sql.dialects.postgres import PostgresCodec
 from vesta_sql.dialects.sqlite import SQLiteCodec
-from vesta_sql.params import MAX_TEXT_CHARS, ParamSpec, make_binder, parse_param_lines
+from vesta_sql.params import MAX_TEXT_CHARS, MAX_VALUE_BYTES, ParamSpec, make_binder, parse_param_lines
 
 SQL = Path(__file__).parent / "sql"
 BAD_ACCOUNTS: list[tuple[Any, str]] = [
     (None, "required"), ("", "empty"), ("   ", "empty or blank"), (" acc_1", "whitespace"), ("acc_1\n", "whitespace"),
     (42, "must be a str"), (b"acc_1", "must be a str"), (["acc_1"], "must be a str"),
+    ("a" * 129, "129 characters long; at most 128"), ("acc\n1", "control characters \\(found U\\+000A at position 3"),
+    ("acc\x001", "found U\\+0000"), ("acc\u200b1", "not printable"),
 ]
 
 
@@ -97,7 +99,11 @@ def test_binder_validates_every_type(codec: Any) -> None:
     assert params["n"] == 5 and params["id"] == "fresh-id" and params["v"] is None and params["account_id"] == "acc"
     cases: list[tuple[dict[str, Any], str]] = [
         ({"s": 1}, "'s' must be a str"),
-        ({"s": "x" * (MAX_TEXT_CHARS + 1)}, "characters long"),
+        ({"s": "x" * (MAX_VALUE_BYTES + 1)}, "'s' is 2,000,001 bytes encoded"),
+        ({"s": "é" * (MAX_VALUE_BYTES // 2 + 1)}, "'s' is 2,000,002 bytes encoded"),
+        ({"s": "\ud800" * (MAX_TEXT_CHARS + 1)}, "lone surrogate"),
+        ({"j": {"k": "x" * MAX_VALUE_BYTES}}, "'j' is 2,000,008 bytes encoded"),
+        ({"ids": ["x" * 1_000_000, "y" * 1_000_001]}, "'ids' is 2,000,001 bytes encoded"),
         ({"n": True}, "'n' must be an int"),
         ({"n": 2**63}, "64-bit"),
         ({"f": math.nan}, "finite"),

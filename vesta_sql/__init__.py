@@ -18,6 +18,8 @@ from .errors import (
     QueryTimeout,
     SchemaVersionError,
     TenantScopeError,
+    TransactionAborted,
+    TransactionClosed,
     UniqueViolation,
     UnknownAccount,
     VestaError,
@@ -32,5 +34,6 @@ __all__ = [
     "AsyncDatabase", "AsyncTransaction", "CheckViolation", "ConfigError", "Database", "DatabaseError",
     "ForeignKeyViolation", "IntegrityError", "InvalidInputError", "MigrationError", "NotNullViolation",
     "OperationalError", "QueryEvent", "QueryLoadError", "QueryTimeout", "SchemaVersionError", "TenantScopeError", "Transaction",
+    "TransactionAborted", "TransactionClosed",
     "UniqueViolation", "UnknownAccount", "VestaError", "connect", "connect_async", "jsonable", *_record_names,
 ]

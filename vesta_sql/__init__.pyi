@@ -27,6 +27,8 @@ from .errors import QueryLoadError as QueryLoadError
 from .errors import QueryTimeout as QueryTimeout
 from .errors import SchemaVersionError as SchemaVersionError
 from .errors import TenantScopeError as TenantScopeError
+from .errors import TransactionAborted as TransactionAborted
+from .errors import TransactionClosed as TransactionClosed
 from .errors import UniqueViolation as UniqueViolation
 from .errors import UnknownAccount as UnknownAccount
 from .errors import VestaError as VestaError
@@ -83,6 +85,8 @@ __all__ = [
     "SchemaVersionError",
     "TenantScopeError",
     "Transaction",
+    "TransactionAborted",
+    "TransactionClosed",
     "UniqueViolation",
     "UnknownAccount",
     "VestaError",

@@ -3905,17 +3905,23 @@ def connect(
     id_factory: Callable[[], str] | None = ...,
     allow_newer_schema: bool = ...,
     record_classes: Mapping[str, type] | None = ...,
+    prepared_statements: bool = ...,
 ) -> Database:
     """A synchronous façade on `sqlite:///file.db`, `sqlite://:memory:` or `postgresql://…`.
 
     `env="prod"` connects with that environment's app URL (`app_url`, else `url`) from
     `[tool.vesta-sql.environments]` / vesta-sql.toml, as the CLI reads it. Every query is
-    loaded and checked by the tenant guard before this returns; one unscoped query refuses
+    loaded and proven by the tenant guard before this returns; one unproven query refuses
     the whole connection. The database must be at this package's migration version
     (`SchemaVersionError` otherwise; `allow_newer_schema=True` accepts migrations newer than
     this release). `clock` and `id_factory` replace the package's clock and UUIDv7 ids.
     `record_classes` names an app's own record dataclasses for its `-- record_class:` lines,
     checked against each query's columns at load.
+
+    Postgres: nothing rides on startup parameters and no named prepared statements are
+    used, so a plain URL works through a transaction-mode pooler (PgBouncer 1.18 and its
+    kin). `prepared_statements=True` lets psycopg prepare repeated statements: for direct
+    connections, or PgBouncer 1.21+ with `max_prepared_statements` set (see docs/pooler.md).
     """
 
 async def connect_async(
@@ -3931,5 +3937,6 @@ async def connect_async(
     id_factory: Callable[[], str] | None = ...,
     allow_newer_schema: bool = ...,
     record_classes: Mapping[str, type] | None = ...,
+    prepared_statements: bool = ...,
 ) -> AsyncDatabase:
     """The async façade (aiosqlite, or psycopg async with a psycopg_pool pool); same namespaces, awaited."""

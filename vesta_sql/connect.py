@@ -63,17 +63,23 @@ def connect(
     id_factory: Callable[[], str] | None = None,
     allow_newer_schema: bool = False,
     record_classes: Mapping[str, type] | None = None,
+    prepared_statements: bool = False,
 ) -> Database:
     """A synchronous façade on `sqlite:///file.db`, `sqlite://:memory:` or `postgresql://…`.
 
     `env="prod"` connects with that environment's app URL (`app_url`, else `url`) from
     `[tool.vesta-sql.environments]` / vesta-sql.toml, as the CLI reads it. Every query is
-    loaded and checked by the tenant guard before this returns; one unscoped query refuses
+    loaded and proven by the tenant guard before this returns; one unproven query refuses
     the whole connection. The database must be at this package's migration version
     (`SchemaVersionError` otherwise; `allow_newer_schema=True` accepts migrations newer than
     this release). `clock` and `id_factory` replace the package's clock and UUIDv7 ids.
     `record_classes` names an app's own record dataclasses for its `-- record_class:` lines,
     checked against each query's columns at load.
+
+    Postgres: nothing rides on startup parameters and no named prepared statements are
+    used, so a plain URL works through a transaction-mode pooler (PgBouncer 1.18 and its
+    kin). `prepared_statements=True` lets psycopg prepare repeated statements: for direct
+    connections, or PgBouncer 1.21+ with `max_prepared_statements` set (see docs/pooler.md).
     """
     target = _target(url, env)
     runtime = _runtime(target.dialect, extra_queries, clock, id_factory, record_classes)
@@ -87,7 +93,7 @@ def connect(
     from .drivers.postgres_sync import PostgresDriver
 
     return Database(runtime, PostgresDriver(target.conninfo, pool_size=pool_size, statement_timeout_ms=statement_timeout_ms,
-                                            pool_timeout_s=pool_timeout_s))
+                                            pool_timeout_s=pool_timeout_s, prepared_statements=prepared_statements))
 
 
 async def connect_async(
@@ -103,6 +109,7 @@ async def connect_async(
     id_factory: Callable[[], str] | None = None,
     allow_newer_schema: bool = False,
     record_classes: Mapping[str, type] | None = None,
+    prepared_statements: bool = False,
 ) -> AsyncDatabase:
     """The async façade (aiosqlite, or psycopg async with a psycopg_pool pool); same namespaces, awaited."""
     target = _target(url, env)
@@ -121,6 +128,6 @@ async def connect_async(
     from .drivers.postgres_async import AsyncPostgresDriver
 
     driver = AsyncPostgresDriver(target.conninfo, pool_size=pool_size, statement_timeout_ms=statement_timeout_ms,
-                                 pool_timeout_s=pool_timeout_s)
+                                 pool_timeout_s=pool_timeout_s, prepared_statements=prepared_statements)
     await driver.open()
     return AsyncDatabase(runtime, driver)

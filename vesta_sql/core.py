@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import Any
 
 from .constraint_names import remember_target
-from .errors import InvalidInputError, TenantScopeError
+from .errors import InvalidInputError, TenantScopeError, TransactionAborted, TransactionClosed
 from .guard import require_account
 from .ids import new_id
 from .loader import QuerySpec, load_catalog
@@ -151,7 +151,10 @@ class Runtime:
         logger.debug("%s on %s: %.3f ms, %d row(s)%s", query, self.dialect, duration * 1000, rows,
                      f", failed: {event.error}" if error else "")
         for hook in self.hooks:
-            hook(event)
+            try:
+                hook(event)
+            except Exception:  # a hook's failure must never turn a committed write into an error
+                logger.exception("a hook failed after %s (the call's result is returned as usual)", query)
 
     def directory_lookup(self, kind: str, key: str) -> tuple[PreparedQuery, dict[str, Any]]:
         """The directory's `resolve` query and its validated parameters (it binds no account)."""
@@ -226,3 +229,43 @@ def account_for_transaction(tx_account: str, kwargs: dict[str, Any], query: str)
     if given != tx_account:
         require_account(given)
         raise TenantScopeError(f"{query}: this transaction belongs to another account; a call may not switch accounts")
+
+
+class TxState:
+    """What a transaction knows about itself: open or ended, and the first statement that failed in it.
+
+    Shared by the sync and async transactions and by everything taken from them, so that a
+    transaction used after its block, or after one of its statements failed, is refused
+    before anything is sent.
+    """
+
+    __slots__ = ("account_id", "open", "failed", "statements")
+
+    def __init__(self, account_id: str) -> None:
+        self.account_id = account_id
+        self.open = True
+        self.failed: str | None = None  # "creators.create (UniqueViolation)"
+        self.statements = 0
+
+    def check(self, name: str) -> None:
+        if not self.open:
+            raise TransactionClosed(
+                f"{name}: this transaction's block has ended; nothing was sent. Start a new "
+                "`db.transaction(account_id=…)` (a transaction and its namespaces live only inside their block)")
+        if self.failed is not None:
+            raise TransactionAborted(
+                f"{name}: this transaction is doomed: {self.failed} failed in it, so nothing more runs and nothing "
+                "will be committed. Leave the block, or wrap statements that may fail in `with tx.savepoint():`")
+
+    def fail(self, name: str, exc: BaseException) -> None:
+        if self.failed is None:
+            self.failed = f"{name} ({type(exc).__name__})"
+
+    def aborted(self) -> TransactionAborted:
+        return TransactionAborted(
+            f"transaction rolled back: {self.failed} failed inside it, and nothing was committed "
+            "(catching the error does not make the rest of the block commit; use `with tx.savepoint():` for that)")
+
+    def savepoint_aborted(self) -> TransactionAborted:
+        return TransactionAborted(
+            f"savepoint rolled back: {self.failed} failed inside it; the transaction goes on without the savepoint's work")

@@ -79,6 +79,14 @@ class QueryTimeout(OperationalError):
     """The statement ran longer than the configured statement timeout."""
 
 
+class TransactionAborted(DatabaseError):
+    """A statement failed inside the transaction (or savepoint): it was rolled back, nothing of it was committed."""
+
+
+class TransactionClosed(VestaError, RuntimeError):
+    """A transaction (or a namespace taken from it) was used after its block ended; nothing was sent."""
+
+
 __all__ = [
     "CheckViolation",
     "ConfigError",
@@ -93,6 +101,8 @@ __all__ = [
     "QueryTimeout",
     "SchemaVersionError",
     "TenantScopeError",
+    "TransactionAborted",
+    "TransactionClosed",
     "UniqueViolation",
     "VestaError",
 ]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from logging import DEBUG
 from typing import Any, Protocol
 
-from .core import Hook, PreparedQuery, Runtime, account_for_transaction, bind_many, debug_enabled
+from .core import Hook, PreparedQuery, Runtime, TxState, account_for_transaction, bind_many, debug_enabled
 from .errors import InvalidInputError
 from .guard import DIRECTORY_NAMESPACE, require_account
 from .program import drive
@@ -16,6 +16,7 @@ from .program import drive
 class Session(Protocol):
     def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any: ...
     def execute_many(self, query: PreparedQuery, rows: list[dict[str, Any]]) -> int: ...
+    def savepoint(self) -> AbstractContextManager[None]: ...
 
 
 class Driver(Protocol):
@@ -38,7 +39,8 @@ def query_call(query: PreparedQuery, driver: Driver, runtime: Runtime) -> Callab
 
     def call(account_id: Any = None, **kwargs: Any) -> Any:
         # guard.require_account's accepting test, inlined; anything else goes to it (and is refused)
-        if type(account_id) is str and account_id and not account_id[0].isspace() and not account_id[-1].isspace():
+        if (type(account_id) is str and 0 < len(account_id) <= 128 and account_id.isprintable()
+                and not account_id[0].isspace() and not account_id[-1].isspace()):
             account: str = account_id
         else:
             account = require_account(account_id)
@@ -86,20 +88,21 @@ class TxCall:
         self.__name__ = name
 
     def __call__(self, **kwargs: Any) -> Any:
-        tx = self._tx
-        account_for_transaction(tx.account_id, kwargs, f"{self._namespace}.{self._name}")
+        tx, name = self._tx, f"{self._namespace}.{self._name}"
+        tx._state.check(name)
+        account_for_transaction(tx.account_id, kwargs, name)
         if self._query is None:
-            program = tx._runtime.start_program(self._namespace, self._name, kwargs)
-            return drive(program, tx._run_step)
+            return tx._run_program(name, tx._runtime.start_program(self._namespace, self._name, kwargs))
         return tx._run(self._query, kwargs)
 
     def many(self, rows: Iterable[Mapping[str, Any]] = ()) -> int:
         """Run this `!` query once per row inside the transaction; returns the total row count."""
         tx, query = self._tx, self._query
+        tx._state.check(f"{self._namespace}.{self._name}.many")
         if query is None:
             raise InvalidInputError(f"{self._namespace}.{self._name} is not a single query")
         bound = bind_many(query, tx.account_id, rows)
-        return int(tx._runtime.observed(query.name, tx._session.execute_many, query, bound))
+        return int(tx._statement(query.name, tx._session.execute_many, query, bound))
 
 
 class Namespace:
@@ -126,18 +129,59 @@ def attach_namespaces(owner: object, runtime: Runtime, make_call: Callable[[str,
 
 
 class Transaction:
-    """Several calls of one account in one database transaction."""
+    """Several calls of one account in one database transaction (see `Database.transaction` for the rules)."""
 
-    def __init__(self, runtime: Runtime, session: Session, account_id: str) -> None:
-        self._runtime, self._session, self.account_id = runtime, session, account_id
+    def __init__(self, runtime: Runtime, session: Session, state: TxState | str) -> None:
+        self._runtime, self._session = runtime, session
+        self._state = state if isinstance(state, TxState) else TxState(state)
+        self.account_id = self._state.account_id
         attach_namespaces(self, runtime, lambda namespace, name, query: TxCall(self, namespace, name, query))
 
+    def _statement(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
+        """Run one statement; if it fails, the transaction is doomed."""
+        state = self._state
+        state.check(name)
+        state.statements += 1
+        try:
+            return self._runtime.observed(name, function, *args)
+        except BaseException as exc:
+            state.fail(name, exc)
+            raise
+
     def _run(self, query: PreparedQuery, kwargs: dict[str, Any]) -> Any:
-        params = query.bind(self.account_id, kwargs)
-        return self._runtime.observed(query.name, self._session.execute, query, params)
+        params = query.bind(self.account_id, kwargs)  # a bad value is refused before anything runs: not a failure
+        return self._statement(query.name, self._session.execute, query, params)
 
     def _run_step(self, step: Any) -> Any:
         return self._run(self._runtime.step_query(step), dict(step.kwargs))
+
+    def _run_program(self, name: str, program: Any) -> Any:
+        state, before = self._state, self._state.statements
+        try:
+            return drive(program, self._run_step)
+        except BaseException as exc:
+            if state.statements > before:  # it stopped part way, after writing: its work cannot be kept
+                state.fail(name, exc)
+            raise
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """`with tx.savepoint():` — if the block raises, its work is undone and the transaction goes on.
+
+        A statement that fails inside the block and is caught there still undoes the
+        savepoint: leaving the block then raises `TransactionAborted`.
+        """
+        state = self._state
+        state.check("savepoint")
+        try:
+            with self._session.savepoint():
+                yield
+                if state.failed is not None:  # a failure caught inside it: rolled back to the savepoint
+                    raise state.savepoint_aborted()
+        except BaseException:
+            if state.open:
+                state.failed = None  # rolled back to before the failure: the transaction is usable again
+            raise
 
 
 class Database:
@@ -151,10 +195,23 @@ class Database:
 
     @contextmanager
     def transaction(self, account_id: Any = None, *, write: bool = True) -> Iterator[Transaction]:
-        """One transaction for several calls of one account; rolled back if the block raises."""
+        """One transaction for several calls of one account.
+
+        Committed when the block ends normally; rolled back when it raises. A statement
+        that failed inside it dooms it even if the error was caught: nothing more runs in
+        it, and leaving the block raises `TransactionAborted` (nothing is committed); use
+        `tx.savepoint()` around what may fail. After the block the transaction, and every
+        namespace taken from it, is dead: using it raises `TransactionClosed`.
+        """
         account = require_account(account_id)
-        with self._driver.session(account, write) as session:
-            yield Transaction(self._runtime, session, account)
+        state = TxState(account)
+        try:
+            with self._driver.session(account, write) as session:
+                yield Transaction(self._runtime, session, state)
+                if state.failed is not None:
+                    raise state.aborted()  # inside the session: it rolls back
+        finally:
+            state.open = False
 
     def resolve_account(self, kind: str, key: str) -> str | None:
         """The account owning a public key (`smart_link` slug, `stripe_payment_intent`, `sso_org`), or None.

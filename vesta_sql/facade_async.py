@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from logging import DEBUG
 from typing import Any, Protocol
 
-from .core import Hook, PreparedQuery, Runtime, account_for_transaction, bind_many, debug_enabled
+from .core import Hook, PreparedQuery, Runtime, TxState, account_for_transaction, bind_many, debug_enabled
 from .errors import InvalidInputError
 from .facade import attach_namespaces
 from .guard import require_account
@@ -17,6 +17,7 @@ from .program import drive_async
 class AsyncSession(Protocol):
     async def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any: ...
     async def execute_many(self, query: PreparedQuery, rows: list[dict[str, Any]]) -> int: ...
+    def savepoint(self) -> AbstractAsyncContextManager[None]: ...
 
 
 class AsyncDriver(Protocol):
@@ -34,7 +35,8 @@ def async_query_call(query: PreparedQuery, driver: AsyncDriver, runtime: Runtime
 
     async def call(account_id: Any = None, **kwargs: Any) -> Any:
         # guard.require_account's accepting test, inlined; anything else goes to it (and is refused)
-        if type(account_id) is str and account_id and not account_id[0].isspace() and not account_id[-1].isspace():
+        if (type(account_id) is str and 0 < len(account_id) <= 128 and account_id.isprintable()
+                and not account_id[0].isspace() and not account_id[-1].isspace()):
             account: str = account_id
         else:
             account = require_account(account_id)
@@ -78,32 +80,71 @@ class AsyncTxCall:
         self.__name__ = name
 
     async def __call__(self, **kwargs: Any) -> Any:
-        tx = self._tx
-        account_for_transaction(tx.account_id, kwargs, f"{self._namespace}.{self._name}")
+        tx, name = self._tx, f"{self._namespace}.{self._name}"
+        tx._state.check(name)
+        account_for_transaction(tx.account_id, kwargs, name)
         if self._query is None:
-            program = tx._runtime.start_program(self._namespace, self._name, kwargs)
-            return await drive_async(program, tx._run_step)
+            return await tx._run_program(name, tx._runtime.start_program(self._namespace, self._name, kwargs))
         return await tx._run(self._query, kwargs)
 
     async def many(self, rows: Iterable[Mapping[str, Any]] = ()) -> int:
         tx, query = self._tx, self._query
+        tx._state.check(f"{self._namespace}.{self._name}.many")
         if query is None:
             raise InvalidInputError(f"{self._namespace}.{self._name} is not a single query")
         bound = bind_many(query, tx.account_id, rows)
-        return int(await tx._runtime.observed_async(query.name, tx._session.execute_many, query, bound))
+        return int(await tx._statement(query.name, tx._session.execute_many, query, bound))
 
 
 class AsyncTransaction:
-    def __init__(self, runtime: Runtime, session: AsyncSession, account_id: str) -> None:
-        self._runtime, self._session, self.account_id = runtime, session, account_id
+    """The async twin of `facade.Transaction` (same rules: doomed by a failed statement, dead after its block)."""
+
+    def __init__(self, runtime: Runtime, session: AsyncSession, state: TxState | str) -> None:
+        self._runtime, self._session = runtime, session
+        self._state = state if isinstance(state, TxState) else TxState(state)
+        self.account_id = self._state.account_id
         attach_namespaces(self, runtime, lambda namespace, name, query: AsyncTxCall(self, namespace, name, query))
+
+    async def _statement(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
+        state = self._state
+        state.check(name)
+        state.statements += 1
+        try:
+            return await self._runtime.observed_async(name, function, *args)
+        except BaseException as exc:
+            state.fail(name, exc)
+            raise
 
     async def _run(self, query: PreparedQuery, kwargs: dict[str, Any]) -> Any:
         params = query.bind(self.account_id, kwargs)
-        return await self._runtime.observed_async(query.name, self._session.execute, query, params)
+        return await self._statement(query.name, self._session.execute, query, params)
 
     async def _run_step(self, step: Any) -> Any:
         return await self._run(self._runtime.step_query(step), dict(step.kwargs))
+
+    async def _run_program(self, name: str, program: Any) -> Any:
+        state, before = self._state, self._state.statements
+        try:
+            return await drive_async(program, self._run_step)
+        except BaseException as exc:
+            if state.statements > before:
+                state.fail(name, exc)
+            raise
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """`async with tx.savepoint():` — the twin of `Transaction.savepoint`."""
+        state = self._state
+        state.check("savepoint")
+        try:
+            async with self._session.savepoint():
+                yield
+                if state.failed is not None:
+                    raise state.savepoint_aborted()
+        except BaseException:
+            if state.open:
+                state.failed = None
+            raise
 
 
 class AsyncDatabase:
@@ -117,9 +158,16 @@ class AsyncDatabase:
 
     @asynccontextmanager
     async def transaction(self, account_id: Any = None, *, write: bool = True) -> AsyncIterator[AsyncTransaction]:
+        """One transaction for several calls of one account (the rules of `Database.transaction`)."""
         account = require_account(account_id)
-        async with self._driver.session(account, write) as session:
-            yield AsyncTransaction(self._runtime, session, account)
+        state = TxState(account)
+        try:
+            async with self._driver.session(account, write) as session:
+                yield AsyncTransaction(self._runtime, session, state)
+                if state.failed is not None:
+                    raise state.aborted()
+        finally:
+            state.open = False
 
     async def resolve_account(self, kind: str, key: str) -> str | None:
         query, params = self._runtime.directory_lookup(kind, key)

@@ -6,6 +6,7 @@ account directory file, known here by name, whose queries may only return an acc
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -33,9 +34,17 @@ def check_query_scoped(spec: QuerySpec, binds: Sequence[str]) -> None:
         raise TenantScopeError(f"{where}: its SQL never binds :account_id")
 
 
+MAX_ACCOUNT_CHARS = 128
+
+
 def require_account(account_id: object) -> str:
-    """The call-time rule: one account, a non-empty `str` without surrounding whitespace."""
-    if type(account_id) is str and account_id and not account_id[0].isspace() and not account_id[-1].isspace():
+    """The call-time rule: one account, a `str` of 1–128 printable characters without surrounding whitespace.
+
+    The façade inlines the accepting test (`type is str`, `0 < len <= 128`, `isprintable()`,
+    no whitespace at either end) on its hot path and calls this for anything else.
+    """
+    if (type(account_id) is str and 0 < len(account_id) <= MAX_ACCOUNT_CHARS and account_id.isprintable()
+            and not account_id[0].isspace() and not account_id[-1].isspace()):
         return account_id
     if account_id is None:
         raise TenantScopeError("account_id is required: every call is scoped to one account")
@@ -45,4 +54,10 @@ def require_account(account_id: object) -> str:
         raise TenantScopeError("account_id must not be empty or blank")
     if account_id != account_id.strip():
         raise TenantScopeError("account_id must not have surrounding whitespace")
-    raise TenantScopeError("account_id is not a valid account id")
+    if len(account_id) > MAX_ACCOUNT_CHARS:
+        raise TenantScopeError(f"account_id is {len(account_id)} characters long; at most {MAX_ACCOUNT_CHARS} are allowed")
+    for position, char in enumerate(account_id):
+        if unicodedata.category(char) == "Cc":
+            raise TenantScopeError(
+                f"account_id must not contain control characters (found U+{ord(char):04X} at position {position})")
+    raise TenantScopeError("account_id must hold only printable characters (it has one that is not printable)")

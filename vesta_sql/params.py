@@ -19,7 +19,11 @@ from .errors import InvalidInputError, QueryLoadError
 from .records._types import EMBEDDING_DIMENSIONS
 
 PARAM_TYPES = ("str", "int", "float", "bool", "datetime", "json", "vector", "str_list", "new_id", "now")
-MAX_TEXT_CHARS = 1_000_000
+# D1's limit for one value; checked on every dialect so that what runs here runs there.
+MAX_VALUE_BYTES = 2_000_000
+# A str of this many characters is within MAX_VALUE_BYTES whatever it holds (UTF-8 is at
+# most 4 bytes a character): only a longer one is encoded to be measured.
+MAX_TEXT_CHARS = MAX_VALUE_BYTES // 4
 MAX_LIST_ITEMS = 1_000
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
@@ -67,7 +71,8 @@ class Codec(Protocol):
     """How one dialect stores the values that differ between dialects."""
 
     def datetime_in(self, value: datetime) -> Any: ...
-    def json_in(self, value: Any) -> Any: ...
+    def json_text(self, value: Any) -> str: ...  # compact, ASCII-only JSON text (raises on NaN)
+    def json_bind(self, text: str) -> Any: ...
     def vector_in(self, value: Any) -> Any: ...
     def str_list_in(self, value: list[str]) -> Any: ...
 
@@ -170,8 +175,7 @@ def make_encoder(query: str, spec: ParamSpec, codec: Codec) -> Callable[[Any], A
         if type(value) is not str:
             raise _type_error(query, name, "a str", value)
         if len(value) > MAX_TEXT_CHARS:
-            raise InvalidInputError(
-                f"{query}: parameter {name!r} is {len(value)} characters long; the limit is {MAX_TEXT_CHARS}")
+            check_size(query, name, text_bytes(query, name, value))
         return value
 
     def check_int(value: Any) -> Any:
@@ -205,9 +209,11 @@ def make_encoder(query: str, spec: ParamSpec, codec: Codec) -> Callable[[Any], A
         if not isinstance(value, (dict, list)):
             raise _type_error(query, name, "a dict or list (JSON)", value)
         try:
-            return codec.json_in(value)
-        except (TypeError, ValueError) as exc:
+            text = codec.json_text(value)
+        except (TypeError, ValueError, RecursionError) as exc:
             raise InvalidInputError(f"{query}: parameter {name!r} is not valid JSON: {exc}") from None
+        check_size(query, name, len(text))  # ASCII-only text: one byte a character
+        return codec.json_bind(text)
 
     def check_vector(value: Any) -> Any:
         return codec.vector_in(validate_vector(query, name, value))
@@ -217,9 +223,13 @@ def make_encoder(query: str, spec: ParamSpec, codec: Codec) -> Callable[[Any], A
             raise _type_error(query, name, "a list of str", value)
         if len(value) > MAX_LIST_ITEMS:
             raise InvalidInputError(f"{query}: parameter {name!r} has {len(value)} items; the limit is {MAX_LIST_ITEMS}")
+        total = 0
         for item in value:
             if type(item) is not str:
                 raise _type_error(query, f"{name}[…]", "a str", item)
+            total += len(item)
+        if total > MAX_TEXT_CHARS:
+            check_size(query, name, sum(text_bytes(query, name, item) for item in value))
         return codec.str_list_in(list(value))
 
     checks: dict[str, Callable[[Any], Any]] = {
@@ -248,6 +258,21 @@ def _constrained(query: str, spec: ParamSpec, check: Callable[[Any], Any]) -> Ca
         return encoded
 
     return constrained
+
+
+def text_bytes(query: str, name: str, value: str) -> int:
+    """The UTF-8 size of `value` (what the database stores), refusing text that has none."""
+    try:
+        return len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidInputError(f"{query}: parameter {name!r} is not valid text (it holds a lone surrogate)") from None
+
+
+def check_size(query: str, name: str, size: int) -> None:
+    if size > MAX_VALUE_BYTES:
+        raise InvalidInputError(
+            f"{query}: parameter {name!r} is {size:,} bytes encoded; the limit for one value is {MAX_VALUE_BYTES:,} "
+            "bytes (split it, or store it elsewhere and keep a reference)")
 
 
 def validate_vector(query: str, name: str, value: Any) -> Any:

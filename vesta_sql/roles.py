@@ -3,6 +3,9 @@
 The owner role runs migrations and admin work; it owns the tables and needs BYPASSRLS
 (or a superuser) to copy or export every account. The app role gets only DML on the
 tenant tables and SELECT on the account directory (its rows are written by triggers).
+It may not create TEMP objects or anything in the schema, nor execute the owner's
+SECURITY DEFINER functions (migration 0011): the command checks all three at the end and
+refuses to report success while any still holds.
 """
 
 from __future__ import annotations
@@ -87,6 +90,7 @@ def create_app_role(owner_url: str, role: str, password: str | None = None) -> l
                 conn.execute(sql.SQL("grant " + privileges + " on {} to {}").format(sql.Identifier(table), identifier))
                 steps.append(f"grant {privileges} on {table}")
             steps.extend(_grant_migration_record(conn, identifier))
+            steps.extend(_close_the_wall(conn, role))
         except psycopg.errors.InsufficientPrivilege as exc:
             message = str(exc).strip().splitlines()[0]
             detail = exc.diag.message_detail
@@ -105,3 +109,40 @@ def _grant_migration_record(conn: Any, identifier: Any) -> list[str]:
             conn.execute(sql.SQL("grant select on {} to {}").format(sql.Identifier(table), identifier))
             steps.append(f"grant select on {table}")
     return steps
+
+
+# SECURITY DEFINER functions of the schema's tables' owners (pgvector's functions are not definers).
+_DEFINERS = """
+select p.oid::regprocedure::text
+  from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+ where n.nspname = 'public' and p.prosecdef
+"""
+
+
+def _close_the_wall(conn: Any, role: str) -> list[str]:
+    """No TEMP objects, no CREATE in the schema, no EXECUTE on definer functions; then check each."""
+    from psycopg import sql
+
+    identifier, database = sql.Identifier(role), sql.Identifier(conn.info.dbname)
+    for grantee in (sql.SQL("public"), identifier):  # the app role's own grant, and the one it has as PUBLIC
+        conn.execute(sql.SQL("revoke temporary on database {} from {}").format(database, grantee))
+    # PUBLIC keeps whatever CREATE it has (none since Postgres 15): the owner may depend on it
+    conn.execute(sql.SQL("revoke create on schema public from {}").format(identifier))
+    definers = [row[0] for row in conn.execute(_DEFINERS)]
+    for function in definers:
+        for grantee in (sql.SQL("public"), identifier):
+            conn.execute(sql.SQL("revoke execute on function {} from {}").format(sql.SQL(function), grantee))
+    left = []
+    if conn.execute("select has_database_privilege(%s, current_database(), 'TEMP')", (role,)).fetchone()[0]:
+        left.append(f"it can create TEMP objects: as the database owner, run `revoke temporary on database "
+                    f"{conn.info.dbname} from public`")
+    if conn.execute("select has_schema_privilege(%s, 'public', 'CREATE')", (role,)).fetchone()[0]:
+        left.append("it can create objects in schema public: as the schema owner, run "
+                    "`revoke create on schema public from public`")
+    for function in definers:
+        if conn.execute("select has_function_privilege(%s, %s::regprocedure, 'EXECUTE')", (role, function)).fetchone()[0]:
+            left.append(f"it can execute the definer function {function}: revoke it (from public too)")
+    if left:
+        raise ConfigError(f"role {role} is not walled in: " + "; ".join(left))
+    return ["revoke temporary on the database", "revoke create on schema public",
+            *(f"revoke execute on {function}" for function in definers)]

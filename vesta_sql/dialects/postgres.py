@@ -1,27 +1,103 @@
-"""Postgres + pgvector: connection settings, codecs, errors, the per-connection account."""
+"""Postgres + pgvector: connection settings, codecs, errors, the account setting each call sends."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 import psycopg
+from psycopg.abc import AdaptContext
+from psycopg.types.datetime import TimestamptzBinaryLoader, TimestamptzLoader
 from psycopg.types.json import Jsonb
 
 from .. import constraint_names, errors
 from ..rows import Decoder
 
 NAME = "postgres"
-# Session-level on purpose: cached per connection so a call whose account is already
-# set costs no extra round trip; row-level security policies read it.
-SET_ACCOUNT_SQL = "select set_config('vesta.account_id', %s, false)"
+# Transaction-local (`true`): the setting lives exactly as long as the transaction of the
+# statement it guards, so nothing survives on a connection a pooler hands to someone else.
+# Calls send it pipelined with their statement under one Sync (one implicit transaction,
+# one round trip); explicit transactions send it first. Row-level security policies read it.
+SET_ACCOUNT_SQL = "select set_config('vesta.account_id', %s, true)"
+SET_ACCOUNT_AND_TIMEOUT_SQL = (
+    "select set_config('vesta.account_id', %s, true), set_config('statement_timeout', %s, true)")
+SET_TIMEOUT_SQL = "select set_config('statement_timeout', %s, true)"
+
+# What a pooler answers when it meets a startup parameter it does not pass on.
+_POOLER_REFUSAL = "unsupported startup parameter"
 
 
-def connection_kwargs(statement_timeout_ms: int | None) -> dict[str, Any]:
-    options = "-c TimeZone=UTC"
-    if statement_timeout_ms:
-        options += f" -c statement_timeout={int(statement_timeout_ms)}"
-    return {"autocommit": True, "options": options}
+@dataclass(frozen=True, slots=True)
+class CallSetup:
+    """The statement each call or transaction sends first (nothing rides on startup parameters)."""
+
+    timeout: str | None  # statement_timeout in ms, as set_config wants it
+
+    def scoped(self, account_id: str) -> tuple[str, tuple[str, ...]]:
+        if self.timeout is None:
+            return SET_ACCOUNT_SQL, (account_id,)
+        return SET_ACCOUNT_AND_TIMEOUT_SQL, (account_id, self.timeout)
+
+    def unscoped(self) -> tuple[str, tuple[str, ...]] | None:
+        return None if self.timeout is None else (SET_TIMEOUT_SQL, (self.timeout,))
+
+
+def call_setup(statement_timeout_ms: int | None) -> CallSetup:
+    return CallSetup(str(int(statement_timeout_ms)) if statement_timeout_ms else None)
+
+
+def connection_kwargs(prepared_statements: bool = False) -> dict[str, Any]:
+    """No startup `options`: poolers refuse or drop them. No named prepared statements unless
+    asked for: a transaction-mode pooler before PgBouncer 1.21 cannot carry them."""
+    return {"autocommit": True, "prepare_threshold": 5 if prepared_statements else None}
+
+
+def connect_failure(exc: BaseException | None, timeout_s: float) -> errors.OperationalError:
+    """The error for a pool that could not open, naming the server's own reason when there is one."""
+    if exc is None:
+        return errors.OperationalError(f"cannot connect to Postgres within {timeout_s:g} s")
+    reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    if _POOLER_REFUSAL in str(exc):
+        return errors.OperationalError(
+            f"cannot connect to Postgres: the server refused a startup parameter ({reason}). This is what a "
+            "connection pooler such as PgBouncer says about parameters it does not pass on: vesta-sql sends none "
+            "itself, so remove `options` from the URL (or PGOPTIONS from the environment), or set "
+            "`ignore_startup_parameters = extra_float_digits,options` in pgbouncer.ini")
+    return errors.OperationalError(f"cannot connect to Postgres within {timeout_s:g} s: {reason}")
+
+
+def _is_utc(conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) -> bool:
+    zone = conn.info.timezone
+    return getattr(zone, "key", str(zone)) in _UTC_NAMES or zone is timezone.utc
+
+
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "UCT", "Etc/UCT", "Zulu", "Etc/Zulu", "Universal", "Etc/Universal"})
+
+
+class _UtcTimestamptzLoader(TimestamptzLoader):
+    """timestamptz as an aware datetime in UTC, whatever the session's TimeZone."""
+
+    def __init__(self, oid: int, context: AdaptContext | None = None) -> None:
+        super().__init__(oid, context)
+        self._timezone = timezone.utc
+
+
+class _UtcTimestamptzBinaryLoader(TimestamptzBinaryLoader):
+    def __init__(self, oid: int, context: AdaptContext | None = None) -> None:
+        super().__init__(oid, context)
+        self._timezone = timezone.utc
+
+
+def _force_utc(conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) -> None:
+    """Timestamps in UTC without a startup parameter: a pooler may drop `-c TimeZone=UTC`.
+
+    Only a session whose TimeZone is not UTC pays for the slower Python loaders.
+    """
+    if not _is_utc(conn):
+        conn.adapters.register_loader("timestamptz", _UtcTimestamptzLoader)
+        conn.adapters.register_loader("timestamptz", _UtcTimestamptzBinaryLoader)
 
 
 def configure(conn: psycopg.Connection[Any]) -> None:
@@ -31,6 +107,7 @@ def configure(conn: psycopg.Connection[Any]) -> None:
         register_vector(conn)
     except psycopg.ProgrammingError as exc:
         raise errors.ConfigError("the database has no 'vector' type: run `vesta-sql migrate` first") from exc
+    _force_utc(conn)
 
 
 async def configure_async(conn: psycopg.AsyncConnection[Any]) -> None:
@@ -40,17 +117,22 @@ async def configure_async(conn: psycopg.AsyncConnection[Any]) -> None:
         await register_vector_async(conn)
     except psycopg.ProgrammingError as exc:
         raise errors.ConfigError("the database has no 'vector' type: run `vesta-sql migrate` first") from exc
+    _force_utc(conn)
+
+
+def _same(text: str) -> str:
+    return text
 
 
 class PostgresCodec:
     def datetime_in(self, value: datetime) -> Any:
         return value
 
-    def json_in(self, value: Any) -> Any:
-        import json
+    def json_text(self, value: Any) -> str:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)  # refuses NaN, as SQLite does
 
-        json.dumps(value, allow_nan=False)  # refuse NaN here, as SQLite does
-        return Jsonb(value)
+    def json_bind(self, text: str) -> Any:
+        return Jsonb(text, dumps=_same)  # dumped once, by json_text (which also measured it)
 
     def vector_in(self, value: Any) -> Any:
         return value

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+from contextvars import ContextVar, Token
 from datetime import datetime, timezone
 from typing import Any
 
@@ -27,6 +29,45 @@ def connect(path: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connec
     return conn
 
 
+# The write transactions (by tracker) that the current thread, or asyncio task, holds open.
+_WRITING: ContextVar[frozenset[int]] = ContextVar("vesta_sqlite_writing", default=frozenset())
+
+
+class WriteTracker:
+    """Spots a call that would wait for its own thread's write transaction.
+
+    SQLite has one writer: a `db.*` write on another connection, while this thread (or
+    task) holds a write transaction of the same database, would wait out the busy
+    timeout and then fail with "database is locked". It fails at once instead.
+    `count` (write transactions open in any thread) keeps the common case to one check.
+    """
+
+    __slots__ = ("count", "_lock")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def enter(self) -> Token[frozenset[int]]:
+        with self._lock:
+            self.count += 1
+        return _WRITING.set(_WRITING.get() | {id(self)})
+
+    def exit(self, token: Token[frozenset[int]]) -> None:
+        try:
+            _WRITING.reset(token)
+        except ValueError:  # left from another context than it was entered in: drop just this one
+            _WRITING.set(_WRITING.get() - {id(self)})
+        with self._lock:
+            self.count -= 1
+
+    def refuse_if_mine(self, name: str) -> None:
+        if id(self) in _WRITING.get():
+            raise errors.OperationalError(
+                f"{name}: this thread holds an open write transaction of this database, and SQLite has one writer, so "
+                "this call would wait for it until the busy timeout: use the transaction object (`tx.…`) instead of `db`")
+
+
 class SQLiteCodec:
     """Timestamps as fixed-width ISO text (so text order is time order), JSON as text, vectors as float32 blobs."""
 
@@ -37,8 +78,11 @@ class SQLiteCodec:
             return value.isoformat(timespec="microseconds")[:-6] + "Z"
         return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
-    def json_in(self, value: Any) -> Any:
+    def json_text(self, value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+    def json_bind(self, text: str) -> Any:
+        return text
 
     def vector_in(self, value: Any) -> Any:
         return value.astype("<f4", copy=False).tobytes()

@@ -1,4 +1,4 @@
-"""psycopg async driver: the async twin of `postgres_sync` (same pool rules, same account caching)."""
+"""psycopg async driver: the async twin of `postgres_sync` (same pool rules, same per-call account setting)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 from ..core import PreparedQuery
 from ..dialects import postgres as dialect
 from ..errors import OperationalError
+from . import forks
 from .pg_health import is_broken, is_dead
 
 _TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
@@ -26,6 +27,16 @@ def _has_rows(cursor: Any) -> bool:
 
 async def _run(conn: psycopg.AsyncConnection[Any], query: PreparedQuery, params: dict[str, Any]) -> Any:
     cursor = await conn.execute(query.sql, params)
+    rows = await cursor.fetchall() if _has_rows(cursor) else []
+    return query.shape(rows, cursor)
+
+
+async def _run_after(conn: psycopg.AsyncConnection[Any], setup: tuple[str, tuple[str, ...]], query: PreparedQuery,
+                     params: dict[str, Any]) -> Any:
+    """`setup` then the query under one Sync; results read after the block (see `postgres_sync._run_after`)."""
+    async with conn.pipeline():
+        await conn.execute(*setup)
+        cursor = await conn.execute(query.sql, params)
     rows = await cursor.fetchall() if _has_rows(cursor) else []
     return query.shape(rows, cursor)
 
@@ -50,28 +61,57 @@ class AsyncPostgresSession:
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        try:
+            async with self._conn.transaction():
+                yield
+        except psycopg.Error as exc:
+            raise dialect.translate_error(exc, "savepoint") from exc
+
 
 class AsyncPostgresDriver:
     dialect = dialect.NAME
 
-    def __init__(self, conninfo: str, *, pool_size: int, statement_timeout_ms: int | None, pool_timeout_s: float) -> None:
-        self._accounts: weakref.WeakKeyDictionary[psycopg.AsyncConnection[Any], str] = weakref.WeakKeyDictionary()
+    def __init__(self, conninfo: str, *, pool_size: int, statement_timeout_ms: int | None, pool_timeout_s: float,
+                 prepared_statements: bool = False) -> None:
+        self._conninfo = conninfo
         self._timeout = pool_timeout_s
         self._max_size = pool_size
+        self._setup = dialect.call_setup(statement_timeout_ms)
+        self._kwargs = dialect.connection_kwargs(prepared_statements)
+        self._connections: weakref.WeakSet[psycopg.AsyncConnection[Any]] = weakref.WeakSet()
+        self._forked = False
         self._pool = AsyncConnectionPool(
             conninfo, min_size=1, max_size=pool_size, timeout=pool_timeout_s, open=False,
-            kwargs=dialect.connection_kwargs(statement_timeout_ms), configure=dialect.configure_async,
+            kwargs=self._kwargs, configure=self._configure,
         )
+        forks.track(self)
+
+    async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._connections.add(conn)
+        await dialect.configure_async(conn)
+
+    def after_fork(self) -> None:
+        """In a forked child: detach the parent's connections; the event loop stayed there, so refuse from now on."""
+        for conn in list(self._connections):
+            if not conn.closed:
+                forks.detach_socket(conn.fileno())
+        forks.INHERITED.append(self._pool)
+        self._forked = True
 
     async def open(self) -> None:
         try:
             await self._pool.open(wait=True, timeout=self._timeout)
         except PoolTimeout as exc:
             await self._pool.close()
-            raise OperationalError(f"cannot connect to Postgres within {self._timeout:g} s") from exc
+            failure = await _first_failure(self._conninfo, self._kwargs, self._timeout)
+            raise dialect.connect_failure(failure, self._timeout) from exc
 
     async def _checkout(self, name: str) -> psycopg.AsyncConnection[Any]:
         """A live connection from the pool (see `pg_health`: dead idle ones are dropped, not handed out)."""
+        if self._forked:
+            raise OperationalError(f"{name}: {forks.FORKED_ASYNC}")
         pool = self._pool
         for _ in range(self._max_size + 1):
             try:
@@ -80,7 +120,6 @@ class AsyncPostgresDriver:
                 raise OperationalError(f"{name}: no database connection available: {exc}") from exc
             if not is_dead(conn):
                 return conn
-            self._accounts.pop(conn, None)
             await conn.close()
             await pool.putconn(conn)  # the pool discards a closed connection and opens a replacement
         raise OperationalError(f"{name}: every pooled connection was closed by the server")
@@ -93,21 +132,6 @@ class AsyncPostgresDriver:
         finally:
             await self._pool.putconn(conn)
 
-    async def _run_as(self, conn: psycopg.AsyncConnection[Any], query: PreparedQuery, params: dict[str, Any],
-                      account_id: str) -> Any:
-        accounts = self._accounts
-        if accounts.get(conn) == account_id:
-            return await _run(conn, query, params)
-        accounts.pop(conn, None)
-        async with conn.pipeline() as pipeline:
-            await conn.execute(dialect.SET_ACCOUNT_SQL, (account_id,))
-            cursor = await conn.execute(query.sql, params)
-            await pipeline.sync()  # results (and the description) are there after the sync
-            rows = await cursor.fetchall() if _has_rows(cursor) else []
-            result = query.shape(rows, cursor)
-        accounts[conn] = account_id
-        return result
-
     async def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
         return await self._execute(query, params, account_id)
 
@@ -119,11 +143,11 @@ class AsyncPostgresDriver:
         for attempt in (1, 2):
             conn = await self._checkout(query.name)
             try:
-                if account_id is None:
+                setup = self._setup.unscoped() if account_id is None else self._setup.scoped(account_id)
+                if setup is None:
                     return await _run(conn, query, params)
-                return await self._run_as(conn, query, params, account_id)
+                return await _run_after(conn, setup, query, params)
             except psycopg.Error as exc:
-                self._accounts.pop(conn, None)
                 if attempt == 1 and query.read_only and is_broken(conn):
                     continue  # a read on a connection that broke under it: once more, on a fresh one
                 raise dialect.translate_error(exc, query.name) from exc
@@ -134,15 +158,21 @@ class AsyncPostgresDriver:
     @asynccontextmanager
     async def session(self, account_id: str, write: bool) -> AsyncIterator[AsyncPostgresSession]:
         async with self._connection("transaction") as conn:
-            accounts = self._accounts
-            accounts.pop(conn, None)
             try:
                 async with conn.transaction():
-                    await conn.execute(dialect.SET_ACCOUNT_SQL, (account_id,))
+                    await conn.execute(*self._setup.scoped(account_id))  # first: every statement after it is scoped
                     yield AsyncPostgresSession(conn)
-                accounts[conn] = account_id
             except psycopg.Error as exc:
                 raise dialect.translate_error(exc, "transaction") from exc
 
     async def close(self) -> None:
         await self._pool.close()
+
+
+async def _first_failure(conninfo: str, kwargs: dict[str, Any], timeout_s: float) -> BaseException | None:
+    """Why connecting fails: the pool only says it timed out, so try once more, directly."""
+    try:
+        await (await psycopg.AsyncConnection.connect(conninfo, connect_timeout=max(1, int(timeout_s)), **kwargs)).close()
+    except psycopg.Error as exc:
+        return exc
+    return None

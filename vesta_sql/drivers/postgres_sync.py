@@ -1,10 +1,14 @@
-"""psycopg driver: a psycopg_pool pool; the account is set per connection only when it changes.
+"""psycopg driver: a psycopg_pool pool; every call sends its account setting with its statement.
 
-Dead connections and retries follow the rule written in `pg_health`.
+The setting is transaction-local and pipelined with the statement under one Sync (one
+implicit transaction, one round trip), so a connection carries no account between calls
+and the driver is correct behind a transaction-mode pooler. Dead connections and retries
+follow the rule written in `pg_health`.
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +20,7 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 from ..core import PreparedQuery
 from ..dialects import postgres as dialect
 from ..errors import OperationalError
+from . import forks
 from .pg_health import is_broken, is_dead
 
 _TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
@@ -29,6 +34,21 @@ def _has_rows(cursor: Any) -> bool:
 
 def _run(conn: psycopg.Connection[Any], query: PreparedQuery, params: dict[str, Any]) -> Any:
     cursor = conn.execute(query.sql, params)
+    rows = cursor.fetchall() if _has_rows(cursor) else []
+    return query.shape(rows, cursor)
+
+
+def _run_after(conn: psycopg.Connection[Any], setup: tuple[str, tuple[str, ...]], query: PreparedQuery,
+               params: dict[str, Any]) -> Any:
+    """`setup` then the query, pipelined: one Sync, so both run in one implicit transaction.
+
+    The results are read after the pipeline block: leaving it sends the Sync and flushes
+    everything (`Pipeline.sync()` inside the block may stop flushing before a value of a
+    megabyte or more is sent, and then waits forever for an answer).
+    """
+    with conn.pipeline():
+        conn.execute(*setup)
+        cursor = conn.execute(query.sql, params)
     rows = cursor.fetchall() if _has_rows(cursor) else []
     return query.shape(rows, cursor)
 
@@ -53,34 +73,75 @@ class PostgresSession:
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        try:
+            with self._conn.transaction():  # nested: a savepoint, rolled back to if the block raises
+                yield
+        except psycopg.Error as exc:
+            raise dialect.translate_error(exc, "savepoint") from exc
+
 
 class PostgresDriver:
     dialect = dialect.NAME
 
-    def __init__(self, conninfo: str, *, pool_size: int, statement_timeout_ms: int | None, pool_timeout_s: float) -> None:
-        self._accounts: weakref.WeakKeyDictionary[psycopg.Connection[Any], str] = weakref.WeakKeyDictionary()
+    def __init__(self, conninfo: str, *, pool_size: int, statement_timeout_ms: int | None, pool_timeout_s: float,
+                 prepared_statements: bool = False) -> None:
         self._max_size = pool_size
-        self._pool = ConnectionPool(
-            conninfo, min_size=1, max_size=pool_size, timeout=pool_timeout_s, open=False,
-            kwargs=dialect.connection_kwargs(statement_timeout_ms), configure=dialect.configure,
+        self._setup = dialect.call_setup(statement_timeout_ms)
+        self._conninfo, self._timeout = conninfo, pool_timeout_s
+        self._kwargs = dialect.connection_kwargs(prepared_statements)
+        self._connections: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
+        self._pool = self._open_pool()
+        self._reopen = False
+        self._reopen_lock = threading.Lock()
+        forks.track(self)
+
+    def _configure(self, conn: psycopg.Connection[Any]) -> None:
+        self._connections.add(conn)  # known, so that a forked child can leave it alone
+        dialect.configure(conn)
+
+    def _open_pool(self) -> ConnectionPool[Any]:
+        pool: ConnectionPool[Any] = ConnectionPool(
+            self._conninfo, min_size=1, max_size=self._max_size, timeout=self._timeout, open=False,
+            kwargs=self._kwargs, configure=self._configure,
         )
         try:
-            self._pool.open(wait=True, timeout=pool_timeout_s)
+            pool.open(wait=True, timeout=self._timeout)
         except PoolTimeout as exc:
-            self._pool.close()
-            raise OperationalError(f"cannot connect to Postgres within {pool_timeout_s:g} s") from exc
+            pool.close()
+            failure = _first_failure(self._conninfo, self._kwargs, self._timeout)
+            raise dialect.connect_failure(failure, self._timeout) from exc
+        return pool
+
+    def after_fork(self) -> None:
+        """In a forked child: detach the parent's connections (so nothing reaches its sessions); reopen lazily."""
+        for conn in list(self._connections):
+            if not conn.closed:
+                forks.detach_socket(conn.fileno())
+        forks.INHERITED.append(self._pool)
+        self._connections = weakref.WeakSet()
+        self._reopen_lock = threading.Lock()  # a lock held in the parent at fork time stays held in the child
+        self._reopen = True
+
+    def _reopen_pool(self) -> None:
+        with self._reopen_lock:  # the child's threads, if it starts any, open one pool between them
+            if self._reopen:
+                self._pool = self._open_pool()  # in a forked child: connections of its own
+                self._reopen = False
 
     def _checkout(self, name: str) -> psycopg.Connection[Any]:
         """A live connection from the pool (see `pg_health`: dead idle ones are dropped, not handed out)."""
+        if self._reopen:
+            self._reopen_pool()
         pool = self._pool
         for _ in range(self._max_size + 1):
             try:
-                conn = pool.getconn()
+                conn: psycopg.Connection[Any] = pool.getconn()
             except (PoolTimeout, PoolClosed) as exc:
                 raise OperationalError(f"{name}: no database connection available: {exc}") from exc
             if not is_dead(conn):
                 return conn
-            self._accounts.pop(conn, None)
             conn.close()
             pool.putconn(conn)  # the pool discards a closed connection and opens a replacement
         raise OperationalError(f"{name}: every pooled connection was closed by the server")
@@ -93,20 +154,6 @@ class PostgresDriver:
         finally:
             self._pool.putconn(conn)
 
-    def _run_as(self, conn: psycopg.Connection[Any], query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
-        accounts = self._accounts
-        if accounts.get(conn) == account_id:
-            return _run(conn, query, params)
-        accounts.pop(conn, None)
-        with conn.pipeline() as pipeline:  # the setting and the query in one round trip
-            conn.execute(dialect.SET_ACCOUNT_SQL, (account_id,))
-            cursor = conn.execute(query.sql, params)
-            pipeline.sync()  # results (and the description) are there after the sync
-            rows = cursor.fetchall() if _has_rows(cursor) else []
-            result = query.shape(rows, cursor)
-        accounts[conn] = account_id
-        return result
-
     def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
         return self._execute(query, params, account_id)
 
@@ -114,15 +161,15 @@ class PostgresDriver:
         return self._execute(query, params, None)
 
     def _execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str | None) -> Any:
-        pool = self._pool
         for attempt in (1, 2):
             conn = self._checkout(query.name)
+            pool = self._pool  # read after the checkout, which may have reopened it (in a forked child)
             try:
-                if account_id is None:
+                setup = self._setup.unscoped() if account_id is None else self._setup.scoped(account_id)
+                if setup is None:
                     return _run(conn, query, params)
-                return self._run_as(conn, query, params, account_id)
+                return _run_after(conn, setup, query, params)
             except psycopg.Error as exc:
-                self._accounts.pop(conn, None)
                 if attempt == 1 and query.read_only and is_broken(conn):
                     continue  # a read on a connection that broke under it: once more, on a fresh one
                 raise dialect.translate_error(exc, query.name) from exc
@@ -133,15 +180,22 @@ class PostgresDriver:
     @contextmanager
     def session(self, account_id: str, write: bool) -> Iterator[PostgresSession]:
         with self._connection("transaction") as conn:
-            accounts = self._accounts
-            accounts.pop(conn, None)  # re-set below; a rollback would undo the setting
             try:
                 with conn.transaction():
-                    conn.execute(dialect.SET_ACCOUNT_SQL, (account_id,))
+                    conn.execute(*self._setup.scoped(account_id))  # first: every statement after it is scoped
                     yield PostgresSession(conn)
-                accounts[conn] = account_id
             except psycopg.Error as exc:
                 raise dialect.translate_error(exc, "transaction") from exc
 
     def close(self) -> None:
-        self._pool.close()
+        if not self._reopen:  # a forked child never closes what it inherited
+            self._pool.close()
+
+
+def _first_failure(conninfo: str, kwargs: dict[str, Any], timeout_s: float) -> BaseException | None:
+    """Why connecting fails: the pool only says it timed out, so try once more, directly."""
+    try:
+        psycopg.connect(conninfo, connect_timeout=max(1, int(timeout_s)), **kwargs).close()
+    except psycopg.Error as exc:
+        return exc
+    return None

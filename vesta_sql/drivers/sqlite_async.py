@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,13 +13,36 @@ import aiosqlite
 from ..core import PreparedQuery
 from ..dialects import sqlite as dialect
 from ..errors import OperationalError
+from . import forks
 
 
 class AsyncSQLiteSession:
-    __slots__ = ("_conn",)
+    __slots__ = ("_conn", "_depth")
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+        self._conn, self._depth = conn, 0
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        self._depth += 1
+        name = f"vesta_savepoint_{self._depth}"
+        try:
+            await self._command(f"savepoint {name}")
+            try:
+                yield
+            except BaseException:
+                await self._command(f"rollback to {name}")
+                await self._command(f"release {name}")
+                raise
+            await self._command(f"release {name}")
+        finally:
+            self._depth -= 1
+
+    async def _command(self, statement: str) -> None:
+        try:
+            await self._conn.execute(statement)
+        except sqlite3.Error as exc:
+            raise dialect.translate_error(exc, "savepoint") from exc
 
     async def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
         return await _run(self._conn, query, params)
@@ -51,19 +74,31 @@ class AsyncSQLiteDriver:
         self._memory_lock = asyncio.Lock() if path == ":memory:" else None
         self._memory_conn: aiosqlite.Connection | None = None
         self._closed = False
+        self._forked = False
+        self._writes = dialect.WriteTracker()
+        forks.track(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: its worker threads and event loop stayed in the parent; refuse from now on."""
+        self._forked = True
+        forks.INHERITED.extend([self._idle, self._memory_conn])
+        self._idle, self._memory_conn = [], None
 
     async def _connect(self) -> aiosqlite.Connection:
         path, timeout = self._path, self._busy_timeout_ms
+        factory = _factory(timeout)
         try:
             # the same setup as the sync driver, run on aiosqlite's own thread
-            return await aiosqlite.connect(path, isolation_level=None, check_same_thread=False,
-                                           factory=_factory(timeout))
+            return await _QuietConnection(
+                lambda: sqlite3.connect(path, isolation_level=None, check_same_thread=False, factory=factory), 64)
         except sqlite3.Error as exc:
             raise OperationalError(f"cannot open SQLite database {path!r}: {exc}") from exc
 
     async def _checkout(self) -> aiosqlite.Connection:
         if self._closed:
             raise OperationalError("the database has been closed")
+        if self._forked:
+            raise OperationalError(forks.FORKED_ASYNC)
         if self._memory_lock is not None:
             await self._memory_lock.acquire()
             if self._memory_conn is None:
@@ -84,6 +119,8 @@ class AsyncSQLiteDriver:
             self._idle.append(conn)
 
     async def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
+        if self._writes.count and not query.read_only:
+            self._writes.refuse_if_mine(query.name)
         conn = await self._checkout()
         try:
             return await _run(conn, query, params)
@@ -95,7 +132,10 @@ class AsyncSQLiteDriver:
 
     @asynccontextmanager
     async def session(self, account_id: str, write: bool) -> AsyncIterator[AsyncSQLiteSession]:
+        if self._writes.count:
+            self._writes.refuse_if_mine("transaction")
         conn = await self._checkout()
+        marked = self._writes.enter() if write else None
         try:
             try:
                 await conn.execute("begin immediate" if write else "begin")
@@ -107,6 +147,8 @@ class AsyncSQLiteDriver:
             except sqlite3.Error as exc:
                 raise dialect.translate_error(exc, "transaction") from exc
         finally:
+            if marked is not None:
+                self._writes.exit(marked)
             await self._checkin(conn)
 
     async def close(self) -> None:
@@ -115,6 +157,41 @@ class AsyncSQLiteDriver:
             await self._idle.pop().close()
         if self._memory_conn is not None:
             await self._memory_conn.close()
+
+
+class _QuietConnection(aiosqlite.Connection):
+    """aiosqlite's connection, made safe to leave unclosed at interpreter exit.
+
+    Its worker thread is a daemon, so an unclosed `AsyncDatabase` cannot hold up exit;
+    and stopping it (aiosqlite does so when an unclosed connection is collected) no longer
+    hands the worker a future of the current event loop to complete: after that loop
+    closed, the worker's thread printed "RuntimeError: Event loop is closed" tracebacks.
+    """
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
+        super().__init__(connector, iter_chunk_size)
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            thread.daemon = True
+
+    def stop(self) -> asyncio.Future[Any] | None:
+        queue = getattr(self, "_tx", None)
+        if queue is None:  # an aiosqlite without these internals: its own way
+            return super().stop()
+        self._running = False
+
+        def close_and_stop() -> object:
+            connection = getattr(self, "_connection", None)
+            if connection is not None:
+                connection.close()
+                self._connection = None
+            return _STOP
+
+        queue.put_nowait((None, close_and_stop))
+        return None
+
+
+_STOP: object = getattr(aiosqlite.core, "_STOP_RUNNING_SENTINEL", object())
 
 
 def _factory(busy_timeout_ms: int) -> Any:

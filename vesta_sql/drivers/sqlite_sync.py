@@ -12,15 +12,38 @@ from typing import Any
 from ..core import PreparedQuery
 from ..dialects import sqlite as dialect
 from ..errors import OperationalError
+from . import forks
 
 
 class SQLiteSession:
     """The connection of one open transaction."""
 
-    __slots__ = ("_conn", "_driver")
+    __slots__ = ("_conn", "_driver", "_depth")
 
     def __init__(self, conn: sqlite3.Connection, driver: SQLiteDriver) -> None:
-        self._conn, self._driver = conn, driver
+        self._conn, self._driver, self._depth = conn, driver, 0
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        self._depth += 1
+        name = f"vesta_savepoint_{self._depth}"
+        try:
+            self._command(f"savepoint {name}")
+            try:
+                yield
+            except BaseException:
+                self._command(f"rollback to {name}")
+                self._command(f"release {name}")
+                raise
+            self._command(f"release {name}")
+        finally:
+            self._depth -= 1
+
+    def _command(self, statement: str) -> None:
+        try:
+            self._conn.execute(statement)
+        except sqlite3.Error as exc:
+            raise dialect.translate_error(exc, "savepoint") from exc
 
     def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
         return self._driver.run_on(self._conn, query, params)
@@ -45,8 +68,20 @@ class SQLiteDriver:
         self._memory_lock = threading.Lock() if path == ":memory:" else None
         self._memory_conn: sqlite3.Connection | None = None
         self._closed = False
+        self._forked_memory = False
+        self._writes = dialect.WriteTracker()
         self._plain = self._memory_lock is None and self._statement_timeout is None
         self._checkin(self._checkout())  # fail fast on a bad path
+        forks.track(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: leave the parent's connections alone, open new ones on the next call."""
+        forks.INHERITED.append(self._idle)
+        self._idle = []
+        self._deadlines = {}
+        if self._memory_lock is not None:  # the child's copy of an in-memory database is not the parent's
+            self._memory_lock = threading.Lock()
+            self._forked_memory = True
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -61,6 +96,9 @@ class SQLiteDriver:
     def _checkout(self) -> sqlite3.Connection:
         if self._closed:
             raise OperationalError("the database has been closed")
+        if self._forked_memory:
+            raise OperationalError("an in-memory SQLite database opened before a fork cannot be used in the child "
+                                   "process (it would be a diverging copy): connect again in the child, or use a file")
         if self._memory_lock is not None:
             if not self._memory_lock.acquire(timeout=self._busy_timeout_ms / 1000):
                 raise OperationalError("the in-memory database stayed busy past the busy timeout")
@@ -93,6 +131,8 @@ class SQLiteDriver:
             raise dialect.translate_error(exc, query.name) from exc
 
     def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
+        if self._writes.count and not query.read_only:
+            self._writes.refuse_if_mine(query.name)
         if not self._plain:  # in-memory, statement timeout or closed: the general path
             return self.execute_global(query, params)
         # `_checkout`, `run_on` and `_checkin` inlined for the common case (a file database,
@@ -120,7 +160,10 @@ class SQLiteDriver:
 
     @contextmanager
     def session(self, account_id: str, write: bool) -> Iterator[SQLiteSession]:
+        if self._writes.count:
+            self._writes.refuse_if_mine("transaction")
         conn = self._checkout()
+        marked = self._writes.enter() if write else None
         try:
             try:
                 # immediate: take the write lock up front so the busy timeout applies
@@ -133,6 +176,8 @@ class SQLiteDriver:
             except sqlite3.Error as exc:
                 raise dialect.translate_error(exc, "transaction") from exc
         finally:
+            if marked is not None:
+                self._writes.exit(marked)
             self._checkin(conn)
 
     def close(self) -> None:

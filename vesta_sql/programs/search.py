@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInputError
-from ..params import MAX_TEXT_CHARS, validate_vector
+from ..params import MAX_TEXT_CHARS, check_size, text_bytes, validate_vector
 from ..program import Program, Steps, program
 from ..records._types import EMBEDDING_DIMENSIONS
 from ..records.posts import PostSummary
@@ -65,7 +65,7 @@ def _check_text(query: str, name: str, value: object, nullable: bool = False) ->
     if type(value) is not str:
         raise InvalidInputError(f"{query}: parameter {name!r} must be a str, got {type(value).__name__}")
     if len(value) > MAX_TEXT_CHARS:
-        raise InvalidInputError(f"{query}: parameter {name!r} is {len(value)} characters long; the limit is {MAX_TEXT_CHARS}")
+        check_size(query, name, text_bytes(query, name, value))
 
 
 def _similar_input(embedding: object, k: object, status: object) -> tuple[FloatArray, int]:
