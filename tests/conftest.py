@@ -189,16 +189,12 @@ def sqlite_path(sqlite_url: str) -> Path:
 
 
 def _account(request: pytest.FixtureRequest) -> str:
-    """A fresh account, registered in the test's databases (`db`, `sqlite_url`, `pg_urls`): writes need one."""
+    """A fresh account, registered in the suite's shared SQLite and Postgres databases: writes need one."""
     account = f"acc_{uuid.uuid4().hex[:16]}"
-    if "db" in request.fixturenames:
-        request.getfixturevalue("db").accounts.register(account_id=account)
-    if "sqlite_url" in request.fixturenames:
-        with contextlib.closing(sqlite3.connect(request.getfixturevalue("sqlite_url")[len("sqlite:///"):])) as conn, conn:
-            conn.execute(REGISTER.replace("%s", "?"), (account,))
-    if "pg_urls" in request.fixturenames:
-        with psycopg.connect(request.getfixturevalue("pg_urls")[0], autocommit=True) as conn:
-            conn.execute(REGISTER, (account,))
+    with contextlib.closing(sqlite3.connect(request.getfixturevalue("sqlite_url")[len("sqlite:///"):])) as conn, conn:
+        conn.execute(REGISTER.replace("%s", "?"), (account,))
+    with psycopg.connect(request.getfixturevalue("pg_urls")[0], autocommit=True) as conn:
+        conn.execute(REGISTER, (account,))
     return account
 
 

@@ -50,6 +50,7 @@ def test_a_fork_after_connect(dialect: str, request: pytest.FixtureRequest, acct
     url = request.getfixturevalue("sqlite_url") if dialect == "sqlite" else request.getfixturevalue("pg_urls")[1]
     db = vesta_sql.connect(url, pool_size=1)
     try:
+        db.accounts.register(account_id=acct)
         made = db.creators.create(account_id=acct, name="P", slug=f"p-{uuid.uuid4().hex[:8]}", email="p@x.io")
         before = backend_pid(db) if dialect == "postgres" else None
 

@@ -199,6 +199,8 @@ def test_many_accounts_through_two_server_connections(pooled_url: str) -> None:
     tally = Tally()
     pool_size = 3 * DEFAULT_POOL_SIZE  # each client pool alone is larger than the server pool
     db = vesta_sql.connect(pooled_url, pool_size=pool_size)
+    for account in accounts:
+        db.accounts.register(account_id=account)
     db.add_hook(tally.hook)
 
     async def run_async() -> None:

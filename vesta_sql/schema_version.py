@@ -87,8 +87,11 @@ def _postgres_applied(target: DatabaseUrl) -> Applied | None:
     try:
         conn = psycopg.connect(target.conninfo, autocommit=True, connect_timeout=10)
     except psycopg.Error as exc:
+        from .dialects.postgres import _POOLER_REFUSAL, connect_failure
         from .errors import OperationalError
 
+        if _POOLER_REFUSAL in str(exc):  # the same words as the pool's: name the pooler and its setting
+            raise connect_failure(exc, 10) from None
         text = str(exc).strip()
         password = re.search(r"://[^:/@]+:([^@]+)@", target.url)
         raise OperationalError(f"cannot connect to {redact(target.url)}: "
