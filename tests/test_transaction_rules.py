@@ -184,3 +184,30 @@ def test_a_raising_hook_never_turns_a_committed_write_into_an_error(db: Any, acc
         assert any("creators.create" in record.getMessage() and record.exc_info for record in caplog.records)
     finally:
         hooks.remove(broken)
+
+
+@pytest.mark.parametrize("flavour", ["sqlite", "sqlite-async"])
+def test_a_statement_failing_at_fetch_time_leaves_its_connection_usable(flavour: str, sqlite_url: str, acct: str,
+                                                                         uniq: Any) -> None:
+    """A RETURNING insert that fails on a foreign key, then another connection writes, then this one writes again."""
+
+    async def scenario() -> None:
+        db = await vesta_sql.connect_async(sqlite_url)
+        try:
+            with pytest.raises(vesta_sql.ForeignKeyViolation):
+                await db.posts.create(account_id=acct, creator_id="no-such-creator", title="t")
+            with vesta_sql.connect(sqlite_url) as other:
+                other.creators.create(account_id=acct, name="Other", slug=uniq("other"), email="o@x.io")
+            await db.creators.create(account_id=acct, name="Again", slug=uniq("again"), email="a@x.io")
+        finally:
+            await db.close()
+
+    if flavour == "sqlite-async":
+        asyncio.run(scenario())
+        return
+    with vesta_sql.connect(sqlite_url) as db:
+        with pytest.raises(vesta_sql.ForeignKeyViolation):
+            db.posts.create(account_id=acct, creator_id="no-such-creator", title="t")
+        with vesta_sql.connect(sqlite_url) as other:
+            other.creators.create(account_id=acct, name="Other", slug=uniq("other"), email="o@x.io")
+        db.creators.create(account_id=acct, name="Again", slug=uniq("again"), email="a@x.io")

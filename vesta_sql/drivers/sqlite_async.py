@@ -121,11 +121,20 @@ class AsyncSQLiteDriver:
     async def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
         if self._writes.count and not query.read_only:
             self._writes.refuse_if_mine(query.name)
-        conn = await self._checkout()
+        conn: aiosqlite.Connection | None = await self._checkout()
+        assert conn is not None
         try:
             return await _run(conn, query, params)
+        except Exception:
+            if self._memory_lock is None and not conn.in_transaction:
+                # not reused: SQLite may keep a failed statement's read snapshot open, and a later
+                # write from this connection would fail as 'database is locked'
+                await conn.close()
+                conn = None
+            raise
         finally:
-            await self._checkin(conn)
+            if conn is not None:
+                await self._checkin(conn)
 
     async def execute_global(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
         return await self.execute(query, params, "")

@@ -138,25 +138,42 @@ class SQLiteDriver:
         # `_checkout`, `run_on` and `_checkin` inlined for the common case (a file database,
         # no statement timeout): a whole call costs a few microseconds on SQLite.
         idle = self._idle
-        conn = idle.pop() if idle else self._checkout()
+        conn: sqlite3.Connection | None = idle.pop() if idle else self._checkout()
+        assert conn is not None
         try:
             cursor = conn.execute(query.sql, params)
             # fetchall also finishes the statement, so a write with RETURNING commits now
             return query.shape(cursor.fetchall(), cursor)
         except sqlite3.Error as exc:
+            conn = self._after_failure(conn)
             raise dialect.translate_error(exc, query.name) from exc
         finally:
-            if conn.in_transaction or self._closed:
+            if conn is None:
+                pass
+            elif conn.in_transaction or self._closed:
                 self._checkin(conn)
             else:
                 idle.append(conn)
 
     def execute_global(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
-        conn = self._checkout()
+        conn: sqlite3.Connection | None = self._checkout()
+        assert conn is not None
         try:
             return self.run_on(conn, query, params)
+        except Exception:
+            conn = self._after_failure(conn)
+            raise
         finally:
-            self._checkin(conn)
+            if conn is not None:
+                self._checkin(conn)
+
+    def _after_failure(self, conn: sqlite3.Connection) -> sqlite3.Connection | None:
+        """A connection whose statement failed outside a transaction is closed, not reused: SQLite may keep
+        the failed statement's read snapshot open, and a later write from it would fail as 'database is locked'."""
+        if conn.in_transaction or self._path == ":memory:":
+            return conn
+        conn.close()
+        return None
 
     @contextmanager
     def session(self, account_id: str, write: bool) -> Iterator[SQLiteSession]:
