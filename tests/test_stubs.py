@@ -14,8 +14,6 @@ from vesta_sql.facade import Namespace
 
 from .mypy_support import assert_mypy_errors
 
-REPO = Path(__file__).resolve().parent.parent
-
 # Lines marked `# E: code` must get exactly these mypy errors; every other line none.
 CONSUMER = '''
 from __future__ import annotations
