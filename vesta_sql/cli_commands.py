@@ -150,7 +150,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         d1_problems = check_d1(extra_queries=extra)
         d1_notes = d1_exempt(extra_queries=extra)
     except VestaError as exc:  # files the loader refuses are reported by the scope check below
-        d1_problems, d1_notes = [], [f"note: D1 rules not applied: {exc}"]
+        first = str(exc).splitlines()[0]
+        why = "the queries do not load (the problems are listed above)" if "\n" in str(exc) else first
+        d1_problems, d1_notes = [], [f"note: D1 rules not applied: {why}"]
     result = run_check(args.paths, postgres_url=args.postgres_url)
     lines = result.lines()
     for line in [*d1_problems, *lines[:-1], *d1_notes]:
