@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from . import cli_commands as run
-from .errors import VestaError
+from .errors import ConfigError, VestaError
 
 ENV_HELP = "an environment from [tool.vesta-sql.environments] or vesta-sql.toml (an unknown name is an error)"
 URL_HELP = ("a database URL or a SQLite file path (sqlite:///vesta.db, vesta.db, postgresql://…); "
@@ -149,7 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nvesta-sql: interrupted (the transaction in progress was rolled back)", file=sys.stderr)
         return 130
     except VestaError as exc:
-        print(f"vesta-sql: {type(exc).__name__}: {exc}", file=sys.stderr)
+        # a configuration mistake reads as plain words; other errors keep their class, which names the kind
+        kind = "" if isinstance(exc, ConfigError) else f"{type(exc).__name__}: "
+        print(f"vesta-sql: {kind}{exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # a file the user named cannot be read or written
         print(f"vesta-sql: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)

@@ -99,7 +99,9 @@ def _spec(block: QueryBlock, dialect: str, classes: RecordClasses) -> QuerySpec:
             raise QueryLoadError(f"{where}: unknown record class {block.record_class} — not in vesta_sql.records; "
                                  f"an app's own class is passed as connect(record_classes={{{block.record_class!r}: …}})")
     if block.op in _NEEDS_RECORD and record is None:
-        raise QueryLoadError(f"{where}: a query returning rows needs a '-- record_class:' line right after its name")
+        raise QueryLoadError(
+            f"{where}: a query returning rows ('-- name: {block.name}(…)' with no suffix, '^' or '<!') needs a "
+            "'-- record_class:' line right after its name; a write that returns a row count ends its name with '!'")
     doc = block.doc
     spec = QuerySpec(
         namespace=block.namespace,
