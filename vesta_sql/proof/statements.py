@@ -168,7 +168,7 @@ class Analyzer:
         `target`: the first item is the table a write changes, always the real table (a CTE of
         the same name does not hide it from the database, so it must not hide it from the proof).
         """
-        items = _flatten_parenthesized(items, self)
+        items = _flatten_parenthesized(items)
         scope = Scope(parent=outer)
         terms: list[Term] = []
         roots: list[exp.Expression] = []
@@ -451,7 +451,7 @@ def _from_items(first: exp.Expression | None, joins: list[exp.Join]) -> list[Ite
     return [(first, None), *((j.this, j) for j in [*nested, *joins])]
 
 
-def _flatten_parenthesized(items: list[Item], analyzer: Analyzer) -> list[Item]:
+def _flatten_parenthesized(items: list[Item]) -> list[Item]:
     """`a join (b join c on x) on y` read as `a join b join c on x and y` when every join involved is inner.
 
     Any outer join inside or around the parentheses is left as it is (and then refused as a
