@@ -116,7 +116,7 @@ class Table:
 @contextlib.contextmanager
 def sqlite_database() -> Iterator[tuple[str, Path]]:
     """A migrated SQLite file (WAL): (URL, path)."""
-    from vesta_sql import migrate
+    from vesta_sql.admin import migrate
 
     with tempfile.TemporaryDirectory(prefix="vesta-bench-") as folder:
         path = Path(folder) / "bench.db"
@@ -158,8 +158,8 @@ def postgres_database(name: str = "vesta_bench") -> Iterator[PostgresDatabase]:
     import psycopg
     from psycopg import sql
 
-    from vesta_sql import migrate
-    from vesta_sql.roles import create_app_role
+    from vesta_sql.admin import migrate
+    from vesta_sql.admin.roles import create_app_role
 
     with contextlib.ExitStack() as stack:
         admin = os.environ.get("VESTA_BENCH_POSTGRES_URL")

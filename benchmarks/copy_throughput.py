@@ -40,10 +40,10 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from vesta_sql import migrate  # noqa: E402
-from vesta_sql.admin_db import open_postgres  # noqa: E402
-from vesta_sql.copy import BATCH_ROWS, _converter, copy  # noqa: E402
-from vesta_sql.schema_info import DIRECTORY, fk_order, pg_tables  # noqa: E402
+from vesta_sql.admin import migrate  # noqa: E402
+from vesta_sql.admin.copy.run import BATCH_ROWS, _converter, copy  # noqa: E402
+from vesta_sql.admin.db import open_postgres  # noqa: E402
+from vesta_sql.admin.schema_info import DIRECTORY, fk_order, pg_tables  # noqa: E402
 
 T0 = 1_767_225_600  # 2026-01-01
 

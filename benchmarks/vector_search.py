@@ -49,9 +49,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import numpy as np
 
 import vesta_sql
-from vesta_sql import migrate
+from vesta_sql.admin import migrate
+from vesta_sql.admin.roles import create_app_role
 from vesta_sql.programs import search
-from vesta_sql.roles import create_app_role
 
 DIM = 384
 K = 10

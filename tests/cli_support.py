@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from vesta_sql import cli
+from vesta_sql.admin import cli
 
 
 @dataclass

@@ -22,10 +22,10 @@ import psycopg
 import pytest
 
 import vesta_sql
-from vesta_sql import migrate
-from vesta_sql.core import QueryEvent
+from vesta_sql.admin import migrate
+from vesta_sql.admin.roles import create_app_role
 from vesta_sql.facade import Namespace
-from vesta_sql.roles import create_app_role
+from vesta_sql.runtime import QueryEvent
 
 from .pg import PostgresFixture, start_postgres
 from .pgbouncer import PgBouncer, start_pgbouncer

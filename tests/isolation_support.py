@@ -899,8 +899,8 @@ class PostgresWorld(World):
             columns[table].append(column)
         self.tables = {t: cols for t, cols in columns.items() if "account_id" in cols}
         self.columns = [c for c in pooled_columns(ops) if c[0] in self.tables]
-        from vesta_sql.core import Runtime
         from vesta_sql.dialects import postgres as dialect
+        from vesta_sql.runtime import Runtime
 
         self._runtime = Runtime(dialect, dialect.PostgresCodec(), extra_queries=list(extra_queries), clock=clock,
                                 id_factory=None)

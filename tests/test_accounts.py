@@ -13,8 +13,8 @@ import psycopg
 import pytest
 
 import vesta_sql
-from vesta_sql.accounts import AccountNotFound, delete_account, export_account
-from vesta_sql.cli import main
+from vesta_sql.admin.accounts import AccountNotFound, delete_account, export_account
+from vesta_sql.admin.cli import main
 from vesta_sql.errors import InvalidInputError
 
 from .copy_support import seed

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 import vesta_sql
-from vesta_sql import QueryLoadError, TenantScopeError, migrate
-from vesta_sql.cli import main
+from vesta_sql import QueryLoadError, TenantScopeError
+from vesta_sql.admin import migrate
+from vesta_sql.admin.cli import main
 
 from .mypy_support import assert_mypy_errors
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from vesta_sql.check.schema import check_postgres_schema, check_sqlite_schema
-from vesta_sql.cli import main
+from vesta_sql.admin.check.schema import check_postgres_schema, check_sqlite_schema
+from vesta_sql.admin.cli import main
 
 from .pg import PostgresFixture
 

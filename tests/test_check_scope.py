@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from vesta_sql import migrate
-from vesta_sql.check import check_queries, check_sql, learn_tables
-from vesta_sql.check.queries import Entry, folder_entries
-from vesta_sql.cli import main
+from vesta_sql.admin import migrate
+from vesta_sql.admin.check import check_queries, check_sql, learn_tables
+from vesta_sql.admin.check.queries import Entry, folder_entries
+from vesta_sql.admin.cli import main
 from vesta_sql.proof.tables import Tables
 
 CORPUS = Path(__file__).parent / "corpus"

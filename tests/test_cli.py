@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from vesta_sql import cli, migrate
+from vesta_sql.admin import cli, migrate
 from vesta_sql.environments import resolve
 
 from .cli_support import project, run, typing

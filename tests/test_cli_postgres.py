@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from vesta_sql import migrate
+from vesta_sql.admin import migrate
 
 from .cli_support import run
 from .copy_support import seed

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 
-from vesta_sql import migrate
+from vesta_sql.admin import migrate
 from vesta_sql.resources import migrations_dir
 
 from .pg import PostgresFixture

@@ -11,12 +11,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from vesta_sql import migrate
-from vesta_sql.accounts import export_account
-from vesta_sql.cli import main
-from vesta_sql.copy import copy
+from vesta_sql.admin import migrate
+from vesta_sql.admin.accounts import export_account
+from vesta_sql.admin.cli import main
+from vesta_sql.admin.copy.run import copy
+from vesta_sql.admin.schema_info import SchemaError
 from vesta_sql.errors import ConfigError, OperationalError
-from vesta_sql.schema_info import SchemaError
 
 from .copy_support import read_back, seed, write_d1_export
 from .pg import PostgresFixture
@@ -193,7 +193,7 @@ def test_an_owner_under_row_level_security_copies_account_by_account(
     postgres: PostgresFixture, source: str, target: str, seeded: dict[str, Any]
 ) -> None:
     """Without BYPASSRLS the copy sets vesta.account_id per transaction (batches never span accounts)."""
-    from vesta_sql.roles import create_app_role
+    from vesta_sql.admin.roles import create_app_role
 
     role = f"copier_{uuid.uuid4().hex[:8]}"
     create_app_role(target, role, "pw")

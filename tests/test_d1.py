@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vesta_sql import migrate
+from vesta_sql.admin import migrate
 from vesta_sql.dialects.sqlite import SQLiteCodec
 from vesta_sql.dialects.sqlite import connect as sqlite_connect
 from vesta_sql.loader import QuerySpec
@@ -197,7 +197,7 @@ def _export_artifact(tmp: Path) -> dict[str, Any]:
 
 
 def _specs() -> dict[tuple[str, str], QuerySpec]:
-    from vesta_sql.d1_export import package_specs
+    from vesta_sql.admin.export.d1 import package_specs
 
     return {(spec.namespace, spec.name): spec for spec in package_specs()}
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from vesta_sql.check.d1 import MAX_BOUND_PARAMETERS, MAX_STATEMENT_BYTES, check_d1, d1_exempt, split_statements
-from vesta_sql.cli import main
-from vesta_sql.d1_export import to_ordered
+from vesta_sql.admin.check.d1 import MAX_BOUND_PARAMETERS, MAX_STATEMENT_BYTES, check_d1, d1_exempt, split_statements
+from vesta_sql.admin.cli import main
+from vesta_sql.admin.export.d1 import to_ordered
 from vesta_sql.loader import QuerySpec, load_file
 
 BASE = """-- a tenant table the bad files can use

@@ -11,7 +11,7 @@ import pytest
 
 import vesta_sql
 from vesta_sql import InvalidInputError, QueryLoadError
-from vesta_sql.cli import main
+from vesta_sql.admin.cli import main
 from vesta_sql.dialects.postgres import PostgresCodec
 from vesta_sql.dialects.sqlite import SQLiteCodec
 from vesta_sql.params import ParamSpec, make_binder, parse_param_lines

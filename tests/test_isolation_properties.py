@@ -35,8 +35,8 @@ from hypothesis import strategies as st
 
 import vesta_sql
 import vesta_sql.loader
-from vesta_sql import migrate
-from vesta_sql.roles import create_app_role
+from vesta_sql.admin import migrate
+from vesta_sql.admin.roles import create_app_role
 
 from .isolation_support import (
     AccountPlan,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from vesta_sql import InvalidInputError
-from vesta_sql.core import QueryEvent
 from vesta_sql.params import MAX_VALUE_BYTES
+from vesta_sql.runtime import QueryEvent
 
 NEAR_LIMIT = 1_900_000
 

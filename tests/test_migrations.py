@@ -12,7 +12,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from vesta_sql import MigrationError, migrate
+from vesta_sql import MigrationError
+from vesta_sql.admin import migrate
 from vesta_sql.resources import migrations_dir
 
 from .pg import PostgresFixture

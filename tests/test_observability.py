@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from vesta_sql import UniqueViolation
-from vesta_sql.core import QueryEvent
+from vesta_sql.runtime import QueryEvent
 
 
 def test_hook_and_debug_log_carry_no_parameter_values(db: Any, acct: str, uniq: Any, caplog: pytest.LogCaptureFixture) -> None:

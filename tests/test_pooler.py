@@ -16,7 +16,7 @@ import pytest
 
 import vesta_sql
 from vesta_sql import OperationalError, QueryTimeout
-from vesta_sql.core import QueryEvent
+from vesta_sql.runtime import QueryEvent
 
 from .conftest import APP_ROLE, ELSEWHERE
 from .pgbouncer import DEFAULT_POOL_SIZE, PgBouncer, start_pgbouncer

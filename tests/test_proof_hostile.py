@@ -21,8 +21,8 @@ import psycopg
 import pytest
 
 import vesta_sql
-from vesta_sql.check import check_queries
-from vesta_sql.cli import main
+from vesta_sql.admin.check import check_queries
+from vesta_sql.admin.cli import main
 from vesta_sql.sqlfile import code_binds, pyformat
 
 from .pg import PostgresFixture
@@ -301,8 +301,8 @@ def _run_sqlite(path: Path, case: Case) -> bool:
 @pytest.fixture(scope="module")
 def pg_two_accounts(postgres: PostgresFixture) -> Iterator[tuple[str, str, str]]:
     """(superuser URL, app-role URL, owner URL) of a database seeded with accounts A and B."""
-    from vesta_sql import migrate
-    from vesta_sql.roles import create_app_role
+    from vesta_sql.admin import migrate
+    from vesta_sql.admin.roles import create_app_role
 
     owner = postgres.create_database("vesta_hostile")
     migrate.apply(owner)

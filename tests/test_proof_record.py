@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from vesta_sql import migrate
-from vesta_sql.check import proof_record
+from vesta_sql.admin import migrate
+from vesta_sql.admin.check import proof_record
 from vesta_sql.proof import record
 
 

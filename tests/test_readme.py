@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import vesta_sql
-from vesta_sql import cli
+from vesta_sql.admin import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 

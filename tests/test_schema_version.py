@@ -11,9 +11,10 @@ import psycopg
 import pytest
 
 import vesta_sql
-from vesta_sql import SchemaVersionError, migrate
+from vesta_sql import SchemaVersionError
+from vesta_sql.admin import migrate
+from vesta_sql.admin.roles import create_app_role
 from vesta_sql.resources import migrations_dir
-from vesta_sql.roles import create_app_role
 
 from .cli_support import project
 from .pg import PostgresFixture

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from vesta_sql import errors
-from vesta_sql.core import QueryEvent
 from vesta_sql.programs import search
 from vesta_sql.records.search import HybridHit, PostHit
+from vesta_sql.runtime import QueryEvent
 
 Vec = Callable[[int], Any]
 

@@ -12,7 +12,7 @@ from aiosql.utils import SQLParseException
 
 import vesta_sql
 from vesta_sql import QueryLoadError, TenantScopeError, records
-from vesta_sql.cli import main
+from vesta_sql.admin.cli import main
 from vesta_sql.resources import queries_dir
 from vesta_sql.sqlfile import SqlSyntaxError, code_binds, parse_text, pyformat
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import vesta_sql
-from vesta_sql import cli, stubs
+from vesta_sql.admin import cli, stubs
 from vesta_sql.facade import Namespace
 
 from .mypy_support import assert_mypy_errors

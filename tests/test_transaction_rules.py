@@ -12,7 +12,7 @@ import pytest
 
 import vesta_sql
 from vesta_sql import TransactionAborted, TransactionClosed, UniqueViolation
-from vesta_sql.core import QueryEvent
+from vesta_sql.runtime import QueryEvent
 
 
 def make(db: Any, account: str, uniq: Any, slug: str | None = None, tx: Any = None) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from vesta_sql.roles import create_app_role
+from vesta_sql.admin.roles import create_app_role
 
 from .conftest import APP_ROLE
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .connect import connect, connect_async
-from .core import QueryEvent
 from .errors import (
     CheckViolation,
     ConfigError,
@@ -29,6 +28,7 @@ from .facade_async import AsyncDatabase, AsyncTransaction
 from .json_ready import jsonable
 from .records import *  # noqa: F403 - the record dataclasses are public API
 from .records import __all__ as _record_names
+from .runtime import QueryEvent
 
 __all__ = [
     "AsyncDatabase", "AsyncTransaction", "CheckViolation", "ConfigError", "Database", "DatabaseError",

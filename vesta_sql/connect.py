@@ -8,10 +8,10 @@ from pathlib import Path
 
 from . import schema_version
 from .config import DatabaseUrl, parse_url
-from .core import Runtime
 from .errors import ConfigError
 from .facade import Database
 from .facade_async import AsyncDatabase
+from .runtime import Runtime
 
 QueryFolders = str | Path | Sequence[str | Path]
 

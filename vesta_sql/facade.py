@@ -7,28 +7,28 @@ from contextlib import AbstractContextManager, contextmanager
 from logging import DEBUG
 from typing import Any, Protocol
 
-from .core import Hook, PreparedQuery, Runtime, TxState, account_for_transaction, bind_many, debug_enabled
 from .errors import InvalidInputError
 from .guard import DIRECTORY_NAMESPACE, require_account
 from .program import drive
+from .runtime import CompiledQuery, Hook, Runtime, TxState, account_for_transaction, bind_many, debug_enabled
 
 
 class Session(Protocol):
-    def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any: ...
-    def execute_many(self, query: PreparedQuery, rows: list[dict[str, Any]]) -> int: ...
+    def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any: ...
+    def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int: ...
     def savepoint(self) -> AbstractContextManager[None]: ...
 
 
 class Driver(Protocol):
     dialect: str
 
-    def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any: ...
-    def execute_global(self, query: PreparedQuery, params: dict[str, Any]) -> Any: ...
+    def execute(self, query: CompiledQuery, params: dict[str, Any], account_id: str) -> Any: ...
+    def execute_global(self, query: CompiledQuery, params: dict[str, Any]) -> Any: ...
     def session(self, account_id: str, write: bool) -> Any: ...
     def close(self) -> None: ...
 
 
-def query_call(query: PreparedQuery, driver: Driver, runtime: Runtime) -> Callable[..., Any]:
+def query_call(query: CompiledQuery, driver: Driver, runtime: Runtime) -> Callable[..., Any]:
     """`db.<namespace>.<query>`: checks the account before anything else, then runs the query.
 
     A plain function rather than an object with `__call__`: this is the per-call hot path
@@ -83,7 +83,7 @@ class TxCall:
 
     __slots__ = ("_tx", "_namespace", "_name", "_query", "__name__")
 
-    def __init__(self, tx: Transaction, namespace: str, name: str, query: PreparedQuery | None) -> None:
+    def __init__(self, tx: Transaction, namespace: str, name: str, query: CompiledQuery | None) -> None:
         self._tx, self._namespace, self._name, self._query = tx, namespace, name, query
         self.__name__ = name
 
@@ -116,7 +116,7 @@ class Namespace:
         return f"<namespace {self._name}: {', '.join(calls)}>"
 
 
-def attach_namespaces(owner: object, runtime: Runtime, make_call: Callable[[str, str, PreparedQuery | None], object]) -> None:
+def attach_namespaces(owner: object, runtime: Runtime, make_call: Callable[[str, str, CompiledQuery | None], object]) -> None:
     """Give `owner` one attribute per namespace, holding one call per query and program."""
     for namespace in runtime.namespaces():
         space = Namespace(namespace)
@@ -148,7 +148,7 @@ class Transaction:
             state.fail(name, exc)
             raise
 
-    def _run(self, query: PreparedQuery, kwargs: dict[str, Any]) -> Any:
+    def _run(self, query: CompiledQuery, kwargs: dict[str, Any]) -> Any:
         params = query.bind(self.account_id, kwargs)  # a bad value is refused before anything runs: not a failure
         return self._statement(query.name, self._session.execute, query, params)
 

@@ -7,29 +7,29 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from logging import DEBUG
 from typing import Any, Protocol
 
-from .core import Hook, PreparedQuery, Runtime, TxState, account_for_transaction, bind_many, debug_enabled
 from .errors import InvalidInputError
 from .facade import attach_namespaces
 from .guard import require_account
 from .program import drive_async
+from .runtime import CompiledQuery, Hook, Runtime, TxState, account_for_transaction, bind_many, debug_enabled
 
 
 class AsyncSession(Protocol):
-    async def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any: ...
-    async def execute_many(self, query: PreparedQuery, rows: list[dict[str, Any]]) -> int: ...
+    async def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any: ...
+    async def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int: ...
     def savepoint(self) -> AbstractAsyncContextManager[None]: ...
 
 
 class AsyncDriver(Protocol):
     dialect: str
 
-    async def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any: ...
-    async def execute_global(self, query: PreparedQuery, params: dict[str, Any]) -> Any: ...
+    async def execute(self, query: CompiledQuery, params: dict[str, Any], account_id: str) -> Any: ...
+    async def execute_global(self, query: CompiledQuery, params: dict[str, Any]) -> Any: ...
     def session(self, account_id: str, write: bool) -> Any: ...
     async def close(self) -> None: ...
 
 
-def async_query_call(query: PreparedQuery, driver: AsyncDriver, runtime: Runtime) -> Callable[..., Any]:
+def async_query_call(query: CompiledQuery, driver: AsyncDriver, runtime: Runtime) -> Callable[..., Any]:
     """The async twin of `facade.query_call` (a plain coroutine function, with a `many` attribute)."""
     execute, hooks, observed, name = driver.execute, runtime.hooks, runtime.observed_async, query.name
 
@@ -75,7 +75,7 @@ class AsyncProgramCall:
 class AsyncTxCall:
     __slots__ = ("_tx", "_namespace", "_name", "_query", "__name__")
 
-    def __init__(self, tx: AsyncTransaction, namespace: str, name: str, query: PreparedQuery | None) -> None:
+    def __init__(self, tx: AsyncTransaction, namespace: str, name: str, query: CompiledQuery | None) -> None:
         self._tx, self._namespace, self._name, self._query = tx, namespace, name, query
         self.__name__ = name
 
@@ -115,7 +115,7 @@ class AsyncTransaction:
             state.fail(name, exc)
             raise
 
-    async def _run(self, query: PreparedQuery, kwargs: dict[str, Any]) -> Any:
+    async def _run(self, query: CompiledQuery, kwargs: dict[str, Any]) -> Any:
         params = query.bind(self.account_id, kwargs)
         return await self._statement(query.name, self._session.execute, query, params)
 

@@ -29,10 +29,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 
-from . import migrate
+from .admin import migrate
+from .admin.roles import create_app_role
 from .connect import connect
 from .facade import Database
-from .roles import create_app_role
 
 APP_ROLE = "vesta_app_test"
 

@@ -10,9 +10,9 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
-from ..core import PreparedQuery
 from ..dialects import postgres as dialect
 from ..errors import OperationalError
+from ..runtime import CompiledQuery
 from . import forks
 from .pg_health import is_broken, is_dead
 
@@ -25,13 +25,13 @@ def _has_rows(cursor: Any) -> bool:
     return result is not None and result.status == _TUPLES_OK
 
 
-async def _run(conn: psycopg.AsyncConnection[Any], query: PreparedQuery, params: dict[str, Any]) -> Any:
+async def _run(conn: psycopg.AsyncConnection[Any], query: CompiledQuery, params: dict[str, Any]) -> Any:
     cursor = await conn.execute(query.sql, params)
     rows = await cursor.fetchall() if _has_rows(cursor) else []
     return query.shape(rows, cursor)
 
 
-async def _run_after(conn: psycopg.AsyncConnection[Any], setup: tuple[str, tuple[str, ...]], query: PreparedQuery,
+async def _run_after(conn: psycopg.AsyncConnection[Any], setup: tuple[str, tuple[str, ...]], query: CompiledQuery,
                      params: dict[str, Any]) -> Any:
     """`setup` then the query under one Sync; results read after the block (see `postgres_sync._run_after`)."""
     async with conn.pipeline():
@@ -47,13 +47,13 @@ class AsyncPostgresSession:
     def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self._conn = conn
 
-    async def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
+    async def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any:
         try:
             return await _run(self._conn, query, params)
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
-    async def execute_many(self, query: PreparedQuery, rows: list[dict[str, Any]]) -> int:
+    async def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
         try:
             async with self._conn.cursor() as cursor:
                 await cursor.executemany(query.sql, rows)
@@ -132,13 +132,13 @@ class AsyncPostgresDriver:
         finally:
             await self._pool.putconn(conn)
 
-    async def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
+    async def execute(self, query: CompiledQuery, params: dict[str, Any], account_id: str) -> Any:
         return await self._execute(query, params, account_id)
 
-    async def execute_global(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
+    async def execute_global(self, query: CompiledQuery, params: dict[str, Any]) -> Any:
         return await self._execute(query, params, None)
 
-    async def _execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str | None) -> Any:
+    async def _execute(self, query: CompiledQuery, params: dict[str, Any], account_id: str | None) -> Any:
         pool = self._pool
         for attempt in (1, 2):
             conn = await self._checkout(query.name)

@@ -17,9 +17,9 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from ..core import PreparedQuery
 from ..dialects import postgres as dialect
 from ..errors import OperationalError
+from ..runtime import CompiledQuery
 from . import forks
 from .pg_health import is_broken, is_dead
 
@@ -32,13 +32,13 @@ def _has_rows(cursor: Any) -> bool:
     return result is not None and result.status == _TUPLES_OK
 
 
-def _run(conn: psycopg.Connection[Any], query: PreparedQuery, params: dict[str, Any]) -> Any:
+def _run(conn: psycopg.Connection[Any], query: CompiledQuery, params: dict[str, Any]) -> Any:
     cursor = conn.execute(query.sql, params)
     rows = cursor.fetchall() if _has_rows(cursor) else []
     return query.shape(rows, cursor)
 
 
-def _run_after(conn: psycopg.Connection[Any], setup: tuple[str, tuple[str, ...]], query: PreparedQuery,
+def _run_after(conn: psycopg.Connection[Any], setup: tuple[str, tuple[str, ...]], query: CompiledQuery,
                params: dict[str, Any]) -> Any:
     """`setup` then the query, pipelined: one Sync, so both run in one implicit transaction.
 
@@ -59,13 +59,13 @@ class PostgresSession:
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self._conn = conn
 
-    def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
+    def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any:
         try:
             return _run(self._conn, query, params)
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
-    def execute_many(self, query: PreparedQuery, rows: list[dict[str, Any]]) -> int:
+    def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
         try:
             with self._conn.cursor() as cursor:
                 cursor.executemany(query.sql, rows)  # pipelined by psycopg: one round trip per batch
@@ -154,13 +154,13 @@ class PostgresDriver:
         finally:
             self._pool.putconn(conn)
 
-    def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
+    def execute(self, query: CompiledQuery, params: dict[str, Any], account_id: str) -> Any:
         return self._execute(query, params, account_id)
 
-    def execute_global(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
+    def execute_global(self, query: CompiledQuery, params: dict[str, Any]) -> Any:
         return self._execute(query, params, None)
 
-    def _execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str | None) -> Any:
+    def _execute(self, query: CompiledQuery, params: dict[str, Any], account_id: str | None) -> Any:
         for attempt in (1, 2):
             conn = self._checkout(query.name)
             pool = self._pool  # read after the checkout, which may have reopened it (in a forked child)

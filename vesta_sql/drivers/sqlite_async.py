@@ -10,9 +10,9 @@ from typing import Any
 
 import aiosqlite
 
-from ..core import PreparedQuery
 from ..dialects import sqlite as dialect
 from ..errors import OperationalError
+from ..runtime import CompiledQuery
 from . import forks
 
 
@@ -44,10 +44,10 @@ class AsyncSQLiteSession:
         except sqlite3.Error as exc:
             raise dialect.translate_error(exc, "savepoint") from exc
 
-    async def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
+    async def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any:
         return await _run(self._conn, query, params)
 
-    async def execute_many(self, query: PreparedQuery, rows: list[dict[str, Any]]) -> int:
+    async def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
         try:
             cursor = await self._conn.executemany(query.sql, rows)
             return int(cursor.rowcount)
@@ -55,7 +55,7 @@ class AsyncSQLiteSession:
             raise dialect.translate_error(exc, query.name) from exc
 
 
-async def _run(conn: aiosqlite.Connection, query: PreparedQuery, params: dict[str, Any]) -> Any:
+async def _run(conn: aiosqlite.Connection, query: CompiledQuery, params: dict[str, Any]) -> Any:
     try:
         cursor = await conn.execute(query.sql, params)
         rows = await cursor.fetchall()
@@ -118,7 +118,7 @@ class AsyncSQLiteDriver:
         else:
             self._idle.append(conn)
 
-    async def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
+    async def execute(self, query: CompiledQuery, params: dict[str, Any], account_id: str) -> Any:
         if self._writes.count and not query.read_only:
             self._writes.refuse_if_mine(query.name)
         conn: aiosqlite.Connection | None = await self._checkout()
@@ -136,7 +136,7 @@ class AsyncSQLiteDriver:
             if conn is not None:
                 await self._checkin(conn)
 
-    async def execute_global(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
+    async def execute_global(self, query: CompiledQuery, params: dict[str, Any]) -> Any:
         return await self.execute(query, params, "")
 
     @asynccontextmanager

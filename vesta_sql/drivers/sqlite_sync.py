@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..core import PreparedQuery
 from ..dialects import sqlite as dialect
 from ..errors import OperationalError
+from ..runtime import CompiledQuery
 from . import forks
 
 
@@ -45,10 +45,10 @@ class SQLiteSession:
         except sqlite3.Error as exc:
             raise dialect.translate_error(exc, "savepoint") from exc
 
-    def execute(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
+    def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any:
         return self._driver.run_on(self._conn, query, params)
 
-    def execute_many(self, query: PreparedQuery, rows: list[dict[str, Any]]) -> int:
+    def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
         try:
             return self._conn.executemany(query.sql, rows).rowcount
         except sqlite3.Error as exc:
@@ -120,7 +120,7 @@ class SQLiteDriver:
         else:
             self._idle.append(conn)
 
-    def run_on(self, conn: sqlite3.Connection, query: PreparedQuery, params: dict[str, Any]) -> Any:
+    def run_on(self, conn: sqlite3.Connection, query: CompiledQuery, params: dict[str, Any]) -> Any:
         if self._statement_timeout is not None:
             self._deadlines[id(conn)] = time.monotonic() + self._statement_timeout
         try:
@@ -130,7 +130,7 @@ class SQLiteDriver:
         except sqlite3.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
-    def execute(self, query: PreparedQuery, params: dict[str, Any], account_id: str) -> Any:
+    def execute(self, query: CompiledQuery, params: dict[str, Any], account_id: str) -> Any:
         if self._writes.count and not query.read_only:
             self._writes.refuse_if_mine(query.name)
         if not self._plain:  # in-memory, statement timeout or closed: the general path
@@ -155,7 +155,7 @@ class SQLiteDriver:
             else:
                 idle.append(conn)
 
-    def execute_global(self, query: PreparedQuery, params: dict[str, Any]) -> Any:
+    def execute_global(self, query: CompiledQuery, params: dict[str, Any]) -> Any:
         conn: sqlite3.Connection | None = self._checkout()
         assert conn is not None
         try:

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .loader import QuerySpec, load_catalog
-from .sqlfile import code_binds, ordered
+from ...loader import QuerySpec, load_catalog
+from ...sqlfile import code_binds, ordered
 
 FORMAT = "vesta-sql/d1-queries"
 FORMAT_VERSION = 1

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .admin_db import per_scope
-from .copy_source import Source
-from .errors import ConfigError
-from .schema_info import (
+from ...errors import ConfigError
+from ..db import per_scope
+from ..schema_info import (
     ACCOUNT,
     DIRECTORY,
     SchemaError,
@@ -22,6 +21,7 @@ from .schema_info import (
     sqlite_migrations,
     sqlite_tables,
 )
+from .source import Source
 
 
 @dataclass

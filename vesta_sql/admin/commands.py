@@ -8,10 +8,10 @@ import os
 import sys
 from pathlib import Path
 
+from ..environments import Target, expand, protected_match, resolve
+from ..environments import environments as configured
+from ..errors import ConfigError, VestaError
 from .confirm import confirm, interactive
-from .environments import Target, expand, protected_match, resolve
-from .environments import environments as configured
-from .errors import ConfigError, VestaError
 
 
 def note(text: str) -> None:
@@ -166,7 +166,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .d1_export import export_json, package_specs
+    from .export.d1 import export_json, package_specs
 
     out = writable(args.out) if args.out else None
     text = export_json(package_specs(args.queries))
@@ -215,7 +215,7 @@ def _app_stubs(args: argparse.Namespace) -> int:
 
 
 def cmd_copy(args: argparse.Namespace) -> int:
-    from .copy import copy
+    from .copy.run import copy
 
     destination = expand(args.to, where="--to")
     target = Target(destination, "--to", protected_match(destination, configured()))

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .config import parse_url, redact
-from .errors import ConfigError, OperationalError
+from ..config import parse_url, redact
+from ..errors import ConfigError, OperationalError
 
 SET_ACCOUNT_LOCAL = "select set_config('vesta.account_id', %s, true)"
 T = TypeVar("T")

@@ -27,9 +27,9 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
-from .admin_db import SET_ACCOUNT_LOCAL, open_postgres, open_sqlite
-from .config import parse_url
-from .errors import InvalidInputError, MigrationError, VestaError
+from ..config import parse_url
+from ..errors import InvalidInputError, MigrationError, VestaError
+from .db import SET_ACCOUNT_LOCAL, open_postgres, open_sqlite
 from .schema_info import ACCOUNT, DIRECTORY, Table, fk_order, is_search_table, pg_tables, sqlite_tables
 
 PERMITS = "account_deletions"

@@ -1,4 +1,4 @@
-"""Make or verify the committed proof record: `python -m vesta_sql.check.proof_record [--check]`.
+"""Make or verify the committed proof record: `python -m vesta_sql.admin.check.proof_record [--check]`.
 
 The record holds a hash of each of the package's query texts that the proof accepts
 (see `vesta_sql.proof.record`); `scripts/test` runs this with `--check`, which fails
@@ -10,11 +10,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from ..loader import folder_specs
-from ..proof.prover import prove
-from ..proof.record import RECORD_PATH, render_record
-from ..proof.tables import Tables, learn_tables
-from ..resources import DIALECTS, queries_dir
+from ...loader import folder_specs
+from ...proof.prover import prove
+from ...proof.record import RECORD_PATH, render_record
+from ...proof.tables import Tables, learn_tables
+from ...resources import DIALECTS, queries_dir
 
 
 def make_record() -> str:
@@ -36,7 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     current = RECORD_PATH.read_text(encoding="utf-8") if RECORD_PATH.exists() else ""
     if "--check" in args:
         if current != text:
-            print(f"{RECORD_PATH.name} is stale: run `python -m vesta_sql.check.proof_record` and commit it", file=sys.stderr)
+            print(f"{RECORD_PATH.name} is stale: run `python -m vesta_sql.admin.check.proof_record` and commit it",
+                  file=sys.stderr)
             return 1
         print("proof record: up to date")
         return 0

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from ..config import redact
+from ..errors import TenantScopeError
 from . import migrate
-from .config import redact
-from .errors import TenantScopeError
 
 ACCOUNTS = ("acc_demo_north", "acc_demo_south")
 

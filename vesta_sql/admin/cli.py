@@ -7,8 +7,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import cli_commands as run
-from .errors import ConfigError, VestaError
+from ..errors import ConfigError, VestaError
+from . import commands as run
 
 ENV_HELP = "an environment from [tool.vesta-sql.environments] or vesta-sql.toml (an unknown name is an error)"
 URL_HELP = ("a database URL or a SQLite file path (sqlite:///vesta.db, vesta.db, postgresql://…); "

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import parse_url, redact
-from .errors import ConfigError
+from ..config import parse_url, redact
+from ..errors import ConfigError
 
 DIRECTORY_TABLE = "account_directory"
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import VestaError
+from ..errors import VestaError
 
 ACCOUNT = "account_id"
 DIRECTORY = "account_directory"

@@ -12,13 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import VestaError
-from ..guard import DIRECTORY_NAMESPACE
-from ..loader import _record_classes, _spec
-from ..proof.prover import prove
-from ..proof.record import ProofInput
-from ..proof.tables import Tables
-from ..sqlfile import QueryBlock, SqlSyntaxError, blank_comments, code_binds, parse_file
+from ...errors import VestaError
+from ...guard import DIRECTORY_NAMESPACE
+from ...loader import _record_classes, _spec
+from ...proof.prover import prove
+from ...proof.record import ProofInput
+from ...proof.tables import Tables
+from ...sqlfile import QueryBlock, SqlSyntaxError, blank_comments, code_binds, parse_file
 from .report import Problem, display
 
 

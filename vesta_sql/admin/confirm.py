@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from .environments import Target
-from .errors import ConfigError
+from ..environments import Target
+from ..errors import ConfigError
 
 
 class NotConfirmed(ConfigError):

@@ -51,7 +51,7 @@ utc_now: Callable[[], datetime] = partial(datetime.now, timezone.utc)
 VALUE_TYPES: dict[str, Callable[[Any], Any]] = {"bool": bool, "int": int, "float": float, "str": str}
 
 
-class PreparedQuery:
+class CompiledQuery:
     """One query ready to run on one dialect."""
 
     __slots__ = ("spec", "name", "sql", "bind", "op", "_decoders", "_convert", "_many", "_binder_args", "read_only", "_value")
@@ -123,10 +123,10 @@ class Runtime:
         decoders: Mapping[str, Decoder | None] = dialect.DECODERS
         self.translate_error: Callable[[Any, str], Exception] = dialect.translate_error
         self.queries = {
-            namespace: {name: PreparedQuery(spec, codec, decoders, ids, make) for name, spec in specs.items()}
+            namespace: {name: CompiledQuery(spec, codec, decoders, ids, make) for name, spec in specs.items()}
             for namespace, specs in catalog.items()
         }
-        self.directory = {name: PreparedQuery(spec, codec, decoders, ids, make) for name, spec in directory.items()}
+        self.directory = {name: CompiledQuery(spec, codec, decoders, ids, make) for name, spec in directory.items()}
         self.programs: dict[tuple[str, str], ProgramFunction] = programs_for(dialect.NAME)
         for namespace, name in self.programs:
             # a dialect's program stands in for the other dialect's single-statement query
@@ -156,7 +156,7 @@ class Runtime:
             except Exception:  # a hook's failure must never turn a committed write into an error
                 logger.exception("a hook failed after %s (the call's result is returned as usual)", query)
 
-    def directory_lookup(self, kind: str, key: str) -> tuple[PreparedQuery, dict[str, Any]]:
+    def directory_lookup(self, kind: str, key: str) -> tuple[CompiledQuery, dict[str, Any]]:
         """The directory's `resolve` query and its validated parameters (it binds no account)."""
         query = self.directory["resolve"]
         params = query.bind("", {"kind": kind, "key": key})
@@ -190,7 +190,7 @@ class Runtime:
         finally:
             self.emit(name, started, result, error)
 
-    def step_query(self, step: Any) -> PreparedQuery:
+    def step_query(self, step: Any) -> CompiledQuery:
         try:
             return self.queries[step.namespace][step.name]
         except KeyError:
@@ -207,7 +207,7 @@ class Runtime:
             raise InvalidInputError(f"{namespace}.{name}: {exc}") from None
 
 
-def bind_many(query: PreparedQuery, account_id: str, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def bind_many(query: CompiledQuery, account_id: str, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Validate every row before anything runs: one bad row and nothing is written."""
     if query.op != "count":
         raise InvalidInputError(f"{query.name}: only row-count ('!') queries have a many-row form")

@@ -31,13 +31,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .admin_db import SET_ACCOUNT_LOCAL, open_postgres
-from .copy_plan import Plan, make_plan
-from .copy_source import Source
-from .copy_verify import TableCheck, account_filter, format_checks, verify
-from .errors import DatabaseError
-from .progress import Progress
-from .schema_info import ACCOUNT, DIRECTORY, Table
+from ...errors import DatabaseError
+from ..db import SET_ACCOUNT_LOCAL, open_postgres
+from ..progress import Progress
+from ..schema_info import ACCOUNT, DIRECTORY, Table
+from .plan import Plan, make_plan
+from .source import Source
+from .verify import TableCheck, account_filter, format_checks, verify
 
 BATCH_ROWS = 20_000
 MAX_CONFLICTS_SHOWN = 20

@@ -14,9 +14,9 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .app_records import app_record_classes
-from .loader import _record_classes, folder_specs
-from .resources import DIALECTS
+from ..app_records import app_record_classes
+from ..loader import _record_classes, folder_specs
+from ..resources import DIALECTS
 from .stubs import _VARIANTS, HEADER, Imports, Methods, StubError, _class_name, _def, _render_namespace, _tidy, facade_methods
 
 APP_HEADER = HEADER.replace("`vesta-sql stubs`", "`vesta-sql stubs --queries …`")
@@ -116,7 +116,7 @@ def _stub(methods: Methods, package: set[str]) -> str:
             body.append("")
     body += ["", *_def("connect", ["url: str | None = ...", "**options: Any"], "Database", self_=False),
              *_def("connect_async", ["url: str | None = ...", "**options: Any"], "AsyncDatabase", is_async=True, self_=False)]
-    return _tidy([APP_HEADER, '"""The app\'s queries, typed (see `vesta_sql.app_stubs`)."""', "",
+    return _tidy([APP_HEADER, '"""The app\'s queries, typed (see `vesta_sql.admin.app_stubs`)."""', "",
                   *imports.render(relative_to_package=False), *body])
 
 

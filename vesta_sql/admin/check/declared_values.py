@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 
-from ..loader import QuerySpec
-from ..proof.tables import forward_files
-from ..resources import migrations_dir
+from ...loader import QuerySpec
+from ...proof.tables import forward_files
+from ...resources import migrations_dir
 from .report import Problem, display
 
 _ENUM = re.compile(r"check\s*\(\s*(\w+)\s+in\s*\(([^)]*)\)\s*\)", re.IGNORECASE)

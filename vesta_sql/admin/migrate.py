@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import DatabaseUrl, parse_url, redact
-from .errors import MigrationError
-from .resources import DIALECTS, migrations_dir
-from .schema_version import COMPATIBLE_MARK, LOG, is_compatible
+from ..config import DatabaseUrl, parse_url, redact
+from ..errors import MigrationError
+from ..resources import DIALECTS, migrations_dir
+from ..schema_version import COMPATIBLE_MARK, LOG, is_compatible
 
 LOCK_TIMEOUT_S = 600
 

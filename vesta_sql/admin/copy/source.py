@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
-from .config import parse_url, redact
-from .errors import ConfigError
+from ...config import parse_url, redact
+from ...errors import ConfigError
 
 _DUMP_SUFFIX = ".sql"
 # Statements of a dump that make no sense when replayed inside our own transaction.

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from ...config import redact
+from ...errors import VestaError
+from ...proof.tables import ACCOUNT, forward_files, introspect_sqlite
+from ...proof.tables import Tables as _Tables
+from ...resources import migrations_dir
 from .. import migrate
-from ..config import redact
-from ..errors import VestaError
-from ..proof.tables import ACCOUNT, forward_files, introspect_sqlite
-from ..proof.tables import Tables as _Tables
-from ..resources import migrations_dir
 from .report import CheckResult, Problem, display
 
 DIRECTORY_TABLE = "account_directory"

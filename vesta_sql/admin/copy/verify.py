@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .admin_db import per_scope
-from .checksum import pg_row_hash, row_hasher
-from .schema_info import ACCOUNT, Table
+from ..checksum import pg_row_hash, row_hasher
+from ..db import per_scope
+from ..schema_info import ACCOUNT, Table
 
 Tally = dict[str, tuple[int, int]]  # account → (rows, checksum)
 
