@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .errors import TenantScopeError
+from .names import DIRECTORY_TABLE
 
 if TYPE_CHECKING:
     from .loader import QuerySpec
 
-DIRECTORY_NAMESPACE = "account_directory"
+DIRECTORY_NAMESPACE = DIRECTORY_TABLE  # the directory's queries live in a file named after its table
 
 
 def check_query_scoped(spec: QuerySpec, binds: Sequence[str]) -> None:

@@ -11,7 +11,7 @@ import dataclasses
 from datetime import datetime, timezone
 from typing import Any
 
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+from .names import TIMESTAMP_FORMAT as _FORMAT
 
 
 def _value(value: Any) -> Any:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import DatabaseUrl, redact
+from .config import DatabaseUrl, redact, redact_error
 from .errors import SchemaVersionError
 from .resources import migrations_dir
 
@@ -92,10 +92,7 @@ def _postgres_applied(target: DatabaseUrl) -> Applied | None:
 
         if _POOLER_REFUSAL in str(exc):  # the same words as the pool's: name the pooler and its setting
             raise connect_failure(exc, 10) from None
-        text = str(exc).strip()
-        password = re.search(r"://[^:/@]+:([^@]+)@", target.url)
-        raise OperationalError(f"cannot connect to {redact(target.url)}: "
-                               f"{text.replace(password.group(1), '***') if password else text}") from None
+        raise OperationalError(f"cannot connect to {redact(target.url)}: {redact_error(exc, target.url)}") from None
     with conn:
         return _postgres_rows(conn)
 

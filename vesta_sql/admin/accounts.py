@@ -29,7 +29,8 @@ from typing import Any, TextIO
 
 from ..config import parse_url
 from ..errors import InvalidInputError, MigrationError, VestaError
-from .db import SET_ACCOUNT_LOCAL, open_postgres, open_sqlite
+from ..names import SET_ACCOUNT_SQL, TIMESTAMP_FORMAT
+from .db import open_postgres, open_sqlite
 from .schema_info import ACCOUNT, DIRECTORY, Table, fk_order, is_search_table, pg_tables, sqlite_tables
 
 PERMITS = "account_deletions"
@@ -55,7 +56,7 @@ def _check_account(account: str) -> None:
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(_UTC).strftime(TIMESTAMP_FORMAT)
 
 
 # --- which tables -----------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ def _pg_value(value: Any) -> Any:
 
 def _pg_rows(conn: Any, tables: list[Table], account: str) -> Iterator[tuple[str, dict[str, Any]]]:
     with conn.transaction():
-        conn.execute(SET_ACCOUNT_LOCAL, (account,))
+        conn.execute(SET_ACCOUNT_SQL, (account,))
         for table in tables:
             names = ", ".join(f'"{c}"' for c in table.column_names)
             order = ", ".join(f'"{c}" collate "C"' for c in table.primary_key)
@@ -197,7 +198,7 @@ def count_account(url: str, account: str) -> dict[str, int]:
         try:
             tables, _ = _pg_layout(pg)
             with pg.transaction():
-                pg.execute(SET_ACCOUNT_LOCAL, (account,))
+                pg.execute(SET_ACCOUNT_SQL, (account,))
                 counts = {n: pg.execute(f'select count(*) from "{n}" where {ACCOUNT} = %s', (account,)).fetchone()[0]
                           for n in _delete_steps(tables, [])}
         finally:
@@ -247,7 +248,7 @@ def delete_account(url: str, account: str) -> dict[str, int]:
         tables, derived = _pg_layout(pg)
         _require_permits(tables)
         with pg.transaction():
-            pg.execute(SET_ACCOUNT_LOCAL, (account,))
+            pg.execute(SET_ACCOUNT_SQL, (account,))
             pg.execute(f"insert into {PERMITS} ({ACCOUNT}, id, created_at) values (%s, %s, %s)",
                        (account, str(uuid.uuid4()), now))
             for name in _delete_steps(tables, derived):

@@ -18,25 +18,25 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from .schema_info import Column
+from ..names import PG_TIMESTAMP_FORMAT, TIMESTAMP_FORMAT
+from ..schema.model import Column
 
 SEPARATOR = "\x1f"
-_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 # --- Postgres side: SQL expressions ---------------------------------------------------------------
 
 def _pg_expr(column: Column) -> str:
     name = f'"{column.name}"'
-    kind = column.kind
+    kind = column.type  # Postgres udt name
     if kind in ("text", "varchar", "bpchar"):
         return name
     if kind == "bool":
         return f"case when {name} then '1' else '0' end"
     if kind == "timestamptz":
-        return f"""to_char({name} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+        return f"to_char({name} at time zone 'UTC', '{PG_TIMESTAMP_FORMAT}')"
     if kind == "timestamp":
-        return f"""to_char({name}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+        return f"to_char({name}, '{PG_TIMESTAMP_FORMAT}')"
     if kind == "vector":
         return f"encode(vector_send({name}), 'hex')"
     return f"{name}::text"
@@ -67,7 +67,7 @@ def canonical_timestamp(value: Any) -> str:
     except ValueError:
         return text  # Postgres will have refused it; the mismatch shows
     moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-    return moment.strftime(_TIMESTAMP_FORMAT)
+    return moment.strftime(TIMESTAMP_FORMAT)
 
 
 def _number(value: Decimal) -> str:
@@ -124,7 +124,7 @@ _CANONICAL: dict[str, Callable[[Any], str]] = {
 
 def row_hasher(columns: Sequence[Column]) -> Callable[[Sequence[Any]], int]:
     """A function: SQLite row values (in `columns` order) → the hash Postgres computes for the copied row."""
-    converters = [_CANONICAL.get(c.kind, _text) for c in columns]
+    converters = [_CANONICAL.get(c.type, _text) for c in columns]
     pairs = list(enumerate(converters))
     md5 = hashlib.md5
     separator = SEPARATOR

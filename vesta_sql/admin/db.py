@@ -7,24 +7,16 @@ by setting `vesta.account_id` for the transaction (`scoped`), exactly as the pol
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..config import parse_url, redact
+from ..config import parse_url, redact, redact_error
 from ..errors import ConfigError, OperationalError
+from ..names import SET_ACCOUNT_SQL
 
-SET_ACCOUNT_LOCAL = "select set_config('vesta.account_id', %s, true)"
 T = TypeVar("T")
-
-
-def clean(exc: BaseException, url: str) -> str:
-    """The error text with the URL's password (if any) blanked out."""
-    text = str(exc).strip()
-    password = re.search(r"://[^:/@]+:([^@]+)@", url)
-    return text.replace(password.group(1), "***") if password else text
 
 
 def open_postgres(url: str) -> Any:
@@ -37,7 +29,7 @@ def open_postgres(url: str) -> Any:
     try:
         return psycopg.connect(target.conninfo, autocommit=True, options="-c TimeZone=UTC", connect_timeout=10)
     except psycopg.Error as exc:
-        raise OperationalError(f"cannot connect to {redact(url)}: {clean(exc, url)}") from None
+        raise OperationalError(f"cannot connect to {redact(url)}: {redact_error(exc, url)}") from None
 
 
 def open_sqlite(url: str) -> sqlite3.Connection:
@@ -71,6 +63,6 @@ def per_scope(conn: Any, accounts: Iterable[str], bypass: bool, read: Callable[[
     for group in scopes(accounts, bypass):
         with conn.transaction():
             if not bypass:
-                conn.execute(SET_ACCOUNT_LOCAL, (group[0],))
+                conn.execute(SET_ACCOUNT_SQL, (group[0],))
             results.extend(read(group))
     return results

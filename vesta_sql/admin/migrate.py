@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import DatabaseUrl, parse_url, redact
+from ..config import DatabaseUrl, parse_url, redact, redact_error
 from ..errors import MigrationError
 from ..resources import DIALECTS, migrations_dir
 from ..schema_version import COMPATIBLE_MARK, LOG, is_compatible
@@ -80,17 +80,11 @@ def _yoyo(url: str, folder: Path | None, *, create: bool = False) -> Iterator[tu
         try:
             backend = get_backend(target.yoyo_url)
         except Exception as exc:  # yoyo raises driver errors of either dialect
-            raise MigrationError(f"cannot connect to {redact(url)}: {_clean(exc, url)}") from None
+            raise MigrationError(f"cannot connect to {redact(url)}: {redact_error(exc, url)}") from None
         try:
             yield backend, read_migrations(str(laid_out)), source
         finally:
             backend.connection.close()
-
-
-def _clean(exc: BaseException, url: str) -> str:
-    text = str(exc)
-    password = re.search(r"://[^:/@]+:([^@]+)@", url)
-    return text.replace(password.group(1), "***") if password else text
 
 
 def apply(url: str, *, folder: Path | None = None) -> list[str]:
@@ -120,7 +114,7 @@ def _mark_compatible(backend: Any, migration_id: str) -> None:
 
 def _explain(exc: BaseException, url: str) -> str:
     """The driver's error; for a missing pgvector, what to run and as whom."""
-    text = _clean(exc, url)
+    text = redact_error(exc, url)
     if 'extension "vector"' not in text:
         return text
     from psycopg.conninfo import conninfo_to_dict
@@ -195,7 +189,7 @@ def rollback(url: str, *, to: str | None = None, all_: bool = False, folder: Pat
                     backend.rollback_migrations([migration])
                 except Exception as exc:
                     where = source / "rollback" / f"{migration.id}.sql"
-                    raise MigrationError(f"{where}: rollback failed: {_clean(exc, url)}") from None
+                    raise MigrationError(f"{where}: rollback failed: {redact_error(exc, url)}") from None
                 done.append(migration.id)
             return done
 

@@ -14,9 +14,7 @@ from typing import Any
 
 from ..config import parse_url, redact
 from ..errors import ConfigError
-
-DIRECTORY_TABLE = "account_directory"
-
+from ..names import DIRECTORY_TABLE
 
 _RESTRICTIONS = (("rolsuper", "nosuperuser"), ("rolbypassrls", "nobypassrls"), ("rolcreatedb", "nocreatedb"),
                  ("rolcreaterole", "nocreaterole"))

@@ -13,6 +13,7 @@ from psycopg.types.datetime import TimestamptzBinaryLoader, TimestamptzLoader
 from psycopg.types.json import Jsonb
 
 from .. import constraint_names, errors
+from ..names import SET_ACCOUNT_SQL
 from ..rows import Decoder
 
 NAME = "postgres"
@@ -20,9 +21,8 @@ NAME = "postgres"
 # statement it guards, so nothing survives on a connection a pooler hands to someone else.
 # Calls send it pipelined with their statement under one Sync (one implicit transaction,
 # one round trip); explicit transactions send it first. Row-level security policies read it.
-SET_ACCOUNT_SQL = "select set_config('vesta.account_id', %s, true)"
 SET_ACCOUNT_AND_TIMEOUT_SQL = (
-    "select set_config('vesta.account_id', %s, true), set_config('statement_timeout', %s, true)")
+    SET_ACCOUNT_SQL + ", set_config('statement_timeout', %s, true)")
 SET_TIMEOUT_SQL = "select set_config('statement_timeout', %s, true)"
 
 # What a pooler answers when it meets a startup parameter it does not pass on.

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .. import constraint_names, errors
+from ..names import TIMESTAMP_FORMAT
 from ..rows import Decoder
 
 NAME = "sqlite"
@@ -76,7 +77,7 @@ class SQLiteCodec:
             value = value.astimezone(_UTC)
         if value.year >= 1000:  # the same text as the strftime below, in a third of the time
             return value.isoformat(timespec="microseconds")[:-6] + "Z"
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return value.strftime(TIMESTAMP_FORMAT)
 
     def json_text(self, value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), allow_nan=False)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..resources import migrations_dir
+from ..schema.model import Column, Trigger
 from .tables import TableInfo, Tables, forward_files
 
 RECORD_PATH = Path(__file__).with_name("record.json")
@@ -29,6 +30,7 @@ FORMAT = "vesta-sql/proof-record"
 _PROOF_SOURCES = (
     Path(__file__).parent.parent / "sqlfile.py",
     *sorted(Path(__file__).parent.glob("*.py")),
+    *sorted((Path(__file__).parent.parent / "schema").glob("*.py")),  # what the proof learns the tables with
 )
 
 
@@ -99,14 +101,16 @@ def load_record(path: Path = RECORD_PATH) -> ProofRecord:
 
 def tables_to_json(tables: Tables) -> dict[str, Any]:
     return {
-        "tables": {name: {"columns": sorted(info.columns), "kind": info.kind} for name, info in sorted(tables.tables.items())},
+        "tables": {name: {"columns": sorted(info.column_names), "kind": info.kind}
+                   for name, info in sorted(tables.tables.items())},
         "triggered": sorted(tables.triggered),
     }
 
 
 def tables_from_json(dialect: str, data: dict[str, Any]) -> Tables:
-    known = {name: TableInfo(name, frozenset(info["columns"]), info["kind"]) for name, info in data.get("tables", {}).items()}
-    return Tables(dialect, known, frozenset(data.get("triggered", ())))
+    known = {name: TableInfo(name, info["kind"], tuple(Column(c) for c in info["columns"]))
+             for name, info in data.get("tables", {}).items()}
+    return Tables(dialect, known, tuple(Trigger("", table) for table in data.get("triggered", ())))
 
 
 def render_record(accepted: Mapping[str, Iterable[str]], tables: Mapping[str, Tables]) -> str:

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from ...errors import DatabaseError
-from ..db import SET_ACCOUNT_LOCAL, open_postgres
+from ...names import SET_ACCOUNT_SQL
+from ..db import open_postgres
 from ..progress import Progress
 from ..schema_info import ACCOUNT, DIRECTORY, Table
 from .plan import Plan, make_plan
@@ -100,7 +101,7 @@ def _vector_text(blob: Any) -> Any:
 
 def _converter(table: Table) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
     """Row conversion for COPY's text format; only vectors need Python (the rest is parsed by Postgres)."""
-    vectors = [i for i, c in enumerate(table.columns) if c.kind == "vector"]
+    vectors = [i for i, c in enumerate(table.columns) if c.type == "vector"]
     if not vectors:
         return None
 
@@ -169,7 +170,7 @@ def _copy_fresh(plan: Plan, target: Any, report: CopyReport, batch_rows: int, st
                     if plan.bypass:
                         _copy_rows(out, table.name, table, batch)
                     else:  # Postgres refuses COPY into a table under row-level security: stage, then insert
-                        out.execute(SET_ACCOUNT_LOCAL, (batch[0][position],))
+                        out.execute(SET_ACCOUNT_SQL, (batch[0][position],))
                         stage = _stage(out, table)
                         _copy_rows(out, stage, table, batch)
                         out.execute(f'insert into "{table.name}" ({_quoted(table)}) select {_quoted(table)} from "{stage}"')
@@ -207,8 +208,8 @@ def _merge_table(plan: Plan, out: Any, table: Table, account: str, batch_rows: i
     def value(alias: str, kind: str, name: str) -> str:
         return f'{alias}."{name}"::text' if kind == "json" else f'{alias}."{name}"'
 
-    mine = ", ".join(value("s", c.kind, c.name) for c in table.columns)
-    theirs = ", ".join(value("t", c.kind, c.name) for c in table.columns)
+    mine = ", ".join(value("s", c.type, c.name) for c in table.columns)
+    theirs = ", ".join(value("t", c.type, c.name) for c in table.columns)
     rows = out.execute(
         f'select {", ".join(f"s.{chr(34)}{k}{chr(34)}" for k in key)}, t."{key[0]}" is null from "{stage}" s '
         f'left join "{table.name}" t on {joined} where t."{key[0]}" is null or ({theirs}) is distinct from ({mine}) '
@@ -231,7 +232,7 @@ def _copy_merged(plan: Plan, target: Any, report: CopyReport, batch_rows: int, s
         bar = Progress(f"merge {account}", total, stream=stream)
         try:
             with target.transaction(), target.cursor() as out:
-                out.execute(SET_ACCOUNT_LOCAL, (account,))
+                out.execute(SET_ACCOUNT_SQL, (account,))
                 for table in plan.copied:
                     try:
                         counts[table.name], conflicts = _merge_table(plan, out, table, account, batch_rows, bar)
