@@ -15,6 +15,8 @@ import pytest
 from vesta_sql import MigrationError
 from vesta_sql.admin import migrate
 from vesta_sql.resources import migrations_dir
+from vesta_sql.schema.postgres import read_postgres
+from vesta_sql.schema.sqlite import read_sqlite
 
 from .pg import PostgresFixture
 
@@ -28,21 +30,12 @@ TABLES = {
 
 def sqlite_columns(path: Path) -> dict[str, set[str]]:
     with sqlite3.connect(path) as conn:
-        tables = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
-        internal = ("_yoyo", "yoyo", "sqlite_")
-        return {t: {r[1] for r in conn.execute(f"pragma table_info({t})")} for t in tables if not t.startswith(internal)}
+        return {name: set(table.column_names) for name, table in read_sqlite(conn).tables.items()}
 
 
 def pg_columns(url: str) -> dict[str, set[str]]:
     with psycopg.connect(url) as conn:
-        rows = conn.execute(
-            "select table_name, column_name from information_schema.columns where table_schema = 'public'"
-        ).fetchall()
-    columns: dict[str, set[str]] = {}
-    for table, column in rows:
-        if not table.startswith(("_yoyo", "yoyo")):
-            columns.setdefault(table, set()).add(column)
-    return columns
+        return {name: set(table.column_names) for name, table in read_postgres(conn).tables.items()}
 
 
 def project_tables(columns: dict[str, set[str]]) -> set[str]:

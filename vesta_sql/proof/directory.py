@@ -28,10 +28,10 @@ def check_directory_statement(statement: exp.Expression) -> list[Finding]:
     from_ = node.args.get("from_")
     first = from_.this if isinstance(from_, exp.From) else None
     if not isinstance(first, exp.Table) or first.name != DIRECTORY_TABLE or node.args.get("joins"):
-        findings.append(Finding("a directory query must read account_directory alone (no join)", line_of(node)))
+        findings.append(Finding(f"a directory query must read {DIRECTORY_TABLE} alone (no join)", line_of(node)))
     others = sorted({t.name or t.sql() for t in node.find_all(exp.Table)} - {DIRECTORY_TABLE})
     if others:
-        findings.append(Finding(f"a directory query may read only account_directory, not {', '.join(others)}", line_of(node)))
+        findings.append(Finding(f"a directory query may read only {DIRECTORY_TABLE}, not {', '.join(others)}", line_of(node)))
     if any(True for _ in nested_queries([v for k, v in node.args.items() if k != "from_"])):
         findings.append(Finding("a directory query may not hold subqueries", line_of(node)))
     return findings

@@ -1,0 +1,53 @@
+"""The names written once in `vesta_sql.names` and `vesta_sql.config`: they match what the migrations,
+the codecs and Postgres say, and an error's text never carries the URL's password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+
+from vesta_sql import jsonable
+from vesta_sql.config import redact, redact_error
+from vesta_sql.dialects.sqlite import SQLiteCodec
+from vesta_sql.names import ACCOUNT_SETTING, DIRECTORY_TABLE, PG_TIMESTAMP_FORMAT, SET_ACCOUNT_SQL, TIMESTAMP_FORMAT
+from vesta_sql.resources import migrations_dir
+
+from .pg import PostgresFixture
+
+
+@dataclass(frozen=True)
+class Stamp:
+    at: datetime
+
+
+MOMENT = datetime(2026, 3, 1, 12, 0, 5, 7, tzinfo=timezone(timedelta(hours=2)))
+
+
+def test_the_migrations_use_the_same_names() -> None:
+    postgres = "".join(p.read_text(encoding="utf-8") for p in sorted(migrations_dir("postgres").glob("*.sql")))
+    assert f"current_setting('{ACCOUNT_SETTING}'" in postgres
+    assert ACCOUNT_SETTING in SET_ACCOUNT_SQL
+    for dialect in ("sqlite", "postgres"):
+        text = "".join(p.read_text(encoding="utf-8") for p in sorted(migrations_dir(dialect).glob("*.sql")))
+        assert f"create table {DIRECTORY_TABLE}" in text, dialect
+
+
+def test_one_timestamp_text_everywhere(postgres: PostgresFixture) -> None:
+    expected = MOMENT.astimezone(timezone.utc).strftime(TIMESTAMP_FORMAT)
+    assert expected == "2026-03-01T10:00:05.000007Z"
+    assert SQLiteCodec().datetime_in(MOMENT) == expected
+    assert jsonable(Stamp(MOMENT)) == {"at": expected}
+    with psycopg.connect(postgres.admin_url) as conn:
+        row = conn.execute(f"select to_char(%s::timestamptz at time zone 'UTC', '{PG_TIMESTAMP_FORMAT}')",
+                           (MOMENT,)).fetchone()
+    assert row is not None and row[0] == expected
+
+
+def test_passwords_are_redacted_in_urls_and_error_texts() -> None:
+    url = "postgresql://owner:s%40cret@db.example:5432/app"
+    assert redact(url) == "postgresql://owner:***@db.example:5432/app"
+    text = redact_error(RuntimeError(" failed for s%40cret (s@cret) at db.example "), url)
+    assert text == "failed for *** (***) at db.example"
+    assert redact_error("no password here", "postgresql://owner@db/app") == "no password here"
