@@ -21,6 +21,7 @@ from . import records
 from .errors import QueryLoadError, TenantScopeError
 from .guard import DIRECTORY_NAMESPACE, check_query_scoped
 from .params import ParamSpec, parse_param_lines
+from .programs.registry import step_records
 from .proof.record import ProofInput, load_record
 from .resources import DIALECTS, queries_dir
 from .rows import field_kind
@@ -66,7 +67,7 @@ RecordClasses = Mapping[str, type]
 
 def _record_classes(app: RecordClasses | None = None) -> dict[str, type]:
     """The package's record classes, plus an app's (checked: dataclasses of convertible fields, no shadowing)."""
-    classes: dict[str, type] = {name: getattr(records, name) for name in records.__all__}
+    classes: dict[str, type] = {name: getattr(records, name) for name in records.__all__} | step_records()
     for name, cls in (app or {}).items():
         where = f"record_classes[{name!r}]"
         if name in classes:

@@ -22,12 +22,11 @@ from .guard import require_account
 from .ids import new_id
 from .loader import QuerySpec, load_catalog
 from .params import Codec, make_binder
-from .program import ProgramFunction, Steps, programs_for, writes
+from .programs.registry import ProgramSpec, programs_for
 from .rows import Decoder, RowConverter, build_converter
 
 logger = logging.getLogger("vesta_sql")
 debug_enabled = logger.isEnabledFor  # bound once: it is asked on every call
-_STEPS = Steps()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +126,7 @@ class Runtime:
             for namespace, specs in catalog.items()
         }
         self.directory = {name: CompiledQuery(spec, codec, decoders, ids, make) for name, spec in directory.items()}
-        self.programs: dict[tuple[str, str], ProgramFunction] = programs_for(dialect.NAME)
+        self.programs: dict[tuple[str, str], ProgramSpec] = programs_for(dialect.NAME)
         for namespace, name in self.programs:
             # a dialect's program stands in for the other dialect's single-statement query
             self.queries.get(namespace, {}).pop(name, None)
@@ -197,12 +196,11 @@ class Runtime:
             raise InvalidInputError(f"program step names an unknown query {step.namespace}.{step.name}") from None
 
     def program_writes(self, namespace: str, name: str) -> bool:
-        return writes(self.programs[(namespace, name)])
+        return self.programs[(namespace, name)].write
 
     def start_program(self, namespace: str, name: str, kwargs: dict[str, Any]) -> Any:
-        function = self.programs[(namespace, name)]
         try:
-            return function(_STEPS, **kwargs)
+            return self.programs[(namespace, name)].start(kwargs)
         except TypeError as exc:
             raise InvalidInputError(f"{namespace}.{name}: {exc}") from None
 

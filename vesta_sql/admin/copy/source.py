@@ -34,7 +34,7 @@ def source_path(spec: str) -> Path:
     return Path(spec)
 
 
-class Source:
+class CopySource:
     """An open, read-only view of the source database (use as a context manager)."""
 
     def __init__(self, spec: str) -> None:
@@ -68,7 +68,7 @@ class Source:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
-    def __enter__(self) -> Source:
+    def __enter__(self) -> CopySource:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -1,0 +1,84 @@
+"""Driving a program: the steps it yields, run one by one by the sync or the async façade.
+
+A program is a generator that yields `Step`s (a query and its parameters) and gets each
+step's result back. It never touches a connection itself, so the same program runs on
+both dialects, sync and async. The account comes from the transaction, never from the
+program; the steps it may run are the ones its registration declares (`registry.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
+
+from ..errors import VestaError
+
+T = TypeVar("T")
+Program = Generator["Step", Any, T]
+
+
+class ProgramError(VestaError):
+    """A program broke its registration: a step it does not declare, a bad declaration (a bug of the program)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    namespace: str
+    name: str
+    kwargs: dict[str, Any]
+
+
+def _step(namespace: str, name: str, /, **kwargs: Any) -> Step:
+    if "account_id" in kwargs:
+        raise TypeError("a program's steps take the account from its transaction")
+    return Step(namespace, name, kwargs)
+
+
+class _StepNamespace:
+    __slots__ = ("_steps", "_namespace")
+
+    def __init__(self, steps: Steps, namespace: str) -> None:
+        self._steps, self._namespace = steps, namespace
+
+    def __getattr__(self, name: str) -> Callable[..., Step]:
+        namespace, steps = self._namespace, self._steps
+        if (namespace, name) not in steps.declared:
+            raise ProgramError(f"program {steps.program} ran the step {namespace}.{name}, which it does not declare; "
+                               "a program runs only the steps its registration lists (steps=…)")
+        return partial(_step, namespace, name)
+
+
+class Steps:
+    """`q.posts.find_by_id(id=…)` builds a step for the program to yield; an undeclared step is refused."""
+
+    __slots__ = ("program", "declared")
+
+    def __init__(self, program: str, declared: frozenset[tuple[str, str]]) -> None:
+        self.program, self.declared = program, declared
+
+    def __getattr__(self, namespace: str) -> _StepNamespace:
+        return _StepNamespace(self, namespace)
+
+
+def drive(program_: Program[T], run: Callable[[Step], Any]) -> T:
+    """Run a program synchronously, `run` executing each step."""
+    result: Any = None
+    while True:
+        try:
+            step = program_.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        result = run(step)
+
+
+async def drive_async(program_: Program[T], run: Callable[[Step], Awaitable[Any]]) -> T:
+    """Run a program with an async `run`; the program itself is the same code."""
+    result: Any = None
+    while True:
+        try:
+            step = program_.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        result = await run(step)
