@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from vesta_sql.loader import load_catalog
 from vesta_sql.programs import registry
-from vesta_sql.programs.driver import ProgramError
+from vesta_sql.programs.driver import ProgramError, Step, declared_only, drive
 from vesta_sql.resources import DIALECTS
 
 from .test_collections import make_collection, order
@@ -43,14 +42,14 @@ def test_the_metadata_says_read_or_write_and_the_dialects() -> None:
     assert ("posts", "search_vectors") not in registry.dialect_steps("postgres")
 
 
-def test_a_declared_step_the_catalogue_lacks_is_named(tmp_path: Path) -> None:
+def test_a_declared_step_the_catalogue_lacks_is_named() -> None:
     spec = registry.programs_for("sqlite")[("purchase_codes", "create_batch")]
-    catalog = {"purchase_codes": {}}
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(registry._REGISTRY, ("sqlite", "purchase_codes", "create_batch"),
                       dataclasses.replace(spec, steps=spec.steps | {("purchase_codes", "no_such_query")}))
-        problems = registry.missing_steps("sqlite", catalog)
-    assert any("purchase_codes.no_such_query" in line and "create_batch (sqlite)" in line for line in problems)
+        problems = registry.missing_steps("sqlite", load_catalog("sqlite")[0])
+    assert problems == ["program purchase_codes.create_batch (sqlite) declares the step purchase_codes.no_such_query, "
+                        "which is not a query of sqlite's catalogue"]
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -94,3 +93,21 @@ def test_the_runtime_refuses_a_step_the_program_does_not_declare(
     assert order(db, acct, collection.id) == posts
     assert db.collections.remove_item(account_id=acct, collection_id=collection.id, item_id=item.id) is True
     assert order(db, acct, collection.id) == posts[1:]
+
+
+def test_a_step_made_by_hand_is_checked_too() -> None:
+    """The check is on what the program yields, not on how it built it; the program is closed when refused."""
+    closed: list[bool] = []
+
+    def sneaky() -> Any:
+        try:
+            yield Step("collections", "find_item", {})
+            yield Step("collections", "delete_item", {"id": "x"})
+        finally:
+            closed.append(True)
+
+    ran: list[str] = []
+    checked = declared_only("collections.peek", frozenset({("collections", "find_item")}), sneaky())
+    with pytest.raises(ProgramError, match=r"collections\.peek ran the step collections\.delete_item"):
+        drive(checked, lambda step: ran.append(step.name))
+    assert ran == ["find_item"] and closed == [True]

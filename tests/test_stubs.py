@@ -182,3 +182,16 @@ def test_stub_namespaces_match_the_runtime_facade(sqlite_url: str) -> None:
 
 def test_the_stubs_pass_mypy_strict_and_catch_calls_without_an_account(tmp_path: Path) -> None:
     assert_mypy_errors(tmp_path, CONSUMER)
+
+
+def test_without_ruff_the_stubs_command_says_what_to_install(tmp_path: Path) -> None:
+    """Ruff sorts and formats the generated files; where it is missing, one line says so (no traceback)."""
+    import subprocess
+    import sys
+
+    script = "import sys; sys.modules['ruff'] = None\nfrom vesta_sql.admin.cli import main\nsys.exit(main(['stubs', '--check']))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False,
+                          env={"PATH": str(tmp_path)}, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "ruff, which is not installed: pip install 'vesta-sql[dev]' (or pip install ruff)" in done.stderr
+    assert "Traceback" not in done.stderr

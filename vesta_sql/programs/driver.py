@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, TypeVar
 
 from ..errors import VestaError
@@ -30,36 +29,48 @@ class Step:
     kwargs: dict[str, Any]
 
 
-def _step(namespace: str, name: str, /, **kwargs: Any) -> Step:
-    if "account_id" in kwargs:
-        raise TypeError("a program's steps take the account from its transaction")
-    return Step(namespace, name, kwargs)
-
-
 class _StepNamespace:
-    __slots__ = ("_steps", "_namespace")
+    __slots__ = ("_namespace",)
 
-    def __init__(self, steps: Steps, namespace: str) -> None:
-        self._steps, self._namespace = steps, namespace
+    def __init__(self, namespace: str) -> None:
+        self._namespace = namespace
 
     def __getattr__(self, name: str) -> Callable[..., Step]:
-        namespace, steps = self._namespace, self._steps
-        if (namespace, name) not in steps.declared:
-            raise ProgramError(f"program {steps.program} ran the step {namespace}.{name}, which it does not declare; "
-                               "a program runs only the steps its registration lists (steps=…)")
-        return partial(_step, namespace, name)
+        namespace = self._namespace
+
+        def make(**kwargs: Any) -> Step:
+            if "account_id" in kwargs:
+                raise TypeError("a program's steps take the account from its transaction")
+            return Step(namespace, name, kwargs)
+
+        return make
 
 
 class Steps:
-    """`q.posts.find_by_id(id=…)` builds a step for the program to yield; an undeclared step is refused."""
+    """`q.posts.find_by_id(id=…)` builds a step for the program to yield."""
 
-    __slots__ = ("program", "declared")
-
-    def __init__(self, program: str, declared: frozenset[tuple[str, str]]) -> None:
-        self.program, self.declared = program, declared
+    __slots__ = ()
 
     def __getattr__(self, namespace: str) -> _StepNamespace:
-        return _StepNamespace(self, namespace)
+        return _StepNamespace(namespace)
+
+
+STEPS = Steps()
+
+
+def declared_only(program: str, declared: frozenset[tuple[str, str]], running: Program[T]) -> Program[T]:
+    """`running`, refused at the first step it yields that `declared` lacks (before that step runs)."""
+    result: Any = None
+    while True:
+        try:
+            step = running.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        if (step.namespace, step.name) not in declared:
+            running.close()
+            raise ProgramError(f"program {program} ran the step {step.namespace}.{step.name}, which it does not "
+                               "declare; a program runs only the steps its registration lists (steps=…)")
+        result = yield step
 
 
 def drive(program_: Program[T], run: Callable[[Step], Any]) -> T:

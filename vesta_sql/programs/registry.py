@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..resources import DIALECTS
-from .driver import Program, ProgramError, Steps
+from .driver import STEPS, Program, ProgramError, declared_only
 
 ProgramFunction = Callable[..., Program[Any]]
 R = TypeVar("R", bound=type)
@@ -41,8 +41,8 @@ class ProgramSpec:
         return f"{self.namespace}.{self.name}"
 
     def start(self, kwargs: Mapping[str, Any]) -> Program[Any]:
-        """The program's generator, given a steps builder that knows its declared steps; nothing has run yet."""
-        return self.function(Steps(self.qualified_name, self.steps), **kwargs)
+        """The program's generator, refused at any step it does not declare; nothing has run yet."""
+        return declared_only(self.qualified_name, self.steps, self.function(STEPS, **kwargs))
 
 
 _REGISTRY: dict[tuple[str, str, str], ProgramSpec] = {}  # (dialect, namespace, name)
