@@ -53,6 +53,7 @@ def test_a_declared_step_the_catalogue_lacks_is_named() -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
+    ({"write": "yes", "dialects": ("sqlite",), "steps": ("a.b",)}, "write must be True or False"),
     ({"write": True, "dialects": ("sqlite", "oracle"), "steps": ("a.b",)}, "dialects must name"),
     ({"write": True, "dialects": ("sqlite",), "steps": ()}, "declares the steps"),
     ({"write": True, "dialects": ("sqlite",), "steps": ("find_by_id",)}, "'namespace.query'"),

@@ -53,6 +53,8 @@ def program(namespace: str, name: str, *, write: bool, dialects: Sequence[str],
             steps: Iterable[str]) -> Callable[[ProgramFunction], ProgramFunction]:
     """Register a program as `db.<namespace>.<name>`: read or write, its dialects, the steps (queries) it may run."""
     where = f"program {namespace}.{name}"
+    if type(write) is not bool:
+        raise ProgramError(f"{where}: write must be True or False, got {write!r}")
     unknown = sorted(set(dialects) - set(DIALECTS))
     if not dialects or unknown:
         raise ProgramError(f"{where}: dialects must name some of {', '.join(DIALECTS)}, got {list(dialects)!r}")
