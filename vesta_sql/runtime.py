@@ -1,7 +1,8 @@
-"""What sync and async share: prepared queries, the call-time rules, result shaping, events.
+"""What sync and async share: compiled queries, the call-time rules, result shaping, events.
 
-The drivers only move bytes; everything decided per query (SQL for the dialect, the
-parameter binder, the row converter) is built here once, at connect time.
+Everything decided per query (SQL for the dialect, the parameter binder, the row
+converter) is built here once, at connect time. The drivers run it: they own connections
+and pools, the account setting each call sends, and retries, but decide nothing per query.
 """
 
 from __future__ import annotations
