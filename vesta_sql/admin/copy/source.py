@@ -58,10 +58,6 @@ class CopySource:
             self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         self.conn.execute("pragma query_only = on")
 
-    @property
-    def is_dump(self) -> bool:
-        return self._scratch is not None
-
     def close(self) -> None:
         self.conn.close()
         if self._scratch is not None:

@@ -91,9 +91,9 @@ def _query_method(specs: list[QuerySpec]) -> tuple[Method, dict[str, Binding]]:
         if keyword.iskeyword(name):
             raise StubError(f"{where}: parameter {name!r} is a Python keyword and cannot be passed by name")
         params.append(Param(name, param.python_type, param.default is not REQUIRED))
-    if spec.op == "value" and spec.extra.get("returns"):
+    if spec.op == "value" and spec.returns:
         always = all(_always_one_value(s.source_sql or s.sql) for s in specs)
-        returns = spec.extra["returns"] if always else f"{spec.extra['returns']} | None"
+        returns = spec.returns if always else f"{spec.returns} | None"
     elif spec.op in _RETURNS:
         returns = _RETURNS[spec.op]
     else:
