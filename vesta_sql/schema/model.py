@@ -99,10 +99,6 @@ class Schema:
         return self.tables.get(name)
 
     @property
-    def tenant_names(self) -> list[str]:
-        return sorted(name for name, table in self.tables.items() if table.tenant)
-
-    @property
     def triggered(self) -> frozenset[str]:
         """The tables that carry triggers."""
         return frozenset(t.table for t in self.triggers)
