@@ -30,8 +30,11 @@ from typing import Any, TextIO
 from ..config import parse_url
 from ..errors import InvalidInputError, MigrationError, VestaError
 from ..names import SET_ACCOUNT_SQL, TIMESTAMP_FORMAT
+from ..schema.model import Schema
+from ..schema.postgres import read_postgres
+from ..schema.sqlite import read_sqlite
 from .db import open_postgres, open_sqlite
-from .schema_info import ACCOUNT, DIRECTORY, Table, fk_order, is_search_table, pg_tables, sqlite_tables
+from .schema_info import ACCOUNT, DIRECTORY, Table, data_tables, fk_order, is_search_table
 
 PERMITS = "account_deletions"
 _UTC = timezone.utc
@@ -61,21 +64,19 @@ def _iso(value: datetime) -> str:
 
 # --- which tables -----------------------------------------------------------------------------------
 
-def _sqlite_layout(conn: sqlite3.Connection) -> tuple[list[Table], list[str]]:
+def _layout(schema: Schema) -> tuple[list[Table], list[str]]:
     """(data tables in foreign-key order, derived search tables holding account rows)."""
-    tables = fk_order(sqlite_tables(conn).values())
-    names = [row[0] for row in conn.execute("select name from sqlite_master where type = 'table' order by name")]
-    derived = [n for n in names if is_search_table(n) and ACCOUNT in
-               {row[0] for row in conn.execute("select name from pragma_table_info(?)", (n,))}]
+    tables = fk_order(data_tables(schema).values())
+    derived = sorted(n for n, t in schema.tables.items() if t.kind != "view" and is_search_table(n) and t.tenant)
     return [t for t in tables if t.tenant], derived
+
+
+def _sqlite_layout(conn: sqlite3.Connection) -> tuple[list[Table], list[str]]:
+    return _layout(read_sqlite(conn))
 
 
 def _pg_layout(conn: Any) -> tuple[list[Table], list[str]]:
-    tables = fk_order(pg_tables(conn).values())
-    derived = [row[0] for row in conn.execute(
-        "select table_name from information_schema.columns where table_schema = current_schema() "
-        "and column_name = %s order by table_name", (ACCOUNT,)) if is_search_table(row[0])]
-    return [t for t in tables if t.tenant], derived
+    return _layout(read_postgres(conn))
 
 
 # --- export -------------------------------------------------------------------------------------------
