@@ -92,6 +92,18 @@ def _add_admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     _add_target(delete)
     delete.set_defaults(run=run.cmd_account_delete)
 
+    studio = commands.add_parser("studio", help="browse one account's data in a local web page (needs vesta-sql[studio])")
+    _add_target(studio)
+    studio.add_argument("--app-url", help="the app role's URL (Postgres; default: the environment's app_url)")
+    studio.add_argument("--app-role", help="read as this role by SET ROLE from the owner (Postgres, instead of --app-url)")
+    studio.add_argument("--port", type=int, default=4983, help="the port to listen on (0: any free port)")
+    studio.add_argument("--host", default="127.0.0.1",
+                        help="listen on another address than 127.0.0.1 (prints a warning: others may reach it)")
+    studio.add_argument("--write", action="store_true", help="allow editing, inserting and deleting rows (audited)")
+    studio.add_argument("--audit", metavar="FILE", help="the JSON-lines audit trail of --write (default: next to a SQLite file)")
+    studio.add_argument("--yes", action="store_true", help=YES_HELP)
+    studio.set_defaults(run=run.cmd_studio)
+
 
 def _add_check_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lint = commands.add_parser("d1-lint", help="check the SQLite migrations and queries against Cloudflare D1's rules")

@@ -259,3 +259,21 @@ def cmd_account_delete(args: argparse.Namespace) -> int:
         print(f"  {table}: {count}")
     print(f"deleted {sum(deleted.values())} row(s) of {args.account}; none remain")
     return 0
+
+
+def cmd_studio(args: argparse.Namespace) -> int:
+    try:
+        from .studio.app import serve
+    except ImportError as exc:
+        raise ConfigError(f"the studio needs its extra: pip install 'vesta-sql[studio]' ({exc.name} is missing)") from None
+
+    target = use(args)
+    app_url = args.app_url
+    if app_url is None and args.env is not None and target.url.dialect == "postgres" and args.app_role is None:
+        app_url = resolve(args.env, None, role="app").url.url
+        app_url = None if app_url == target.url.url else app_url  # an environment with one url: SET ROLE is then needed
+    if args.write:
+        confirm(target, "opening the studio with --write", yes=args.yes)
+    return serve(target.url.url, describe=target.describe(), app_url=app_url, app_role=args.app_role, write=args.write,
+                 host=args.host, port=args.port, audit_path=Path(args.audit) if args.audit else None,
+                 environment=args.env or target.source)
