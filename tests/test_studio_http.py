@@ -20,9 +20,11 @@ from vesta_sql.admin.roles import create_app_role
 from .conftest import APP_ROLE
 from .studio_support import Seeded, Server, links, seed, studio
 
+Served = tuple[Server, Seeded, Seeded, Path]
+
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Seeded, Seeded, Path]]:
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp(f"studio-{request.param}")
     audit = folder / "audit.jsonl"
     if request.param == "sqlite":

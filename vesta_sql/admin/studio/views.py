@@ -91,9 +91,20 @@ class Grid:
     next_cursor: str | None = None
     prev_cursor: str | None = None
     sortable: list[str] = field(default_factory=list)
+    parents: dict[str, tuple[str, str]] = field(default_factory=dict)  # column → (parent table, its key column)
 
     def keys(self, row: tuple[Any, ...]) -> dict[str, str]:
         return {c: cell_text(row[self.columns.index(c)]) for c in self.table.key}
+
+
+def parent_links(studio: Studio, table: Table) -> dict[str, tuple[str, str]]:
+    """Columns that name one parent row by themselves (`creator_id` → creators.id): a grid links them."""
+    found = {}
+    for fk in table.parents:
+        pairs = fk.pairs()
+        if len(pairs) == 1 and studio.schema.tables[fk.parent].key == [pairs[0][1]]:
+            found[pairs[0][0]] = (fk.parent, pairs[0][1])
+    return found
 
 
 def grid(studio: Studio, account: str, table: Table, params: Mapping[str, str]) -> Grid:
@@ -118,7 +129,7 @@ def grid(studio: Studio, account: str, table: Table, params: Mapping[str, str]) 
         rows.reverse()
     counted = studio.read(account, sqlgen.count(schema, table, filters, cap=sqlgen.COUNT_CAP)).rows[0][0]
     view = Grid(table, result.columns, rows, sort, descending, filters, min(int(counted), sqlgen.COUNT_CAP),
-                int(counted) > sqlgen.COUNT_CAP, sortable=sortable)
+                int(counted) > sqlgen.COUNT_CAP, sortable=sortable, parents=parent_links(studio, table))
     keyset = table.sort_keys()[sort] if sort is not None else []
     if rows and keyset:
         first = encode_cursor([rows[0][result.columns.index(c)] for c in keyset])
