@@ -43,7 +43,8 @@ def load(path: object, rows: int) -> None:
                  (ACCOUNT,))
     conn.execute(  # type: ignore[attr-defined]
         "insert into creators (account_id, id, name, slug, bio, email, created_at, updated_at) values "
-        "(?, 'c1', 'Ada', 'ada', '', 'ada@example.com', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')", (ACCOUNT,))
+        "(?, 'c1', 'Ada', 'ada', '', 'ada@example.com', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')",
+        (ACCOUNT,))
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
     statuses = ("draft", "archived")
     conn.execute("begin")  # type: ignore[attr-defined]

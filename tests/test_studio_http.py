@@ -98,6 +98,8 @@ def test_another_accounts_row_is_not_found(served: Any) -> None:
     status, text = server.get(account_path(a, "t", "posts") + f"?f.creator_id={b.creator}")
     assert status == 200 and "no rows" in text
     assert server.get("/a/acc_nobody/t/posts")[0] == 404
+    for table in ("sqlite_master", "_yoyo_migration", "pg_authid", "posts%22%20--"):  # names come only from the schema
+        assert server.get(account_path(a, "t", table))[0] == 404, table
 
 
 def test_crawling_every_page_of_one_account_shows_nothing_of_the_other(served: Any) -> None:

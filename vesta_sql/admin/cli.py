@@ -101,6 +101,8 @@ def _add_admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
                         help="listen on another address than 127.0.0.1 (prints a warning: others may reach it)")
     studio.add_argument("--write", action="store_true", help="allow editing, inserting and deleting rows (audited)")
     studio.add_argument("--audit", metavar="FILE", help="the JSON-lines audit trail of --write (default: next to a SQLite file)")
+    studio.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+                        help="stop any statement (a page, a console query) running longer than this (default 5)")
     studio.add_argument("--yes", action="store_true", help=YES_HELP)
     studio.set_defaults(run=run.cmd_studio)
 

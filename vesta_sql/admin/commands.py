@@ -272,8 +272,10 @@ def cmd_studio(args: argparse.Namespace) -> int:
     if app_url is None and args.env is not None and target.url.dialect == "postgres" and args.app_role is None:
         app_url = resolve(args.env, None, role="app").url.url
         app_url = None if app_url == target.url.url else app_url  # an environment with one url: SET ROLE is then needed
+    if args.timeout <= 0:
+        raise ConfigError(f"--timeout {args.timeout}: give a number of seconds above 0")
     if args.write:
         confirm(target, "opening the studio with --write", yes=args.yes)
     return serve(target.url.url, describe=target.describe(), app_url=app_url, app_role=args.app_role, write=args.write,
                  host=args.host, port=args.port, audit_path=Path(args.audit) if args.audit else None,
-                 environment=args.env or target.source)
+                 environment=args.env or target.source, timeout_ms=int(args.timeout * 1000))

@@ -32,11 +32,11 @@ def bind(host: str, port: int) -> socket.socket:
 
 def serve(owner_url: str, *, describe: str, app_url: str | None = None, app_role: str | None = None, write: bool = False,
           host: str = LOOPBACK, port: int = 4983, audit_path: Path | None = None, environment: str = "",
-          say: Callable[[str], None] = print) -> int:
+          timeout_ms: int = 5_000, say: Callable[[str], None] = print) -> int:
     """Run until interrupted; the URL printed carries the session's token."""
     import uvicorn
 
-    studio = Studio(owner_url, app_url=app_url, app_role=app_role, write=write)
+    studio = Studio(owner_url, app_url=app_url, app_role=app_role, write=write, timeout_ms=timeout_ms)
     sock = bind(host, port)
     port = sock.getsockname()[1]
     token = new_token()
@@ -46,7 +46,7 @@ def serve(owner_url: str, *, describe: str, app_url: str | None = None, app_role
         print(f"vesta-sql: warning: the studio listens on {host}, not only on this machine's loopback: anyone who can reach "
               "it and learns the token reads the database", file=sys.stderr)
     shown = f"[{host}]" if ":" in host else host
-    say(f"vesta-sql studio: {describe}, {'read-write (audit: ' + str(audit.path) + ')' if audit else 'read-only'}")
+    say(f"vesta-sql studio: {'read-write, audit trail ' + str(audit.path) if audit else 'read-only'}")
     say(f"open http://{shown}:{port}/?token={token}")
     sys.stdout.flush()
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")

@@ -21,6 +21,7 @@ from ...errors import InvalidInputError, VestaError
 from . import console, sqlgen, views
 from .audit import Audit
 from .database import Studio
+from .schema import Table
 from .security import Guard, csrf_for
 from .values import changes
 
@@ -133,14 +134,19 @@ class Pages:
 
     # --- writes (--write only) ----------------------------------------------------------------------
 
-    def new(self, request: Request) -> Response:
+    def _writable(self, request: Request) -> tuple[str, Table]:
         account = self._account(request)
         table = views.table_of(self.studio, str(request.path_params["table"]))
+        if not table.writable:
+            raise InvalidInputError(f"{table.name} is kept by the database (its triggers): the studio does not write it")
+        return account, table
+
+    def new(self, request: Request) -> Response:
+        account, table = self._writable(request)
         return self.page(request, "new.html", account=account, table=table)
 
     def change(self, request: Request) -> Response:
-        account = self._account(request)
-        table = views.table_of(self.studio, str(request.path_params["table"]))
+        account, table = self._writable(request)
         action = str(request.path_params["action"])
         if action not in ("insert", "update", "delete"):
             raise views.NotFound(f"no page {action!r}")
@@ -176,7 +182,7 @@ def _form(request: Request) -> dict[str, str]:
     return dict(getattr(request.state, "form", {}))
 
 
-def _new_key(table: Any, name: str, values: dict[str, Any]) -> str:
+def _new_key(table: Table, name: str, values: dict[str, Any]) -> str:
     from ...ids import new_id
 
     if name != "id":

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...proof.tables import TableInfo, Tables, introspect_sqlite
-from ..schema_info import ACCOUNT, is_search_table, is_tool_table, pg_tables, sqlite_search_tables
+from ..schema_info import ACCOUNT, DIRECTORY, is_search_table, is_tool_table, pg_tables, sqlite_search_tables
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,11 @@ class Table:
         return [c for c in self.primary_key if c != ACCOUNT]
 
     @property
+    def writable(self) -> bool:
+        """The directory is kept by the database's triggers; a table without a key has no row to name."""
+        return self.name != DIRECTORY and bool(self.key)
+
+    @property
     def label(self) -> str:
         """The column that best names a row for a person (title, name, …), else the first key column."""
         names = {c.name for c in self.columns}
@@ -92,8 +97,8 @@ class Schema:
 
 
 def _link(tables: dict[str, Table], keys: list[ForeignKey]) -> None:
-    for fk in keys:
-        if fk.table in tables and fk.parent in tables:
+    for fk in keys:  # a key on the account alone (the registry, on Postgres) links every row: no neighbour to follow
+        if fk.table in tables and fk.parent in tables and fk.pairs():
             tables[fk.table].parents.append(fk)
             tables[fk.parent].children.append(fk)
 
