@@ -146,6 +146,11 @@ def test_edit_insert_delete_are_audited(served: Any) -> None:
     assert status == 400 and "account_id" in text
     status, text, _ = server.post(account_path(a, "t", "posts", "update") + f"?id={a.posts[1]}", {"c.created_at": "soon"})
     assert status == 400 and "ISO-8601" in text
+    status, text, _ = server.post(account_path(a, "t", "posts", "update") + f"?id={a.posts[1]}",
+                                  {"c.title": "never saved", "c.status": "bogus"})  # the database's check refuses it
+    assert status == 400 and "never saved" not in server.get(row)[1]
+    status, text, _ = server.post(account_path(a, "t", "account_directory", "update") + "?kind=smart_link&key=x", {"c.key": "y"})
+    assert status == 400 and "does not write it" in text
     form = {"c.id": "", "c.name": "Grace", "c.slug": "grace-x", "c.bio": "", "c.email": "g@example.com",
             "c.workos_org_id": "", "c.created_at": "2026-01-02T03:04:05Z", "c.updated_at": "2026-01-02T03:04:05Z"}
     status, _, headers = server.post(account_path(a, "t", "creators", "insert"), form)

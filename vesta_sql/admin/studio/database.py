@@ -129,6 +129,8 @@ class Studio:
                 raise DatabaseError(str(exc)) from None
             return Result([d[0] for d in cursor.description or ()], [tuple(r) for r in rows])
 
+        if self.write and read_only:
+            conn.execute("pragma query_only = on")  # reads stay reads in the database too, also under --write
         conn.execute("begin" if read_only else "begin immediate")
         try:
             yield run
@@ -139,6 +141,8 @@ class Studio:
             conn.execute("rollback" if read_only else "commit")
         finally:
             conn.set_progress_handler(None, 0)
+            if self.write and read_only:
+                conn.execute("pragma query_only = off")
 
     @contextmanager
     def _pg_tx(self, account: str, read_only: bool) -> Iterator[Callable[[Statement, str, int | None], Result]]:

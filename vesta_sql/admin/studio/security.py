@@ -14,6 +14,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Iterable
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -49,6 +50,10 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        refused = self._check_headers(Request(scope))  # before any body is read: a stranger's upload costs nothing
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
         body = b""
         if scope["method"] not in ("GET", "HEAD"):  # read the form once here, replay it to the app below
             more = True
@@ -65,11 +70,12 @@ class Guard:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        response = await self._check(Request(scope, replay))
-        if response is not None:
-            await response(scope, receive, send)
-            return
-        sent = False
+        if scope["method"] not in ("GET", "HEAD"):
+            form = await Request(scope, replay).form()
+            if not hmac.compare_digest(str(form.get("csrf", "")), self.csrf):
+                await PlainTextResponse("refused: missing or wrong CSRF token (reload the page)", 403)(scope, receive, send)
+                return
+            sent = False
         started = time.perf_counter()
 
         async def timed(message: Message) -> None:
@@ -82,14 +88,14 @@ class Guard:
 
         await self.app(scope, replay, timed)
 
-    async def _check(self, request: Request) -> Response | None:
+    def _check_headers(self, request: Request) -> Response | None:
         if request.headers.get("host", "") not in self.hosts:
             return PlainTextResponse("refused: this server answers only to its own address (Host header)", 421)
         given = request.query_params.get("token")
         if given is not None and request.method == "GET":
             if not hmac.compare_digest(given, self.token):
                 return PlainTextResponse("refused: wrong token: open the URL printed by `vesta-sql studio`", 403)
-            query = "&".join(f"{k}={v}" for k, v in request.query_params.multi_items() if k != "token")
+            query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
             target = request.url.path + (f"?{query}" if query else "")
             response: Response = RedirectResponse(target, 303)  # the token leaves the address bar and the history
             response.set_cookie(self.cookie_name(), self.token, httponly=True, samesite="strict", path="/")
@@ -101,8 +107,4 @@ class Guard:
             origin = request.headers.get("origin")
             if origin is not None and origin.split("://", 1)[-1] not in self.hosts:
                 return PlainTextResponse("refused: a write from another origin", 403)
-            form = await request.form()
-            if not hmac.compare_digest(str(form.get("csrf", "")), self.csrf):
-                return PlainTextResponse("refused: missing or wrong CSRF token (reload the page)", 403)
         return None
-
