@@ -159,7 +159,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(line)
     total = len(d1_problems) + len(result.errors)
     if total:  # one count for everything found, whichever rule found it
-        print(f"vesta-sql check: {total} problem(s) ({len(result.errors)} scope/schema, {len(d1_problems)} D1)")
+        print(f"vesta-sql check: {total} problem(s) ({len(result.errors)} scope/schema/migration safety, {len(d1_problems)} D1)")
     else:
         print(lines[-1])
     return 1 if total else 0
