@@ -64,12 +64,13 @@ def _declared_values(folder: Path, classes: dict[str, type] | None) -> list[Prob
     return check_declared_values(specs)
 
 
-def run_check(paths: Sequence[str | Path] | None = None, *, postgres_url: str | None = None) -> CheckResult:
+def run_check(paths: Sequence[str | Path] | None = None, *, postgres_url: str | None = None,
+              migrations: Path | None = None) -> CheckResult:
     """What `vesta-sql check` runs: the scope proof, the schema invariants, the migration safety lint."""
     from ..lint import lint_migrations
 
     result = check_queries(paths)
-    result.problems += lint_migrations(extra_queries=list(paths or ()))
+    result.problems += lint_migrations(migrations, extra_queries=list(paths or ()))
     url = postgres_url or os.environ.get(POSTGRES_URL_ENV) or None
     schema = check_schema(postgres_url=url)
     result.problems += schema.problems

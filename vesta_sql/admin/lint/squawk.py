@@ -60,11 +60,13 @@ def _run(binary: str, root: Path, config: Path, files: Sequence[Path], *, in_tra
         command.append("--exclude=" + ",".join(excluded))
     # paths relative to the root, as the config's excluded_paths name them
     command += [str(path.relative_to(root)) for path in files]
-    result = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
+    # the command is ours: the squawk binary and file names, no shell
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)  # noqa: S603
     try:
         findings = json.loads(result.stdout or "[]")
     except json.JSONDecodeError:
-        raise RuntimeError(f"squawk failed (exit {result.returncode}): {result.stderr.strip() or result.stdout.strip()}") from None
+        why = result.stderr.strip() or result.stdout.strip()
+        return [Problem(str(root / files[0]), 0, "squawk", f"squawk failed (exit {result.returncode}): {why}")]
     problems = []
     for item in findings:
         help_text = f" ({item['help']})" if item.get("help") else ""
