@@ -13,7 +13,6 @@ from pathlib import Path
 
 from ...errors import VestaError
 from ...loader import QuerySpec, folder_specs
-from ...proof.tables import learn_tables
 from ...resources import migrations_dir, queries_dir
 from ..check.report import Problem
 from .sqlite_rebuild import lint_sqlite
@@ -62,8 +61,7 @@ def lint_migrations(root: Path | None = None, *, extra_queries: Sequence[str | P
         problems.append(Problem(str(base / "postgres"), 0, "squawk", str(exc)))
     problems += lint_sqlite(base / "sqlite")
     for dialect in ("sqlite", "postgres"):
-        final = learn_tables(dialect, base / dialect)
-        problems += lint_still_used(base / dialect, dialect, final, _queries(dialect, extra))
+        problems += lint_still_used(base / dialect, dialect, _queries(dialect, extra))
     return sorted(_ignored(problems))
 
 

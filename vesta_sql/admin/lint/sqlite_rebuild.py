@@ -4,8 +4,8 @@ SQLite changes most of a table by a rebuild: create a new table, copy the rows, 
 one, rename the new one. On D1 each migration file runs in one transaction, where
 `pragma foreign_keys = off` has no effect and `defer_foreign_keys` does not stop cascades, so
 dropping the old table deletes every row that references it with `on delete cascade` — silently
-(real data loss reported by Drizzle users). Dropping a table also drops its triggers; a rebuild
-that does not re-create them loses them silently (e.g. the account-directory triggers).
+(real data loss reported by Drizzle users). Dropping a table also drops its triggers and indexes;
+a rebuild that does not re-create them loses them silently (e.g. the account-directory triggers).
 
 The schema each file starts from is learned by applying the files before it to an in-memory
 database; rollback files are checked the same way, newest first, from the fully migrated schema.
@@ -59,8 +59,10 @@ def _cascade_children(conn: sqlite3.Connection) -> dict[str, set[str]]:
 
 
 def _triggers(conn: sqlite3.Connection) -> dict[str, set[str]]:
+    """table → its triggers and explicit indexes (a drop takes both with it)."""
     found: dict[str, set[str]] = {}
-    for name, table in conn.execute("select name, tbl_name from sqlite_master where type = 'trigger'"):
+    for name, table in conn.execute(
+            "select name, tbl_name from sqlite_master where type in ('trigger', 'index') and sql is not null"):
         found.setdefault(str(table).lower(), set()).add(str(name))
     return found
 
@@ -122,9 +124,9 @@ def _file_problems(path: Path, text: str, conn: sqlite3.Connection) -> list[Prob
         missing = sorted(before[table] - after.get(table, set()))
         if missing:
             problems.append(Problem(str(path), line, TRIGGER_RULE, (
-                f"rebuilding {table} drops its trigger(s) {', '.join(missing)}: re-create them in this file, "
-                f"after the new table is renamed to {table} (copy their `create trigger` from the migration "
-                "that made them), or they vanish silently")))
+                f"rebuilding {table} drops its trigger(s) and index(es) {', '.join(missing)}: re-create them in "
+                f"this file, after the new table is renamed to {table} (copy their `create trigger` / `create "
+                "index` from the migration that made them), or they vanish silently")))
     return problems
 
 

@@ -33,12 +33,12 @@ class SquawkMissing(Exception):
     """squawk-cli is not installed."""
 
 
-def squawk_binary() -> str:
-    """The `squawk` next to this interpreter (a virtualenv's), else on PATH."""
-    beside = Path(sys.executable).parent / "squawk"
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("squawk")
+def squawk_binary(*, beside: Path | None = None, path: str | None = None) -> str:
+    """The `squawk` next to this interpreter (a virtualenv's), else on PATH (both overridable to test)."""
+    local = (beside or Path(sys.executable).parent) / "squawk"
+    if local.is_file():
+        return str(local)
+    found = shutil.which("squawk", path=path)
     if found is None:
         raise SquawkMissing(f"squawk is not installed, so the Postgres migrations cannot be linted: {INSTALL_HINT}")
     return found
