@@ -127,10 +127,12 @@ def apply(url: str, *, folder: Path | None = None, accept_drift: Sequence[str] =
 def _undone(migration: Any) -> str:
     if getattr(migration, "use_transactions", True):
         return "was rolled back"
-    # `-- transactional: false`: what ran before the failing statement stays
-    return ("was NOT rolled back (it is marked `-- transactional: false`): the statements before the failing one "
-            "stay applied; undo or finish them by hand (e.g. drop an INVALID index left by `create index "
-            "concurrently`), then run `vesta-sql migrate` again")
+    # `-- transactional: false`: yoyo undoes a statement that ran only by the rollback file's statement
+    # paired with it (the rollback's statements in reverse order), so what ran may well stay
+    return ("was NOT rolled back (it is marked `-- transactional: false`, so each statement ran on its own): "
+            "the statements before the failing one stay applied unless the rollback file has a statement paired "
+            "with each (yoyo pairs them in reverse order); check the database by hand (e.g. for an INVALID index "
+            "left by `create index concurrently`), then run `vesta-sql migrate` again")
 
 
 def _guard(backend: Any, migrations: Any, source: Path, accept: Sequence[str], action: str,
