@@ -39,7 +39,7 @@ def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
 
 def test_status_reports_changed_and_unknown_and_migrate_refuses(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     clean = run(capsys, "status", "--url", str(db))
-    assert clean.code == 0 and f"{len(FILES)} applied, 0 pending, 0 changed since applied, 0 unknown" in clean.out
+    assert clean.code == 0 and clean.out.endswith(f"{len(FILES)} applied, 0 pending\n")
     _sql(db, f"update {TABLE} set checksum = 'edited' where migration_id = '0003_smart_links'")
     _sql(db, "insert into _yoyo_migration (migration_hash, migration_id, applied_at_utc) "
              "values ('h', '0013_from_a_newer_release', '2030-01-01 00:00:00')")

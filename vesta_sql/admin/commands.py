@@ -78,8 +78,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     changed = sum(state.drift == "changed" for state in states)
     unknown = sum(state.drift == "unknown" for state in states)
     applied = len(states) - pending - unknown
-    print(f"{applied} applied, {pending} pending, {changed} changed since applied, {unknown} unknown to this install")
-    if changed or unknown:
+    drifted = f", {changed} changed since applied, {unknown} unknown to this install" if changed or unknown else ""
+    print(f"{applied} applied, {pending} pending{drifted}")
+    if drifted:
         print("drift: `migrate` and `rollback` refuse until the files match (or --accept-drift FILE…)")
         return 1
     return 0
