@@ -117,7 +117,8 @@ def test_d1_status_and_marking_a_database_wrangler_migrated(d1_state: D1State, t
     unknown = run(capsys, "status", "--d1", str(copy))
     assert unknown.code == 1 and "[?] 0099_elsewhere  (applied, unknown to this install)" in unknown.out
     # yoyo does not know the wrangler-made schema yet; mark verifies it, then records it
-    assert "0 applied" in run(capsys, "status", "--url", str(copy)).out
+    before = run(capsys, "status", "--url", str(copy))
+    assert "0 applied" in before.out and "`vesta-sql mark --to ID` records them" in before.err
     marked = run(capsys, "mark", "--url", str(copy), "--to", NEWEST)
     assert marked.code == 0 and f"marked {len(FILES)} migration(s) as applied" in marked.out
     assert run(capsys, "status", "--url", str(copy)).code == 0

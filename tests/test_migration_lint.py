@@ -173,3 +173,15 @@ def test_check_reports_them_through_the_cli(tmp_path: Path, capsys: pytest.Captu
     assert result.code == 1
     assert f"{root / 'sqlite' / NAME}:1: dropped-still-used: drops likes" in result.out
     assert "problem(s)" in result.out
+
+
+def test_check_fails_in_a_process_with_the_findings_on_stdout(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = _root(tmp_path, postgres="alter table posts add column rating text;\n")
+    result = subprocess.run([sys.executable, "-m", "vesta_sql", "check", "--migrations", str(root)],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert f"{root / 'postgres' / NAME}:1: require-lock-timeout: Missing `set lock_timeout`" in result.stdout
+    assert "Traceback" not in result.stderr

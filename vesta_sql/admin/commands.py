@@ -70,7 +70,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     if args.d1:
         return _d1_status(Path(args.d1))
-    states = migrate.status(use(args).url.url)
+    url = use(args).url.url
+    states = migrate.status(url)
+    if not any(state.applied for state in states) and _wrangler_migrated(url):
+        note("this database has wrangler's d1_migrations but no yoyo record: if its schema came from those "
+             "migrations, `vesta-sql mark --to ID` records them after checking the tables and columns")
     for state in states:
         mark = "?" if state.drift == "unknown" else "!" if state.drift == "changed" else "x" if state.applied else " "
         print(f"  [{mark}] {state.id}" + (f"  ({_DRIFT_WORDS[state.drift]})" if state.drift else ""))
@@ -84,6 +88,18 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("drift: `migrate` and `rollback` refuse until the files match (or --accept-drift FILE…)")
         return 1
     return 0
+
+
+def _wrangler_migrated(url: str) -> bool:
+    from .db import open_sqlite
+
+    if not url.startswith("sqlite"):
+        return False
+    conn = open_sqlite(url)
+    try:
+        return conn.execute("select 1 from sqlite_master where name = 'd1_migrations'").fetchone() is not None
+    finally:
+        conn.close()
 
 
 def _d1_status(database: Path) -> int:

@@ -45,8 +45,13 @@ def squawk_binary(*, beside: Path | None = None, path: str | None = None) -> str
 
 
 def is_transactional(path: Path) -> bool:
-    """yoyo's header: `-- transactional: false` runs the file outside a transaction."""
-    return not _NON_TRANSACTIONAL.search(path.read_text(encoding="utf-8"))
+    """yoyo's header: `-- transactional: false` in the file's leading comments runs it outside a transaction."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("--"):
+            return True  # yoyo reads directives from the leading comments only
+        if _NON_TRANSACTIONAL.match(line.strip()):
+            return False
+    return True
 
 
 def _run(binary: str, root: Path, config: Path, files: Sequence[Path], *, in_transaction: bool,
