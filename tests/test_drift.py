@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,8 @@ def test_an_edited_applied_migration_is_drift_until_accepted(url: str, folder: P
     edited = folder / "0003_smart_links.sql"
     edited.write_text(edited.read_text(encoding="utf-8") + "\n-- edited after it was applied\n", encoding="utf-8")
     assert states(url, folder)["0003_smart_links"] == (True, "changed")
-    actions: list[Callable[[], object]] = [lambda: migrate.apply(url, folder=folder), lambda: migrate.rollback(url, folder=folder)]
+    actions: list[Callable[[], object]] = [lambda: migrate.apply(url, folder=folder),
+                                           lambda: migrate.rollback(url, folder=folder)]
     for action in actions:
         with pytest.raises(MigrationError, match=r"changed since they were applied: 0003_smart_links \(.*0003_smart_links"):
             action()
