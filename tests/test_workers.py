@@ -15,8 +15,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from vesta_sql.admin.export.d1 import package_specs
 from vesta_sql.admin.export.typescript.naming import camel
 from vesta_sql.loader import QuerySpec
@@ -131,7 +129,8 @@ def test_codecs_round_trip_both_ways(workers: Workers) -> None:
         "account_id": account, "creator_id": "k-c1", "stripe_payment_intent_id": "pi_k", "amount": 10, "currency": "EUR",
         "status": "succeeded", "metadata": METADATA})
     assert payment == from_python(db.stripe_payments.find_by_id(account_id=account, id=payment["id"]))
-    code = workers.value("purchase_codes", "create", {"account_id": account, "code": "K-1", "expires_at": {"$date": "2030-01-02T03:04:05.678Z"}})
+    code = workers.value("purchase_codes", "create", {"account_id": account, "code": "K-1",
+                                                      "expires_at": {"$date": "2030-01-02T03:04:05.678Z"}})
     assert code["expiresAt"] == "2030-01-02T03:04:05.678000Z"
     workers.value("pricing", "create_plan", {"account_id": account, "id": "k-plan", "creator_id": "k-c1", "name": "P"})
     workers.value("pricing", "add_tier", {"account_id": account, "id": "k-tier", "plan_id": "k-plan", "name": "T",
@@ -218,8 +217,8 @@ def test_ids_and_now_increase_within_one_request(workers: Workers) -> None:
     account = "acc-mono"
     workers.value("accounts", "register", {"account_id": account})
     workers.value("creators", "create", {"account_id": account, "id": "m-c1", "name": "M", "slug": "m", "email": "m@m.io"})
-    answer = workers.calls([("posts", "create", {"account_id": account, "creator_id": "m-c1", "title": f"p{i}", "status": "draft"})
-                            for i in range(100)])
+    post = {"account_id": account, "creator_id": "m-c1", "status": "draft"}
+    answer = workers.calls([("posts", "create", {**post, "title": f"p{i}"}) for i in range(100)])
     made = [result["value"] for result in answer["results"]]
     assert [post["id"] for post in made] == sorted(post["id"] for post in made) and len({p["id"] for p in made}) == 100
     assert [post["createdAt"] for post in made] == sorted({post["createdAt"] for post in made})

@@ -68,7 +68,8 @@ class Workers:
         return answer
 
     def calls(self, calls: list[tuple[str, str, Any]], **extra: Any) -> dict[str, Any]:
-        body = {"calls": [{"namespace": camel(ns), "name": camel(name), "args": to_ts(args)} for ns, name, args in calls], **extra}
+        body = {"calls": [{"namespace": camel(ns), "name": camel(name), "args": to_ts(args)} for ns, name, args in calls],
+                **extra}
         return self.post(body)
 
     def call(self, namespace: str, name: str, args: Any) -> dict[str, Any]:

@@ -64,8 +64,8 @@ def _readme(specs: Sequence[QuerySpec], version: str, schema: str) -> str:
 
 def write_client(out: Path, extra_queries: Sequence[str | Path] | None = None) -> list[str]:
     """Write the client into `out` (made if missing); returns the names written."""
+    files = client_files(extra_queries)  # first: a refused query leaves no folder behind
     out.mkdir(parents=True, exist_ok=True)
-    files = client_files(extra_queries)
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
     return sorted(files)

@@ -107,7 +107,7 @@ def render(specs: Sequence[QuerySpec], package_version: str, schema_version: str
     directory = [spec for spec in exported if spec.namespace == DIRECTORY_NAMESPACE]
     out = [HEADER, *(template(name) for name in RUNTIME), "// ---- generated from the query files ----\n"]
     out.append(f"export const PACKAGE_VERSION = {json.dumps(package_version)};")
-    out.append(f"/** The last migration this client was generated against (`checkSchema` compares it). */")
+    out.append("/** The last migration this client was generated against (`checkSchema` compares it). */")
     out.append(f"export const SCHEMA_VERSION = {json.dumps(schema_version)};")
     out.append(f"export const SCHEMA_MIGRATIONS: readonly string[] = {json.dumps(list(schema))};\n")
     for record in records:
