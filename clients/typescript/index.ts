@@ -393,7 +393,9 @@ export interface QuerySpec {
 const INTEGRITY = /(UNIQUE|FOREIGN KEY|CHECK|NOT NULL) constraint failed/;
 
 function translate(error: unknown, query: string): Error {
-  const message = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}` : String(error);
+  // D1 puts SQLite's own words in `cause` (typed loosely: `Error.cause` is ES2022's)
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  const message = error instanceof Error ? `${error.message}${cause instanceof Error ? `: ${cause.message}` : ""}` : String(error);
   if (message.includes("vesta: account not registered")) {
     return new IntegrityError(`${query}: the account is not registered: register it first (db.accounts.register({ accountId }))`);
   }
