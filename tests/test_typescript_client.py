@@ -162,14 +162,16 @@ def test_tsc_strict_accepts_correct_calls_and_refuses_wrong_ones(tmp_path: Path)
         assert (name, code) in errors, f"{name}: expected {code}\n{output}"
     assert workers.returncode == 0, worker_output
 
-    # the compiled client (and only it) runs under Node ESM
-    script = ("import { connect, SCHEMA_VERSION, TenantScopeError } from './out/client/index.js';"
-              "const db = connect({ prepare() { throw new Error('prepared'); }, batch() { throw new Error('batched'); } });"
-              "db.creators.findById({ id: 'x' }).then(() => process.exit(2), (e) => {"
-              "  console.log(JSON.stringify([SCHEMA_VERSION, e instanceof TenantScopeError, e.message])); });")
+    # the compiled client runs under Node ESM (its guard and its refusal of a non-binding, no database needed)
+    script = ("import { connect, requireAccount, SCHEMA_VERSION, TenantScopeError } from './out/client/index.js';"
+              "const refused = (f) => { try { f(); return null; } catch (e) { return [e.name, e instanceof TenantScopeError,"
+              " e.message]; } };"
+              "console.log(JSON.stringify([SCHEMA_VERSION, refused(() => requireAccount(' acc')),"
+              " refused(() => connect(null))]));")
     ran = subprocess.run(["node", "--input-type=module", "-e", script], cwd=tmp_path, capture_output=True, text=True,
                          timeout=TIMEOUT_S, env={**os.environ, "NODE_NO_WARNINGS": "1"})
     assert ran.returncode == 0, ran.stderr
-    version, refused, message = json.loads(ran.stdout)
+    version, guard, binding = json.loads(ran.stdout)
     assert version == json.loads(client_files()["package.json"])["vesta"]["schema"]
-    assert refused and message == "accountId is required: every call is scoped to one account"
+    assert guard == ["TenantScopeError", True, "accountId must not have surrounding whitespace"]
+    assert binding[0] == "TypeError" and "pass a D1 binding (env.DB)" in binding[2]

@@ -198,13 +198,14 @@ def test_validation_names_the_parameter_as_python_does(workers: Workers) -> None
                                         "current_period_end": "2025-03-02T00:00:00.000000Z"}, "parameter 'currentPeriodStart'"),
         ("creators", "find_by_id", {"id": "x", "idd": "y"}, "unexpected argument 'idd'"),
         ("creators", "find_by_id", {}, "missing argument 'id'"),
+        ("accounts", "register", {"now": "2025-03-01T00:00:00.000000Z"}, "unexpected argument 'now'"),
     ]
     answer = workers.calls([(ns, camel(name), {"account_id": "acc-a", **args}) for ns, name, args, _ in cases],
                            countPrepares=True)
     assert answer["prepares"] == 0
     for (ns, name, args, words), result in zip(cases, answer["results"], strict=True):
         assert result["error"]["name"] == "InvalidInputError" and words in result["error"]["message"], (name, result)
-        if "idd" not in args and args:
+        if "idd" not in args and "now" not in args and args:
             python = python_call(workers.db, ns, name, "acc-a", {k: v for k, v in args.items() if not isinstance(v, dict)
                                                                 or "$f32" not in v})
             assert python == ("error", "InvalidInputError") or "embedding" in args, (name, python)
@@ -282,3 +283,44 @@ def test_the_report_names_what_is_left_out() -> None:
     for name in ("payment_shares.split", "collections.move_item", "collections.remove_item", "posts.search_version"):
         assert name in readme
     assert os.path.exists(Path(__file__).resolve().parents[1] / "clients" / "typescript" / "package.json")
+
+
+_WRONG: dict[str, Any] = {"str": 5, "int": "1", "float": "x", "bool": 1, "datetime": 5, "json": "x", "vector": [1.0] * 3,
+                          "str_list": "x"}
+
+
+def test_every_parameter_is_validated_as_python_does(workers: Workers) -> None:
+    """For each parameter of each exported query, a wrong value: both sides refuse it, naming it, before any statement."""
+    cases: list[tuple[QuerySpec, str, dict[str, Any]]] = []
+    for spec in _exported().values():
+        for name, param in spec.params.items():
+            if param.kind in ("now", "new_id"):
+                continue
+            wrong = _WRONG[param.kind]
+            if param.choices is not None:
+                wrong = "not-a-choice" if param.kind == "str" else 99_999
+            elif param.bounds is not None:
+                wrong = param.bounds[1] + 1
+            cases.append((spec, name, {**_params(spec, _known("a"), True), name: wrong}))
+    body = {"countPrepares": True, "calls": [
+        {"namespace": "", "name": "resolveAccount", "args": [args["kind"], args["key"]]} if spec.namespace == "account_directory"
+        else {"namespace": camel(spec.namespace), "name": camel(spec.name), "args": to_ts({"account_id": "acc-a", **args})}
+        for spec, _, args in cases]}
+    answer = workers.post(body)
+    assert answer["prepares"] == 0
+    problems = []
+    for (spec, name, args), result in zip(cases, answer["results"], strict=True):
+        try:
+            if spec.namespace == "account_directory":
+                workers.db.resolve_account(args["kind"], args["key"])
+            else:
+                getattr(getattr(workers.db, spec.namespace), spec.name)(account_id="acc-a", **args)
+            python = "accepted"
+        except Exception as exc:  # the class and the message are what is compared
+            python = f"{type(exc).__name__}: {exc}"
+        ts = "accepted" if result["ok"] else f"{result['error']['name']}: {result['error']['message']}"
+        if not (ts.startswith("InvalidInputError") and f"parameter '{camel(name)}" in ts
+                and python.startswith("InvalidInputError") and f"parameter '{name}" in python):
+            problems.append(f"{spec.qualified_name}.{name}:\n    typescript: {ts}\n    python:     {python}")
+    assert len(cases) > 100
+    assert not problems, "\n".join(problems)

@@ -410,7 +410,8 @@ export function statement(binding: D1BindingLike, clock: Clock, name: string, sp
   const given = args as Record<string, unknown>;
   const values: Record<string, unknown> = {};
   if (!spec.directory) values.account_id = requireAccount(given.accountId);
-  const known = new Set(Object.values(spec.args));
+  // `now` is the client's clock, never an argument
+  const known = new Set(Object.keys(spec.args).filter((param) => spec.params[param].kind !== "now").map((param) => spec.args[param]));
   if (!spec.directory) known.add("accountId");
   for (const key of Object.keys(given)) {
     if (!known.has(key)) throw new InvalidInputError(`${name}: unexpected argument '${key}' (the query takes ${[...known].join(", ")})`);
