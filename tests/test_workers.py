@@ -162,14 +162,14 @@ BAD_ACCOUNTS: list[Any] = [None, 5, "", "   ", " acc", "acc ", "x" * 129, "a\x00
 
 def test_guard_refuses_a_call_without_one_valid_account_before_preparing_anything(workers: Workers) -> None:
     specs = [spec for spec in _exported().values() if spec.namespace != "account_directory"]
-    body = {"countPrepares": True, "calls": []}
+    calls: list[dict[str, Any]] = []
     for spec in specs:
         for account in BAD_ACCOUNTS:
             args = {camel(k): v for k, v in to_ts(_params(spec, _known("a"), False)).items()}
             if account is not None:
                 args["accountId"] = account
-            body["calls"].append({"namespace": camel(spec.namespace), "name": camel(spec.name), "args": args})
-    answer = workers.post(body)
+            calls.append({"namespace": camel(spec.namespace), "name": camel(spec.name), "args": args})
+    answer = workers.post({"countPrepares": True, "calls": calls})
     assert answer["prepares"] == 0
     assert {result["error"]["name"] for result in answer["results"]} == {"TenantScopeError"}
     messages = {result["error"]["message"] for result in answer["results"][:len(BAD_ACCOUNTS)]}
@@ -183,7 +183,7 @@ def test_guard_refuses_a_call_without_one_valid_account_before_preparing_anythin
 
 
 def test_validation_names_the_parameter_as_python_does(workers: Workers) -> None:
-    cases = [
+    cases: list[tuple[str, str, dict[str, Any], str]] = [
         ("creators", "find_by_id", {"id": 5}, "parameter 'id' must be a string, got number"),
         ("posts", "create", {"creator_id": "a-c1", "title": "t", "status": "gone"}, "parameter 'status' must be one of"),
         ("posts", "list_by_creator", {"creator_id": "a-c1", "limit": 0}, "parameter 'limit' must be between 1 and 1000, got 0"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 from ....params import REQUIRED, ParamSpec
 
@@ -53,6 +52,3 @@ def doc_comment(text: str, indent: str) -> list[str]:
         return []
     return [f"{indent}/**", *(f"{indent} * {line}".rstrip() for line in lines), f"{indent} */"]
 
-
-def is_identifier(name: str) -> bool:
-    return re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", name) is not None

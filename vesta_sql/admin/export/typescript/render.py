@@ -69,8 +69,8 @@ def _query_entry(spec: QuerySpec) -> str:
              "params: {" + ", ".join(_param_entry(spec, name) for name in names) + "}"]
     if spec.record is not None:
         parts.append(f"record: {spec.record.__name__}_FIELDS")
-    if "returns" in spec.extra:
-        parts.append(f"returns: {json.dumps(spec.extra['returns'])}")
+    if spec.returns is not None:
+        parts.append(f"returns: {json.dumps(spec.returns)}")
     if spec.namespace == DIRECTORY_NAMESPACE:
         parts.append("directory: true")
     return f"    {spec.name}: {{ {', '.join(parts)} }},"
@@ -80,7 +80,7 @@ def result_type(spec: QuerySpec) -> str:
     if spec.op == "count":
         return "number"
     if spec.op == "value":
-        return f"{VALUE_TYPES.get(spec.extra.get('returns', ''), 'string | number')} | null"
+        return f"{VALUE_TYPES.get(spec.returns or '', 'string | number')} | null"
     assert spec.record is not None
     return f"{spec.record.__name__}[]" if spec.op == "many" else f"{spec.record.__name__} | null"
 
