@@ -24,3 +24,5 @@ def test_wheel_ships_queries_and_migrations(tmp_path: Path) -> None:
     studio = ROOT / "vesta_sql" / "admin" / "studio"
     for path in [*(studio / "templates").iterdir(), *(studio / "static").iterdir()]:  # the studio works offline
         assert f"vesta_sql/admin/studio/{path.relative_to(studio).as_posix()}" in names
+    for template in ("runtime.ts", "codecs.ts", "queries.ts", "client.ts", "programs.ts"):  # `export typescript` from a wheel
+        assert f"vesta_sql/admin/export/typescript/{template}" in names

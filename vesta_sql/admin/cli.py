@@ -133,10 +133,13 @@ def _add_check_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     lint.add_argument("--queries", action="append", default=[], help="an extra query folder (repeatable)")
     lint.set_defaults(run=run.cmd_d1_lint)
 
-    export = commands.add_parser("export", help="write the SQLite queries as D1 runs them (ordered ?N parameters) as JSON")
-    export.add_argument("target", choices=["d1"], help="what to export for (only d1)")
-    export.add_argument("--out", help="write to this file instead of standard output (its folder must exist)")
+    export = commands.add_parser(
+        "export", help="write the SQLite queries as D1 runs them: JSON (d1) or a typed client for Workers (typescript)")
+    export.add_argument("target", choices=["d1", "typescript"],
+                        help="d1: JSON with ordered ?N parameters; typescript: a generated client for Workers")
+    export.add_argument("--out", help="d1: this file instead of standard output; typescript: the folder to write (required)")
     export.add_argument("--queries", action="append", default=[], help="an extra query folder (repeatable)")
+    export.add_argument("--check", action="store_true", help="typescript: write nothing; exit 1 if the folder is stale")
     export.set_defaults(run=run.cmd_export)
 
     check = commands.add_parser("check", help="prove every query scoped to one account; check the schema's tenant invariants")

@@ -233,12 +233,32 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from .export.d1 import export_json, package_specs
 
+    if args.target == "typescript":
+        return _export_typescript(args)
     out = writable(args.out) if args.out else None
     text = export_json(package_specs(args.queries))
     if out:
         out.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _export_typescript(args: argparse.Namespace) -> int:
+    from .export.typescript import stale_files, write_client
+
+    if not args.out:
+        raise ConfigError("export typescript needs --out DIR: the folder the client is written to (made if missing)")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file: give the folder the client is written to")
+    if args.check:
+        stale = stale_files(out, args.queries)
+        for name in stale:
+            print(f"{out / name}: stale; run `vesta-sql export typescript --out {out}` and commit it")
+        return 1 if stale else 0
+    for name in write_client(out, args.queries):
+        note(f"wrote {out / name}")
     return 0
 
 
