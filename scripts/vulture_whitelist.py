@@ -12,3 +12,6 @@ _._running  # aiosqlite's Connection reads it: its worker thread stops when it i
 _.add_hook  # public API (README, docs/observability): apps register hooks
 _.duration_s  # a QueryEvent field: what hooks receive
 pytest_generate_tests  # a pytest hook of the vesta_sql.testing plugin
+_.capped  # the studio's grid and console: read by their Jinja templates (vesta_sql/admin/studio/templates/)
+_.next_cursor  # the studio's grid: the template's "next" link
+_.prev_cursor  # the studio's grid: the template's "previous" link

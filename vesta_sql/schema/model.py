@@ -50,6 +50,7 @@ class Index:
     columns: tuple[str, ...]  # "" for an expression
     unique: bool = False
     method: str = ""  # Postgres's access method (btree, gin, hnsw, …); "" on SQLite
+    partial: bool = False  # has a where clause: covers some rows only
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ select con.conname, con.contype, rel.relname,
 """
 # Indexes not made by a constraint (those are the keys above).
 _INDEXES = """
-select i.relname, t.relname, am.amname, ix.indisunique,
+select i.relname, t.relname, am.amname, ix.indisunique, ix.indpred is not null,
        array(select coalesce(a.attname, '') from unnest(cast(ix.indkey as int2[])) with ordinality k(num, pos)
                left join pg_attribute a on a.attrelid = ix.indrelid and a.attnum = k.num order by k.pos)
   from pg_index ix
@@ -83,9 +83,9 @@ def read_postgres(conn: Any) -> Schema:
         else:
             fks[table].append(ForeignKey(str(conname), tuple(cols), str(ref), tuple(ref_cols), _ON_DELETE[on_delete]))
     indexes: dict[str, list[Index]] = {name: [] for name in kinds}
-    for index, table, method, unique, cols in conn.execute(_INDEXES).fetchall():
+    for index, table, method, unique, partial, cols in conn.execute(_INDEXES).fetchall():
         if table in indexes:
-            indexes[table].append(Index(str(index), tuple(cols), bool(unique), str(method)))
+            indexes[table].append(Index(str(index), tuple(cols), bool(unique), str(method), bool(partial)))
     tables = {name: Table(name, kind, tuple(columns[name]), keys.get(name, ()), tuple(uniques[name]),
                           tuple(fks[name]), tuple(indexes[name])) for name, kind in kinds.items()}
     triggers = tuple(Trigger(str(n), str(t)) for n, t in conn.execute(_TRIGGERS).fetchall() if t in kinds)

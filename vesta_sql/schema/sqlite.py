@@ -42,7 +42,7 @@ def _table(conn: sqlite3.Connection, name: str, kind: TableKind) -> Table:
         return Table(name.lower(), kind, columns)
     uniques: list[UniqueKey] = []
     indexes: list[Index] = []
-    for _, index, unique, origin, _partial in conn.execute("select * from pragma_index_list(?)", (name,)).fetchall():
+    for _, index, unique, origin, partial in conn.execute("select * from pragma_index_list(?)", (name,)).fetchall():
         if origin == "pk":
             continue
         cols = tuple(str(r[2]).lower() if r[2] is not None else "" for r in sorted(
@@ -50,7 +50,7 @@ def _table(conn: sqlite3.Connection, name: str, kind: TableKind) -> Table:
         if origin == "u":
             uniques.append(UniqueKey(str(index), cols))
         else:
-            indexes.append(Index(str(index), cols, bool(unique)))
+            indexes.append(Index(str(index), cols, bool(unique), partial=bool(partial)))
     return Table(name.lower(), kind, columns, key, tuple(sorted(uniques, key=lambda u: u.name)),
                  _foreign_keys(conn, name), tuple(sorted(indexes, key=lambda i: i.name)))
 
