@@ -14,43 +14,32 @@ from typing import Any
 
 from ..config import parse_url
 from ..errors import MigrationError
-from ..proof.tables import introspect_sqlite, learn_tables
+from ..proof.tables import learn_tables
+from ..schema.model import Schema
+from ..schema.postgres import read_postgres
+from ..schema.sqlite import read_sqlite
 from . import drift
 from .migrate import LOCK_TIMEOUT_S, _yoyo
 from .schema_info import is_search_table, is_tool_table
 
 Columns = dict[str, frozenset[str]]
 
-_PG_COLUMNS = """
-select c.table_name, c.column_name
-  from information_schema.columns c
-  join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
- where c.table_schema = current_schema() and t.table_type = 'BASE TABLE'
-"""
-
-
-def _data_tables(tables: Any) -> Columns:
-    return {name: info.columns for name, info in tables.tables.items()
-            if info.kind == "table" and not is_tool_table(name) and not is_search_table(name)}
+def _data_tables(schema: Schema) -> Columns:
+    return {name: frozenset(table.column_names) for name, table in schema.tables.items()
+            if table.kind == "table" and not is_tool_table(name) and not is_search_table(name)}
 
 
 def schema_columns(dialect: str, *, migrations: list[Path] | None = None, conn: Any = None) -> Columns:
     """Tables → columns, of the files `migrations` (in order) or of the live connection `conn`.
 
-    The one place the schema is read for `mark`; a single schema model can replace it.
+    Both are read with the schema model (the files as the proof learns them).
     """
     if migrations is not None:
         with tempfile.TemporaryDirectory(prefix="vesta-mark-") as scratch:
             for path in migrations:
                 shutil.copyfile(path, Path(scratch) / path.name)
             return _data_tables(learn_tables(dialect, Path(scratch)))
-    if dialect == "sqlite":
-        return _data_tables(introspect_sqlite(conn))
-    found: dict[str, set[str]] = {}
-    for table, column in conn.execute(_PG_COLUMNS).fetchall():
-        if not is_tool_table(str(table)) and not is_search_table(str(table)):
-            found.setdefault(str(table).lower(), set()).add(str(column).lower())
-    return {name: frozenset(columns) for name, columns in found.items()}
+    return _data_tables(read_sqlite(conn) if dialect == "sqlite" else read_postgres(conn))
 
 
 def differences(expected: Columns, live: Columns) -> list[str]:
