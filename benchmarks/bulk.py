@@ -58,6 +58,7 @@ def like_rows(post_id: str, rows: int) -> list[dict[str, str]]:
 def sqlite_bulk(rows: int, rounds: int) -> str:
     with sqlite_database() as (url, path):
         db = vesta_sql.connect(url)
+        db.accounts.register(account_id=ACCOUNT)
         creator = db.creators.create(account_id=ACCOUNT, name="Bulk", slug="bulk", email="b@example.com")
         sql = load_catalog("sqlite")[0]["engagement"]["like"].sql
         conn: Any = sqlite_connect(path)
@@ -88,6 +89,7 @@ def postgres_bulk(rows: int, rounds: int) -> str:
 
     with postgres_database("vesta_bench_bulk") as pg:
         db = vesta_sql.connect(pg.app_url, pool_size=2)
+        db.accounts.register(account_id=ACCOUNT)
         creator = db.creators.create(account_id=ACCOUNT, name="Bulk", slug="bulk", email="b@example.com")
         sql = load_catalog("postgres")[0]["engagement"]["like"].sql
         conn = psycopg.connect(pg.app_url, options="-c TimeZone=UTC")  # not autocommit: one transaction per run
