@@ -33,7 +33,7 @@ _SCALAR_KINDS = frozenset({"str", "int", "float", "bool", "datetime", "json", "n
 _PARAMETER = re.compile(r"%\((\w+)\)s")
 _SHAPE = re.compile(
     r"\s*insert\s+into\s+(?P<table>[a-z_][a-z0-9_]*)\s*\((?P<columns>[a-z0-9_,\s]+)\)\s*"
-    r"values\s*\((?P<values>[^()';]*)\)\s*"
+    r"values\s*\((?P<values>(?:%\(\w+\)s|[\s,])+)\)\s*"
     r"(?P<conflict>on\s+conflict\s*\([a-z0-9_,\s]+\)\s*do\s+nothing)?\s*;?\s*",
     re.IGNORECASE)
 
@@ -64,7 +64,7 @@ class BulkInsert:
                 selected.append(f"%({ACCOUNT})s::{kind}")
             else:
                 selected.append(f'u."{parameter}"')
-                arrays.append(f"%({parameter})s::{kind}[]")
+                arrays.append(f"%({parameter})b::{kind}[]")  # binary: no per-element quoting
                 names.append(parameter)
         aliases = ", ".join(f'"{name}"' for name in names)
         self.sql = sql = (f"insert into {self.table} ({', '.join(self.columns)})\n"
