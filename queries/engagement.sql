@@ -56,14 +56,14 @@ delete from reposts as r
 -- param: user_id str
 select cast(:post_id as text) as post_id,
        cast(:user_id as text) as user_id,
-       exists (
+       exists(
          select 1
            from likes l
           where l.account_id = :account_id
             and l.post_id = :post_id
             and l.user_id = :user_id
        ) as liked,
-       exists (
+       exists(
          select 1
            from reposts r
           where r.account_id = :account_id

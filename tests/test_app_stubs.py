@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,11 +104,11 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_app_record_classes_load_and_run(app: Path) -> None:
-    from myapp.records import PostWithLikes
+    from myapp.records import PostWithLikes  # type: ignore[import-not-found]  # the app the fixture writes
 
     url = f"sqlite:///{app / 'app.db'}"
     migrate.apply(url)
-    db = vesta_sql.connect(url, extra_queries=[app / "my_sql"], record_classes={"PostWithLikes": PostWithLikes})
+    db: Any = vesta_sql.connect(url, extra_queries=[app / "my_sql"], record_classes={"PostWithLikes": PostWithLikes})
     try:
         db.accounts.register(account_id="acc_1")
         creator = db.creators.create(account_id="acc_1", name="Ada", slug="ada", email="a@x.io")

@@ -18,10 +18,12 @@ import pytest
 
 from vesta_sql.admin import cli, migrate
 from vesta_sql.environments import resolve
+from vesta_sql.errors import MigrationError
+from vesta_sql.resources import migrations_dir
 
 from .cli_support import project, run, typing
 
-ALL = [p.stem for p in sorted(migrate.migrations_dir("sqlite").glob("*.sql"))]
+ALL = [p.stem for p in sorted(migrations_dir("sqlite").glob("*.sql"))]
 
 
 @pytest.fixture
@@ -279,7 +281,7 @@ def test_migrate_refuses_an_empty_scaffold_until_it_holds_a_statement(tmp_path: 
     (root / "sqlite" / "rollback").mkdir(parents=True)
     (path,) = [p for p in migrate.new("add tags", root=root) if p.parent.name == "sqlite"]
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    with pytest.raises(migrate.MigrationError, match="holds no statement yet"):
+    with pytest.raises(MigrationError, match="holds no statement yet"):
         migrate.apply(url, folder=root / "sqlite")
     assert not (tmp_path / "x.db").exists()
     path.write_text(path.read_text(encoding="utf-8") + "create table tags (id text primary key);\n", encoding="utf-8")

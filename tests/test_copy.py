@@ -50,8 +50,15 @@ def exported(url: str, account: str) -> str:
 def pg_count(url: str, table: str, account: str | None = None) -> int:
     with psycopg.connect(url) as conn:
         if account is None:
-            return int(conn.execute(f"select count(*) from {table}").fetchone()[0])
-        return int(conn.execute(f"select count(*) from {table} where account_id = %s", (account,)).fetchone()[0])
+            return int(scalar(conn.execute(f"select count(*) from {table}")))
+        return int(scalar(conn.execute(f"select count(*) from {table} where account_id = %s", (account,))))
+
+
+def scalar(cursor: psycopg.Cursor[tuple[Any, ...]]) -> Any:
+    """The first column of the one row a `count(*)` gives."""
+    row = cursor.fetchone()
+    assert row is not None
+    return row[0]
 
 
 def assert_same(source: str, target: str, seeded: dict[str, Any], accounts: list[str]) -> None:
@@ -95,7 +102,7 @@ def test_interrupted_copy_then_rerun_completes_it(source: str, target: str, seed
     copied = sum(rows for _, rows in batches)
     assert 6 <= copied <= 12  # six committed batches of one or two rows, nothing else
     with psycopg.connect(target) as conn:
-        total = sum(conn.execute(f"select count(*) from {t}").fetchone()[0] for t in {t for t, _ in batches})
+        total = sum(scalar(conn.execute(f"select count(*) from {t}")) for t in {t for t, _ in batches})
     assert total == copied
 
     report = copy(source, target, batch_rows=2)

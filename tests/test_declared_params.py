@@ -28,7 +28,7 @@ def test_enumerations_and_ranges_are_validated_the_same_on_both_dialects(codec: 
     bind = make_binder("ns.q", specs, codec, lambda: "id", lambda: None)  # type: ignore[arg-type, return-value]
     assert bind("acc", {})["status"] == "draft" and bind("acc", {})["limit"] == 50
     assert bind("acc", {"status": "it's", "limit": 1000, "level": None, "ratio": 0.5})["status"] == "it's"
-    for kwargs, message in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"status": "gone"}, "'status' must be one of 'draft', 'published', \"it's\", got 'gone'"),
         ({"limit": 0}, "'limit' must be between 1 and 1000, got 0"),
         ({"limit": -1}, "between 1 and 1000"),
@@ -36,7 +36,8 @@ def test_enumerations_and_ranges_are_validated_the_same_on_both_dialects(codec: 
         ({"level": 4}, "'level' must be one of 1, 2, 3"),
         ({"ratio": 1.5}, "'ratio' must be between 0 and 1"),
         ({"status": 3}, "'status' must be a str"),
-    ]:
+    ]
+    for kwargs, message in cases:
         with pytest.raises(InvalidInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
             bind("acc", kwargs)
 

@@ -44,7 +44,7 @@ def test_unknown_record_class_is_a_load_error() -> None:
 
 
 def test_extra_queries_join_the_facade(db_url: str, acct: str, db: Any) -> None:
-    extra = vesta_sql.connect(db_url, extra_queries=[SQL / "extra"])
+    extra: Any = vesta_sql.connect(db_url, extra_queries=[SQL / "extra"])  # an app's namespace: no stub
     try:
         assert extra.fan_stats.creator_count(account_id=acct) == 0
     finally:
@@ -92,7 +92,9 @@ def test_binder_validates_every_type(codec: Any) -> None:
         "param: j json", "param: v vector?", "param: ids str_list", "param: id new_id", "param: now now",
     ])
     specs = parse_param_lines(doc, "q")
-    clock = lambda: datetime(2026, 1, 1, tzinfo=timezone.utc)  # noqa: E731
+    def clock() -> datetime:
+        return datetime(2026, 1, 1, tzinfo=timezone.utc)
+
     bind = make_binder("ns.q", specs, codec, lambda: "fresh-id", clock)
     good = {"s": "x", "f": 1.5, "b": True, "j": {"a": [1]}, "ids": ["a", "b"]}
     params = bind("acc", good)

@@ -14,6 +14,8 @@ import pytest
 
 import vesta_sql
 from vesta_sql import records
+from vesta_sql.programs import search
+from vesta_sql.programs.registry import step_records
 
 from .copy_support import seed_account, vector
 from .test_parity import injected, scenario
@@ -61,7 +63,7 @@ def every_kind_of_record(db: Any, prefix: str) -> list[Any]:
 
 
 def test_jsonable_is_plain_json_for_every_record_class_on_both_dialects(sqlite_url: str, pg_urls: tuple[str, str]) -> None:
-    classes = {getattr(records, name) for name in records.__all__}
+    classes = {getattr(records, name) for name in records.__all__} | set(step_records().values())
     found: dict[str, set[type]] = {}
     for dialect, url in (("sqlite", sqlite_url), ("postgres", pg_urls[1])):
         with vesta_sql.connect(url) as db:
@@ -77,7 +79,7 @@ def test_jsonable_is_plain_json_for_every_record_class_on_both_dialects(sqlite_u
                 elif isinstance(value, np.ndarray):
                     assert data[field.name] == [float(x) for x in value] and all(type(x) is float for x in data[field.name])
     assert found["sqlite"] | found["postgres"] == classes
-    dialect_only = {records.PostVectors}  # the SQLite search's per-account vector block
+    dialect_only = {search.PostVectors}  # the SQLite search's per-account vector block
     assert found["sqlite"] - dialect_only == found["postgres"] - dialect_only
 
 

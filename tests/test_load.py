@@ -201,7 +201,7 @@ def test_postgres_pool_recovers_when_its_connections_are_killed(pg_urls: tuple[s
                 assert await asyncio.to_thread(_kill_app_connections, owner_url) > 0
                 return killed_at, time.monotonic()
 
-            *_, (killed_at, gone_at) = await asyncio.gather(*(worker(task) for task in range(16)), killer())
+            _, (killed_at, gone_at) = await asyncio.gather(asyncio.gather(*(worker(task) for task in range(16))), killer())
             failed = [(s, e, err) for s, e, err in outcomes if err]
             assert {err for _, _, err in failed} <= {"OperationalError"}
             assert all(e - killed_at < 5.0 for _, e, _ in failed), "a call in flight took more than 5 s to fail"
@@ -248,7 +248,7 @@ def test_concurrent_redeems_and_payment_records_postgres(pg_urls: tuple[str, str
             for code in codes:
                 await db.purchase_codes.create(account_id=acct, code=code)
 
-            async def redeem(task: int, code: str) -> tuple[str, str] | None:
+            async def redeem(task: int, code: str) -> tuple[str, str | None] | None:
                 record = await db.purchase_codes.redeem(account_id=acct, code=code, redeemed_by=f"user-{task}")
                 return None if record is None else (code, record.redeemed_by)
 
@@ -256,8 +256,8 @@ def test_concurrent_redeems_and_payment_records_postgres(pg_urls: tuple[str, str
             winners = [r for r in results if r is not None]
             assert sorted(code for code, _ in winners) == codes  # each code exactly once
             for code, who in winners:
-                stored = await db.purchase_codes.find(account_id=acct, code=code)
-                assert stored is not None and stored.redeemed_by == who
+                stored_code = await db.purchase_codes.find(account_id=acct, code=code)
+                assert stored_code is not None and stored_code.redeemed_by == who
 
             async def record(task: int) -> str:
                 payment = await db.stripe_payments.record(account_id=acct, stripe_payment_intent_id=f"pi_{acct}",
@@ -289,7 +289,7 @@ def test_concurrent_redeems_and_payment_records_sqlite(sqlite_url: str, acct: st
                 ids = list(pool.map(lambda task: db.stripe_payments.record(
                     account_id=acct, stripe_payment_intent_id=f"pi_{acct}", amount=100 + task, currency="EUR",
                     status="succeeded").id, range(32)))
-            found = [db.purchase_codes.find(account_id=acct, code=code) for code in codes]
+            found: list[Any] = [db.purchase_codes.find(account_id=acct, code=code) for code in codes]
             stored = db.stripe_payments.find_by_intent(account_id=acct, stripe_payment_intent_id=f"pi_{acct}")
     else:
         async def scenario() -> tuple[list[Any], list[str], list[Any], Any]:

@@ -21,3 +21,8 @@ def test_wheel_ships_queries_and_migrations(tmp_path: Path) -> None:
         assert f"vesta_sql/_sql/migrations/{path.relative_to(ROOT / 'migrations').as_posix()}" in names
     assert any(name.endswith("entry_points.txt") for name in names)
     assert "vesta_sql/proof/record.json" in names  # the package's queries load without sqlglot
+    studio = ROOT / "vesta_sql" / "admin" / "studio"
+    for path in [*(studio / "templates").iterdir(), *(studio / "static").iterdir()]:  # the studio works offline
+        assert f"vesta_sql/admin/studio/{path.relative_to(studio).as_posix()}" in names
+    for template in ("runtime.ts", "codecs.ts", "queries.ts", "client.ts", "programs.ts"):  # `export typescript` from a wheel
+        assert f"vesta_sql/admin/export/typescript/{template}" in names

@@ -41,8 +41,8 @@ def test_timestamps_come_back_in_utc_when_the_session_is_elsewhere(pgbouncer: Pg
         assert conn.execute("show timezone").fetchone() == ("Asia/Kolkata",)  # the test means something
     slug = f"utc-{uuid.uuid4().hex[:8]}"
     with vesta_sql.connect(url) as db:
-        made = db.creators.create(account_id=acct, name="U", slug=slug, email=f"{slug}@x.io")
-        found = db.creators.find_by_id(account_id=acct, id=made.id)
+        made: Any = db.creators.create(account_id=acct, name="U", slug=slug, email=f"{slug}@x.io")  # utcoffset() may be None
+        found: Any = db.creators.find_by_id(account_id=acct, id=made.id)
     assert made.created_at.utcoffset().total_seconds() == 0 and found.created_at.utcoffset().total_seconds() == 0
     assert found.created_at == made.created_at
 
@@ -58,6 +58,7 @@ def test_timestamps_come_back_in_utc_when_the_session_is_elsewhere(pgbouncer: Pg
 
 
 def test_statement_timeout_holds_through_the_pooler(pooled_url: str, acct: str) -> None:
+    db: Any  # `slow` is a test query: the stubs do not know it
     with vesta_sql.connect(pooled_url, statement_timeout_ms=100, extra_queries=[SLOW]) as db:
         with pytest.raises(QueryTimeout, match=r"slow\.spin"):
             db.slow.spin(account_id=acct)
@@ -67,7 +68,7 @@ def test_statement_timeout_holds_through_the_pooler(pooled_url: str, acct: str) 
         assert db.creators.find_by_id(account_id=acct, id="nope") is None
 
     async def scenario() -> None:
-        adb = await vesta_sql.connect_async(pooled_url, statement_timeout_ms=100, extra_queries=[SLOW])
+        adb: Any = await vesta_sql.connect_async(pooled_url, statement_timeout_ms=100, extra_queries=[SLOW])
         try:
             with pytest.raises(QueryTimeout):
                 await adb.slow.spin(account_id=acct)

@@ -65,7 +65,7 @@ def directory_says(key: str, account: str) -> Callable[[Rows, Any], bool]:
 
 def directory_lost(key: str) -> Callable[[Rows, Any], bool]:
     def check(_rows: Rows, db: Any) -> bool:
-        return db.execute(f"select count(*) from account_directory where key = '{key}'").fetchone()[0] == 0
+        return bool(db.execute(f"select count(*) from account_directory where key = '{key}'").fetchone()[0] == 0)
     return check
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,8 @@ def run_python(code: str, where: str) -> None:
     """Run a snippet; a last line that says it raises TenantScopeError must do exactly that."""
     lines = code.rstrip().splitlines()
     if "TenantScopeError" in lines[-1].partition("#")[2]:
-        exec(compile("\n".join(lines[:-1]), where, "exec"), namespace := {})  # the README's own code
+        namespace: dict[str, Any] = {}
+        exec(compile("\n".join(lines[:-1]), where, "exec"), namespace)  # the README's own code
         with pytest.raises(vesta_sql.TenantScopeError):
             exec(compile(lines[-1], where, "exec"), namespace)
     else:

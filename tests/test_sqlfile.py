@@ -13,6 +13,7 @@ from aiosql.utils import SQLParseException
 import vesta_sql
 from vesta_sql import QueryLoadError, TenantScopeError, records
 from vesta_sql.admin.cli import main
+from vesta_sql.programs.registry import step_records
 from vesta_sql.resources import queries_dir
 from vesta_sql.sqlfile import SqlSyntaxError, code_binds, parse_text, pyformat
 
@@ -33,7 +34,7 @@ def all_query_files() -> list[Path]:
 @pytest.mark.parametrize("path", all_query_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_files_split_exactly_as_aiosql_splits_them(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
-    classes = {name: getattr(records, name) for name in records.__all__}
+    classes = {name: getattr(records, name) for name in records.__all__} | step_records()
     dialect = "postgres" if path.parent.name == "postgres" else "sqlite"
     ours = parse_text(text, path, dialect)
     try:

@@ -11,6 +11,7 @@ import pytest
 import vesta_sql
 from vesta_sql.admin import cli, stubs
 from vesta_sql.facade import Namespace
+from vesta_sql.programs import registry
 
 from .mypy_support import assert_mypy_errors
 
@@ -166,18 +167,31 @@ def test_stub_namespaces_match_the_runtime_facade(sqlite_url: str) -> None:
     assert sorted(typed_spaces) == sorted(runtime)
     for prefix in ("", "Tx", "Async", "AsyncTx"):
         for namespace, calls in runtime.items():
-            cls = classes[prefix + stubs._class_name(namespace)]
+            cls = classes[prefix + stubs.class_name(namespace)]
             methods = sorted(n.name for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
             many = sorted(n.target.id for n in cls.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name))
             typed = set(methods + many)
             assert typed <= set(calls), (prefix, namespace)
             # what the stubs leave out: a dialect's helper queries, steps of its own programs
-            assert {(namespace, name) for name in set(calls) - typed} <= stubs._dialect_steps("sqlite"), (prefix, namespace)
+            assert {(namespace, name) for name in set(calls) - typed} <= registry.dialect_steps("sqlite"), (prefix, namespace)
             for name in many:  # the `!` queries, also callable as `.many(rows=…)`
-                call = classes[f"{prefix}{stubs._camel(namespace, name)}Call"]
+                call = classes[f"{prefix}{stubs.camel(namespace, name)}Call"]
                 defined = [n.name for n in call.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
                 assert defined == ["__call__", "many"]
 
 
 def test_the_stubs_pass_mypy_strict_and_catch_calls_without_an_account(tmp_path: Path) -> None:
     assert_mypy_errors(tmp_path, CONSUMER)
+
+
+def test_without_ruff_the_stubs_command_says_what_to_install(tmp_path: Path) -> None:
+    """Ruff sorts and formats the generated files; where it is missing, one line says so (no traceback)."""
+    import subprocess
+    import sys
+
+    script = "import sys; sys.modules['ruff'] = None\nfrom vesta_sql.admin.cli import main\nsys.exit(main(['stubs', '--check']))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False,
+                          env={"PATH": str(tmp_path)}, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "ruff, which is not installed: pip install 'vesta-sql[dev]' (or pip install ruff)" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ SLOW = Path(__file__).parent / "sql" / "slow"
 @pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
 def test_statement_timeout_sync(dialect: str, request: pytest.FixtureRequest, acct: str) -> None:
     url = request.getfixturevalue("sqlite_url") if dialect == "sqlite" else request.getfixturevalue("pg_urls")[1]
+    db: Any  # `slow` is a test query: the stubs do not know it
     with vesta_sql.connect(url, statement_timeout_ms=100, extra_queries=[SLOW]) as db:
         started = time.monotonic()
         with pytest.raises(QueryTimeout, match=r"slow\.spin"):
@@ -27,7 +29,7 @@ def test_statement_timeout_sync(dialect: str, request: pytest.FixtureRequest, ac
 
 def test_statement_timeout_async_postgres(pg_urls: tuple[str, str], acct: str) -> None:
     async def scenario() -> None:
-        db = await vesta_sql.connect_async(pg_urls[1], statement_timeout_ms=100, extra_queries=[SLOW])
+        db: Any = await vesta_sql.connect_async(pg_urls[1], statement_timeout_ms=100, extra_queries=[SLOW])
         try:
             with pytest.raises(QueryTimeout):
                 await db.slow.spin(account_id=acct)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -69,9 +70,11 @@ def test_a_transaction_is_dead_after_its_block(db: Any, acct: str, uniq: Any) ->
     with db.transaction(account_id=acct) as tx:
         creators = tx.creators
         make(db, acct, uniq, tx=tx)
-    for use in (lambda: creators.find_by_id(id="x"), lambda: tx.creators.list(),
-                lambda: tx.creators.delete.many(rows=[{"id": "x"}]), lambda: tx.savepoint().__enter__(),
-                lambda: tx.payment_shares.split(payment_id="p", shares=[])):
+    uses: list[Callable[[], object]] = [
+        lambda: creators.find_by_id(id="x"), lambda: tx.creators.list(),
+        lambda: tx.creators.delete.many(rows=[{"id": "x"}]), lambda: tx.savepoint().__enter__(),
+        lambda: tx.payment_shares.split(payment_id="p", shares=[])]
+    for use in uses:
         with pytest.raises(TransactionClosed, match="block has ended"):
             use()
     with pytest.raises(RuntimeError, match="boom"):

@@ -60,7 +60,6 @@ from .records.pricing import PlanTier as PlanTier
 from .records.pricing import Tier as Tier
 from .records.search import HybridHit as HybridHit
 from .records.search import PostHit as PostHit
-from .records.search import PostVectors as PostVectors
 from .records.smart_links import SmartLink as SmartLink
 from .records.subscriptions import Follow as Follow
 from .records.subscriptions import Subscription as Subscription
@@ -121,7 +120,6 @@ __all__ = [
     "Tier",
     "HybridHit",
     "PostHit",
-    "PostVectors",
     "SmartLink",
     "Follow",
     "Subscription",

@@ -38,7 +38,6 @@ from .records.subscriptions import Follow, Subscription
 
 VectorLike: TypeAlias = Sequence[float] | NDArray[np.floating[Any]]
 
-
 class AccountAgentsRemoveCall:
     """`account_agents.remove`."""
 
@@ -47,7 +46,6 @@ class AccountAgentsRemoveCall:
 
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class TxAccountAgentsRemoveCall:
     """`account_agents.remove` inside `db.transaction(…)`: the account is the transaction's."""
@@ -58,7 +56,6 @@ class TxAccountAgentsRemoveCall:
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AsyncAccountAgentsRemoveCall:
     """`account_agents.remove`, awaited."""
 
@@ -67,7 +64,6 @@ class AsyncAccountAgentsRemoveCall:
 
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class AsyncTxAccountAgentsRemoveCall:
     """`account_agents.remove` inside `async with db.transaction(…)`, awaited."""
@@ -78,7 +74,6 @@ class AsyncTxAccountAgentsRemoveCall:
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AccountAgentsQueries:
     """`account_agents`."""
 
@@ -88,7 +83,7 @@ class AccountAgentsQueries:
         account_id: str,
         id: str | None = ...,
         agent_user_id: str,
-        role: Literal['owner', 'admin', 'finance', 'support'],
+        role: Literal["owner", "admin", "finance", "support"],
     ) -> AccountAgent:
         """Give a user a role on the account (a user already an agent raises UniqueViolation)."""
 
@@ -112,10 +107,9 @@ class AccountAgentsQueries:
         *,
         account_id: str,
         agent_user_id: str,
-        role: Literal['owner', 'admin', 'finance', 'support'],
+        role: Literal["owner", "admin", "finance", "support"],
     ) -> AccountAgent | None:
         """Change an agent's role; None if the user is not an agent of the account."""
-
 
 class TxAccountAgentsQueries:
     """`account_agents` inside `db.transaction(…)`: the account is the transaction's."""
@@ -125,7 +119,7 @@ class TxAccountAgentsQueries:
         *,
         id: str | None = ...,
         agent_user_id: str,
-        role: Literal['owner', 'admin', 'finance', 'support'],
+        role: Literal["owner", "admin", "finance", "support"],
     ) -> AccountAgent:
         """Give a user a role on the account (a user already an agent raises UniqueViolation)."""
 
@@ -141,10 +135,9 @@ class TxAccountAgentsQueries:
         self,
         *,
         agent_user_id: str,
-        role: Literal['owner', 'admin', 'finance', 'support'],
+        role: Literal["owner", "admin", "finance", "support"],
     ) -> AccountAgent | None:
         """Change an agent's role; None if the user is not an agent of the account."""
-
 
 class AsyncAccountAgentsQueries:
     """`account_agents`, awaited."""
@@ -155,7 +148,7 @@ class AsyncAccountAgentsQueries:
         account_id: str,
         id: str | None = ...,
         agent_user_id: str,
-        role: Literal['owner', 'admin', 'finance', 'support'],
+        role: Literal["owner", "admin", "finance", "support"],
     ) -> AccountAgent:
         """Give a user a role on the account (a user already an agent raises UniqueViolation)."""
 
@@ -179,10 +172,9 @@ class AsyncAccountAgentsQueries:
         *,
         account_id: str,
         agent_user_id: str,
-        role: Literal['owner', 'admin', 'finance', 'support'],
+        role: Literal["owner", "admin", "finance", "support"],
     ) -> AccountAgent | None:
         """Change an agent's role; None if the user is not an agent of the account."""
-
 
 class AsyncTxAccountAgentsQueries:
     """`account_agents` inside `async with db.transaction(…)`, awaited."""
@@ -192,7 +184,7 @@ class AsyncTxAccountAgentsQueries:
         *,
         id: str | None = ...,
         agent_user_id: str,
-        role: Literal['owner', 'admin', 'finance', 'support'],
+        role: Literal["owner", "admin", "finance", "support"],
     ) -> AccountAgent:
         """Give a user a role on the account (a user already an agent raises UniqueViolation)."""
 
@@ -214,10 +206,9 @@ class AsyncTxAccountAgentsQueries:
         self,
         *,
         agent_user_id: str,
-        role: Literal['owner', 'admin', 'finance', 'support'],
+        role: Literal["owner", "admin", "finance", "support"],
     ) -> AccountAgent | None:
         """Change an agent's role; None if the user is not an agent of the account."""
-
 
 class AccountsRegisterCall:
     """`accounts.register`."""
@@ -228,7 +219,6 @@ class AccountsRegisterCall:
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class TxAccountsRegisterCall:
     """`accounts.register` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -237,7 +227,6 @@ class TxAccountsRegisterCall:
 
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class AsyncAccountsRegisterCall:
     """`accounts.register`, awaited."""
@@ -248,7 +237,6 @@ class AsyncAccountsRegisterCall:
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class AsyncTxAccountsRegisterCall:
     """`accounts.register` inside `async with db.transaction(…)`, awaited."""
 
@@ -258,7 +246,6 @@ class AsyncTxAccountsRegisterCall:
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AccountsQueries:
     """`accounts`."""
 
@@ -266,7 +253,6 @@ class AccountsQueries:
         """The account's registration, None when it is not registered."""
 
     register: AccountsRegisterCall
-
 
 class TxAccountsQueries:
     """`accounts` inside `db.transaction(…)`: the account is the transaction's."""
@@ -276,7 +262,6 @@ class TxAccountsQueries:
 
     register: TxAccountsRegisterCall
 
-
 class AsyncAccountsQueries:
     """`accounts`, awaited."""
 
@@ -285,7 +270,6 @@ class AsyncAccountsQueries:
 
     register: AsyncAccountsRegisterCall
 
-
 class AsyncTxAccountsQueries:
     """`accounts` inside `async with db.transaction(…)`, awaited."""
 
@@ -293,7 +277,6 @@ class AsyncTxAccountsQueries:
         """The account's registration, None when it is not registered."""
 
     register: AsyncTxAccountsRegisterCall
-
 
 class CollectionsDeleteCall:
     """`collections.delete`."""
@@ -304,7 +287,6 @@ class CollectionsDeleteCall:
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class TxCollectionsDeleteCall:
     """`collections.delete` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -313,7 +295,6 @@ class TxCollectionsDeleteCall:
 
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class AsyncCollectionsDeleteCall:
     """`collections.delete`, awaited."""
@@ -324,7 +305,6 @@ class AsyncCollectionsDeleteCall:
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class AsyncTxCollectionsDeleteCall:
     """`collections.delete` inside `async with db.transaction(…)`, awaited."""
 
@@ -333,7 +313,6 @@ class AsyncTxCollectionsDeleteCall:
 
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class CollectionsDeleteItemCall:
     """`collections.delete_item`."""
@@ -344,7 +323,6 @@ class CollectionsDeleteItemCall:
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class TxCollectionsDeleteItemCall:
     """`collections.delete_item` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -353,7 +331,6 @@ class TxCollectionsDeleteItemCall:
 
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class AsyncCollectionsDeleteItemCall:
     """`collections.delete_item`, awaited."""
@@ -364,7 +341,6 @@ class AsyncCollectionsDeleteItemCall:
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class AsyncTxCollectionsDeleteItemCall:
     """`collections.delete_item` inside `async with db.transaction(…)`, awaited."""
 
@@ -373,7 +349,6 @@ class AsyncTxCollectionsDeleteItemCall:
 
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class CollectionsLiftPositionsCall:
     """`collections.lift_positions`."""
@@ -387,7 +362,6 @@ class CollectionsLiftPositionsCall:
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class TxCollectionsLiftPositionsCall:
     """`collections.lift_positions` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -399,7 +373,6 @@ class TxCollectionsLiftPositionsCall:
 
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class AsyncCollectionsLiftPositionsCall:
     """`collections.lift_positions`, awaited."""
@@ -413,7 +386,6 @@ class AsyncCollectionsLiftPositionsCall:
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class AsyncTxCollectionsLiftPositionsCall:
     """`collections.lift_positions` inside `async with db.transaction(…)`, awaited."""
 
@@ -425,7 +397,6 @@ class AsyncTxCollectionsLiftPositionsCall:
 
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class CollectionsSettlePositionsCall:
     """`collections.settle_positions`."""
@@ -447,7 +418,6 @@ class CollectionsSettlePositionsCall:
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class TxCollectionsSettlePositionsCall:
     """`collections.settle_positions` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -458,7 +428,6 @@ class TxCollectionsSettlePositionsCall:
 
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class AsyncCollectionsSettlePositionsCall:
     """`collections.settle_positions`, awaited."""
@@ -480,7 +449,6 @@ class AsyncCollectionsSettlePositionsCall:
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class AsyncTxCollectionsSettlePositionsCall:
     """`collections.settle_positions` inside `async with db.transaction(…)`, awaited."""
 
@@ -491,7 +459,6 @@ class AsyncTxCollectionsSettlePositionsCall:
 
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class CollectionsQueries:
     """`collections`."""
@@ -569,7 +536,6 @@ class CollectionsQueries:
 
     settle_positions: CollectionsSettlePositionsCall
 
-
 class TxCollectionsQueries:
     """`collections` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -622,7 +588,6 @@ class TxCollectionsQueries:
         """Remove an item and close the gap; False if the collection has no such item."""
 
     settle_positions: TxCollectionsSettlePositionsCall
-
 
 class AsyncCollectionsQueries:
     """`collections`, awaited."""
@@ -700,7 +665,6 @@ class AsyncCollectionsQueries:
 
     settle_positions: AsyncCollectionsSettlePositionsCall
 
-
 class AsyncTxCollectionsQueries:
     """`collections` inside `async with db.transaction(…)`, awaited."""
 
@@ -767,7 +731,6 @@ class AsyncTxCollectionsQueries:
 
     settle_positions: AsyncTxCollectionsSettlePositionsCall
 
-
 class CreatorsAddLabelCall:
     """`creators.add_label`."""
 
@@ -776,7 +739,6 @@ class CreatorsAddLabelCall:
 
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class TxCreatorsAddLabelCall:
     """`creators.add_label` inside `db.transaction(…)`: the account is the transaction's."""
@@ -787,7 +749,6 @@ class TxCreatorsAddLabelCall:
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AsyncCreatorsAddLabelCall:
     """`creators.add_label`, awaited."""
 
@@ -796,7 +757,6 @@ class AsyncCreatorsAddLabelCall:
 
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class AsyncTxCreatorsAddLabelCall:
     """`creators.add_label` inside `async with db.transaction(…)`, awaited."""
@@ -807,7 +767,6 @@ class AsyncTxCreatorsAddLabelCall:
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class CreatorsDeleteCall:
     """`creators.delete`."""
 
@@ -816,7 +775,6 @@ class CreatorsDeleteCall:
 
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class TxCreatorsDeleteCall:
     """`creators.delete` inside `db.transaction(…)`: the account is the transaction's."""
@@ -827,7 +785,6 @@ class TxCreatorsDeleteCall:
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AsyncCreatorsDeleteCall:
     """`creators.delete`, awaited."""
 
@@ -836,7 +793,6 @@ class AsyncCreatorsDeleteCall:
 
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class AsyncTxCreatorsDeleteCall:
     """`creators.delete` inside `async with db.transaction(…)`, awaited."""
@@ -847,7 +803,6 @@ class AsyncTxCreatorsDeleteCall:
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class CreatorsRemoveLabelCall:
     """`creators.remove_label`."""
 
@@ -856,7 +811,6 @@ class CreatorsRemoveLabelCall:
 
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class TxCreatorsRemoveLabelCall:
     """`creators.remove_label` inside `db.transaction(…)`: the account is the transaction's."""
@@ -867,7 +821,6 @@ class TxCreatorsRemoveLabelCall:
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AsyncCreatorsRemoveLabelCall:
     """`creators.remove_label`, awaited."""
 
@@ -877,7 +830,6 @@ class AsyncCreatorsRemoveLabelCall:
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class AsyncTxCreatorsRemoveLabelCall:
     """`creators.remove_label` inside `async with db.transaction(…)`, awaited."""
 
@@ -886,7 +838,6 @@ class AsyncTxCreatorsRemoveLabelCall:
 
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class CreatorsQueries:
     """`creators`."""
@@ -950,7 +901,6 @@ class CreatorsQueries:
         Setting `workos_org_id` moves the creator's directory entry; `unlink_sso_org` removes it.
         """
 
-
 class TxCreatorsQueries:
     """`creators` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -1003,7 +953,6 @@ class TxCreatorsQueries:
         """Change the given fields (None keeps the current value); None when there is no such creator.
         Setting `workos_org_id` moves the creator's directory entry; `unlink_sso_org` removes it.
         """
-
 
 class AsyncCreatorsQueries:
     """`creators`, awaited."""
@@ -1067,7 +1016,6 @@ class AsyncCreatorsQueries:
         Setting `workos_org_id` moves the creator's directory entry; `unlink_sso_org` removes it.
         """
 
-
 class AsyncTxCreatorsQueries:
     """`creators` inside `async with db.transaction(…)`, awaited."""
 
@@ -1127,7 +1075,6 @@ class AsyncTxCreatorsQueries:
         Setting `workos_org_id` moves the creator's directory entry; `unlink_sso_org` removes it.
         """
 
-
 class EngagementDeleteCommentCall:
     """`engagement.delete_comment`."""
 
@@ -1136,7 +1083,6 @@ class EngagementDeleteCommentCall:
 
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class TxEngagementDeleteCommentCall:
     """`engagement.delete_comment` inside `db.transaction(…)`: the account is the transaction's."""
@@ -1147,7 +1093,6 @@ class TxEngagementDeleteCommentCall:
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AsyncEngagementDeleteCommentCall:
     """`engagement.delete_comment`, awaited."""
 
@@ -1156,7 +1101,6 @@ class AsyncEngagementDeleteCommentCall:
 
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class AsyncTxEngagementDeleteCommentCall:
     """`engagement.delete_comment` inside `async with db.transaction(…)`, awaited."""
@@ -1167,7 +1111,6 @@ class AsyncTxEngagementDeleteCommentCall:
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class EngagementLikeCall:
     """`engagement.like`."""
 
@@ -1176,7 +1119,6 @@ class EngagementLikeCall:
 
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class TxEngagementLikeCall:
     """`engagement.like` inside `db.transaction(…)`: the account is the transaction's."""
@@ -1187,7 +1129,6 @@ class TxEngagementLikeCall:
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AsyncEngagementLikeCall:
     """`engagement.like`, awaited."""
 
@@ -1196,7 +1137,6 @@ class AsyncEngagementLikeCall:
 
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class AsyncTxEngagementLikeCall:
     """`engagement.like` inside `async with db.transaction(…)`, awaited."""
@@ -1207,7 +1147,6 @@ class AsyncTxEngagementLikeCall:
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class EngagementRepostCall:
     """`engagement.repost`."""
 
@@ -1216,7 +1155,6 @@ class EngagementRepostCall:
 
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class TxEngagementRepostCall:
     """`engagement.repost` inside `db.transaction(…)`: the account is the transaction's."""
@@ -1227,7 +1165,6 @@ class TxEngagementRepostCall:
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AsyncEngagementRepostCall:
     """`engagement.repost`, awaited."""
 
@@ -1236,7 +1173,6 @@ class AsyncEngagementRepostCall:
 
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class AsyncTxEngagementRepostCall:
     """`engagement.repost` inside `async with db.transaction(…)`, awaited."""
@@ -1247,7 +1183,6 @@ class AsyncTxEngagementRepostCall:
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class EngagementUnlikeCall:
     """`engagement.unlike`."""
 
@@ -1256,7 +1191,6 @@ class EngagementUnlikeCall:
 
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class TxEngagementUnlikeCall:
     """`engagement.unlike` inside `db.transaction(…)`: the account is the transaction's."""
@@ -1267,7 +1201,6 @@ class TxEngagementUnlikeCall:
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AsyncEngagementUnlikeCall:
     """`engagement.unlike`, awaited."""
 
@@ -1276,7 +1209,6 @@ class AsyncEngagementUnlikeCall:
 
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class AsyncTxEngagementUnlikeCall:
     """`engagement.unlike` inside `async with db.transaction(…)`, awaited."""
@@ -1287,7 +1219,6 @@ class AsyncTxEngagementUnlikeCall:
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class EngagementUnrepostCall:
     """`engagement.unrepost`."""
 
@@ -1296,7 +1227,6 @@ class EngagementUnrepostCall:
 
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class TxEngagementUnrepostCall:
     """`engagement.unrepost` inside `db.transaction(…)`: the account is the transaction's."""
@@ -1307,7 +1237,6 @@ class TxEngagementUnrepostCall:
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AsyncEngagementUnrepostCall:
     """`engagement.unrepost`, awaited."""
 
@@ -1317,7 +1246,6 @@ class AsyncEngagementUnrepostCall:
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class AsyncTxEngagementUnrepostCall:
     """`engagement.unrepost` inside `async with db.transaction(…)`, awaited."""
 
@@ -1326,7 +1254,6 @@ class AsyncTxEngagementUnrepostCall:
 
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class EngagementQueries:
     """`engagement`."""
@@ -1366,7 +1293,6 @@ class EngagementQueries:
     def user_state(self, *, account_id: str, post_id: str, user_id: str) -> UserEngagement | None:
         """Whether one user has liked and reposted one post (both False for an unknown post)."""
 
-
 class TxEngagementQueries:
     """`engagement` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -1403,7 +1329,6 @@ class TxEngagementQueries:
 
     def user_state(self, *, post_id: str, user_id: str) -> UserEngagement | None:
         """Whether one user has liked and reposted one post (both False for an unknown post)."""
-
 
 class AsyncEngagementQueries:
     """`engagement`, awaited."""
@@ -1451,7 +1376,6 @@ class AsyncEngagementQueries:
     async def user_state(self, *, account_id: str, post_id: str, user_id: str) -> UserEngagement | None:
         """Whether one user has liked and reposted one post (both False for an unknown post)."""
 
-
 class AsyncTxEngagementQueries:
     """`engagement` inside `async with db.transaction(…)`, awaited."""
 
@@ -1489,7 +1413,6 @@ class AsyncTxEngagementQueries:
     async def user_state(self, *, post_id: str, user_id: str) -> UserEngagement | None:
         """Whether one user has liked and reposted one post (both False for an unknown post)."""
 
-
 class PaymentSettingsDeleteCall:
     """`payment_settings.delete`."""
 
@@ -1498,7 +1421,6 @@ class PaymentSettingsDeleteCall:
 
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class TxPaymentSettingsDeleteCall:
     """`payment_settings.delete` inside `db.transaction(…)`: the account is the transaction's."""
@@ -1509,7 +1431,6 @@ class TxPaymentSettingsDeleteCall:
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AsyncPaymentSettingsDeleteCall:
     """`payment_settings.delete`, awaited."""
 
@@ -1519,7 +1440,6 @@ class AsyncPaymentSettingsDeleteCall:
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class AsyncTxPaymentSettingsDeleteCall:
     """`payment_settings.delete` inside `async with db.transaction(…)`, awaited."""
 
@@ -1528,7 +1448,6 @@ class AsyncTxPaymentSettingsDeleteCall:
 
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class PaymentSettingsQueries:
     """`payment_settings`."""
@@ -1544,11 +1463,10 @@ class PaymentSettingsQueries:
         account_id: str,
         id: str | None = ...,
         default_currency: str,
-        payout_schedule: Literal['daily', 'weekly', 'monthly'],
+        payout_schedule: Literal["daily", "weekly", "monthly"],
         statement_descriptor: str | None = ...,
     ) -> PaymentSettings:
         """Create or replace the account's payment settings (one row per account)."""
-
 
 class TxPaymentSettingsQueries:
     """`payment_settings` inside `db.transaction(…)`: the account is the transaction's."""
@@ -1563,11 +1481,10 @@ class TxPaymentSettingsQueries:
         *,
         id: str | None = ...,
         default_currency: str,
-        payout_schedule: Literal['daily', 'weekly', 'monthly'],
+        payout_schedule: Literal["daily", "weekly", "monthly"],
         statement_descriptor: str | None = ...,
     ) -> PaymentSettings:
         """Create or replace the account's payment settings (one row per account)."""
-
 
 class AsyncPaymentSettingsQueries:
     """`payment_settings`, awaited."""
@@ -1583,11 +1500,10 @@ class AsyncPaymentSettingsQueries:
         account_id: str,
         id: str | None = ...,
         default_currency: str,
-        payout_schedule: Literal['daily', 'weekly', 'monthly'],
+        payout_schedule: Literal["daily", "weekly", "monthly"],
         statement_descriptor: str | None = ...,
     ) -> PaymentSettings:
         """Create or replace the account's payment settings (one row per account)."""
-
 
 class AsyncTxPaymentSettingsQueries:
     """`payment_settings` inside `async with db.transaction(…)`, awaited."""
@@ -1602,11 +1518,10 @@ class AsyncTxPaymentSettingsQueries:
         *,
         id: str | None = ...,
         default_currency: str,
-        payout_schedule: Literal['daily', 'weekly', 'monthly'],
+        payout_schedule: Literal["daily", "weekly", "monthly"],
         statement_descriptor: str | None = ...,
     ) -> PaymentSettings:
         """Create or replace the account's payment settings (one row per account)."""
-
 
 class PaymentSharesQueries:
     """`payment_shares`."""
@@ -1637,7 +1552,6 @@ class PaymentSharesQueries:
     def totals_by_recipient(self, *, account_id: str, recipient_id: str | None = ...) -> list[RecipientShareTotal]:
         """Count and sum of shares by recipient and currency, for the account or one recipient."""
 
-
 class TxPaymentSharesQueries:
     """`payment_shares` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -1665,7 +1579,6 @@ class TxPaymentSharesQueries:
 
     def totals_by_recipient(self, *, recipient_id: str | None = ...) -> list[RecipientShareTotal]:
         """Count and sum of shares by recipient and currency, for the account or one recipient."""
-
 
 class AsyncPaymentSharesQueries:
     """`payment_shares`, awaited."""
@@ -1707,7 +1620,6 @@ class AsyncPaymentSharesQueries:
     ) -> list[RecipientShareTotal]:
         """Count and sum of shares by recipient and currency, for the account or one recipient."""
 
-
 class AsyncTxPaymentSharesQueries:
     """`payment_shares` inside `async with db.transaction(…)`, awaited."""
 
@@ -1735,7 +1647,6 @@ class AsyncTxPaymentSharesQueries:
 
     async def totals_by_recipient(self, *, recipient_id: str | None = ...) -> list[RecipientShareTotal]:
         """Count and sum of shares by recipient and currency, for the account or one recipient."""
-
 
 class PaymentSystemLogsQueries:
     """`payment_system_logs`."""
@@ -1774,7 +1685,6 @@ class PaymentSystemLogsQueries:
     ) -> _list[PaymentSystemLog]:
         """The log of one entity (e.g. one payout), newest first, one keyset page."""
 
-
 class TxPaymentSystemLogsQueries:
     """`payment_system_logs` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -1808,7 +1718,6 @@ class TxPaymentSystemLogsQueries:
         limit: int = ...,
     ) -> _list[PaymentSystemLog]:
         """The log of one entity (e.g. one payout), newest first, one keyset page."""
-
 
 class AsyncPaymentSystemLogsQueries:
     """`payment_system_logs`, awaited."""
@@ -1847,7 +1756,6 @@ class AsyncPaymentSystemLogsQueries:
     ) -> _list[PaymentSystemLog]:
         """The log of one entity (e.g. one payout), newest first, one keyset page."""
 
-
 class AsyncTxPaymentSystemLogsQueries:
     """`payment_system_logs` inside `async with db.transaction(…)`, awaited."""
 
@@ -1882,7 +1790,6 @@ class AsyncTxPaymentSystemLogsQueries:
     ) -> _list[PaymentSystemLog]:
         """The log of one entity (e.g. one payout), newest first, one keyset page."""
 
-
 class PayoutRoutesDeleteCall:
     """`payout_routes.delete`."""
 
@@ -1891,7 +1798,6 @@ class PayoutRoutesDeleteCall:
 
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class TxPayoutRoutesDeleteCall:
     """`payout_routes.delete` inside `db.transaction(…)`: the account is the transaction's."""
@@ -1902,7 +1808,6 @@ class TxPayoutRoutesDeleteCall:
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AsyncPayoutRoutesDeleteCall:
     """`payout_routes.delete`, awaited."""
 
@@ -1912,7 +1817,6 @@ class AsyncPayoutRoutesDeleteCall:
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class AsyncTxPayoutRoutesDeleteCall:
     """`payout_routes.delete` inside `async with db.transaction(…)`, awaited."""
 
@@ -1921,7 +1825,6 @@ class AsyncTxPayoutRoutesDeleteCall:
 
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class PayoutRoutesQueries:
     """`payout_routes`."""
@@ -1947,12 +1850,11 @@ class PayoutRoutesQueries:
         account_id: str,
         id: str | None = ...,
         recipient_id: str,
-        destination_type: Literal['stripe_connect', 'bank_account'],
+        destination_type: Literal["stripe_connect", "bank_account"],
         destination_ref: str,
         share_bps: int,
     ) -> PayoutRoute:
         """Create or replace the payout route of a recipient (one route per recipient)."""
-
 
 class TxPayoutRoutesQueries:
     """`payout_routes` inside `db.transaction(…)`: the account is the transaction's."""
@@ -1970,12 +1872,11 @@ class TxPayoutRoutesQueries:
         *,
         id: str | None = ...,
         recipient_id: str,
-        destination_type: Literal['stripe_connect', 'bank_account'],
+        destination_type: Literal["stripe_connect", "bank_account"],
         destination_ref: str,
         share_bps: int,
     ) -> PayoutRoute:
         """Create or replace the payout route of a recipient (one route per recipient)."""
-
 
 class AsyncPayoutRoutesQueries:
     """`payout_routes`, awaited."""
@@ -2001,12 +1902,11 @@ class AsyncPayoutRoutesQueries:
         account_id: str,
         id: str | None = ...,
         recipient_id: str,
-        destination_type: Literal['stripe_connect', 'bank_account'],
+        destination_type: Literal["stripe_connect", "bank_account"],
         destination_ref: str,
         share_bps: int,
     ) -> PayoutRoute:
         """Create or replace the payout route of a recipient (one route per recipient)."""
-
 
 class AsyncTxPayoutRoutesQueries:
     """`payout_routes` inside `async with db.transaction(…)`, awaited."""
@@ -2030,12 +1930,11 @@ class AsyncTxPayoutRoutesQueries:
         *,
         id: str | None = ...,
         recipient_id: str,
-        destination_type: Literal['stripe_connect', 'bank_account'],
+        destination_type: Literal["stripe_connect", "bank_account"],
         destination_ref: str,
         share_bps: int,
     ) -> PayoutRoute:
         """Create or replace the payout route of a recipient (one route per recipient)."""
-
 
 class PayoutsQueries:
     """`payouts`."""
@@ -2076,7 +1975,6 @@ class PayoutsQueries:
     def totals(self, *, account_id: str, recipient_id: str | None = ...) -> list[PayoutTotal]:
         """Count and sum of payouts by currency and status, for the account or one recipient."""
 
-
 class TxPayoutsQueries:
     """`payouts` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -2113,7 +2011,6 @@ class TxPayoutsQueries:
 
     def totals(self, *, recipient_id: str | None = ...) -> list[PayoutTotal]:
         """Count and sum of payouts by currency and status, for the account or one recipient."""
-
 
 class AsyncPayoutsQueries:
     """`payouts`, awaited."""
@@ -2162,7 +2059,6 @@ class AsyncPayoutsQueries:
     async def totals(self, *, account_id: str, recipient_id: str | None = ...) -> list[PayoutTotal]:
         """Count and sum of payouts by currency and status, for the account or one recipient."""
 
-
 class AsyncTxPayoutsQueries:
     """`payouts` inside `async with db.transaction(…)`, awaited."""
 
@@ -2200,7 +2096,6 @@ class AsyncTxPayoutsQueries:
     async def totals(self, *, recipient_id: str | None = ...) -> list[PayoutTotal]:
         """Count and sum of payouts by currency and status, for the account or one recipient."""
 
-
 class PostsDeleteCall:
     """`posts.delete`."""
 
@@ -2209,7 +2104,6 @@ class PostsDeleteCall:
 
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class TxPostsDeleteCall:
     """`posts.delete` inside `db.transaction(…)`: the account is the transaction's."""
@@ -2220,7 +2114,6 @@ class TxPostsDeleteCall:
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AsyncPostsDeleteCall:
     """`posts.delete`, awaited."""
 
@@ -2230,7 +2123,6 @@ class AsyncPostsDeleteCall:
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class AsyncTxPostsDeleteCall:
     """`posts.delete` inside `async with db.transaction(…)`, awaited."""
 
@@ -2239,7 +2131,6 @@ class AsyncTxPostsDeleteCall:
 
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class PostsQueries:
     """`posts`."""
@@ -2261,7 +2152,7 @@ class PostsQueries:
         creator_id: str,
         title: str,
         body: str = ...,
-        status: Literal['draft', 'published', 'archived'] = ...,
+        status: Literal["draft", "published", "archived"] = ...,
         embedding: VectorLike | None = ...,
     ) -> Post:
         """Create a post (a draft unless `status` says otherwise; a published post gets published_at now)."""
@@ -2286,7 +2177,7 @@ class PostsQueries:
         *,
         account_id: str,
         creator_id: str,
-        status: Literal['draft', 'published', 'archived'] | None = ...,
+        status: Literal["draft", "published", "archived"] | None = ...,
         before_created_at: datetime = ...,
         before_id: str = ...,
         limit: int = ...,
@@ -2333,7 +2224,6 @@ class PostsQueries:
     ) -> Post | None:
         """Change the given fields (None keeps the current value); None when there is no such post."""
 
-
 class TxPostsQueries:
     """`posts` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -2353,7 +2243,7 @@ class TxPostsQueries:
         creator_id: str,
         title: str,
         body: str = ...,
-        status: Literal['draft', 'published', 'archived'] = ...,
+        status: Literal["draft", "published", "archived"] = ...,
         embedding: VectorLike | None = ...,
     ) -> Post:
         """Create a post (a draft unless `status` says otherwise; a published post gets published_at now)."""
@@ -2370,7 +2260,7 @@ class TxPostsQueries:
         self,
         *,
         creator_id: str,
-        status: Literal['draft', 'published', 'archived'] | None = ...,
+        status: Literal["draft", "published", "archived"] | None = ...,
         before_created_at: datetime = ...,
         before_id: str = ...,
         limit: int = ...,
@@ -2408,7 +2298,6 @@ class TxPostsQueries:
     ) -> Post | None:
         """Change the given fields (None keeps the current value); None when there is no such post."""
 
-
 class AsyncPostsQueries:
     """`posts`, awaited."""
 
@@ -2429,7 +2318,7 @@ class AsyncPostsQueries:
         creator_id: str,
         title: str,
         body: str = ...,
-        status: Literal['draft', 'published', 'archived'] = ...,
+        status: Literal["draft", "published", "archived"] = ...,
         embedding: VectorLike | None = ...,
     ) -> Post:
         """Create a post (a draft unless `status` says otherwise; a published post gets published_at now)."""
@@ -2454,7 +2343,7 @@ class AsyncPostsQueries:
         *,
         account_id: str,
         creator_id: str,
-        status: Literal['draft', 'published', 'archived'] | None = ...,
+        status: Literal["draft", "published", "archived"] | None = ...,
         before_created_at: datetime = ...,
         before_id: str = ...,
         limit: int = ...,
@@ -2501,7 +2390,6 @@ class AsyncPostsQueries:
     ) -> Post | None:
         """Change the given fields (None keeps the current value); None when there is no such post."""
 
-
 class AsyncTxPostsQueries:
     """`posts` inside `async with db.transaction(…)`, awaited."""
 
@@ -2521,7 +2409,7 @@ class AsyncTxPostsQueries:
         creator_id: str,
         title: str,
         body: str = ...,
-        status: Literal['draft', 'published', 'archived'] = ...,
+        status: Literal["draft", "published", "archived"] = ...,
         embedding: VectorLike | None = ...,
     ) -> Post:
         """Create a post (a draft unless `status` says otherwise; a published post gets published_at now)."""
@@ -2544,7 +2432,7 @@ class AsyncTxPostsQueries:
         self,
         *,
         creator_id: str,
-        status: Literal['draft', 'published', 'archived'] | None = ...,
+        status: Literal["draft", "published", "archived"] | None = ...,
         before_created_at: datetime = ...,
         before_id: str = ...,
         limit: int = ...,
@@ -2582,7 +2470,6 @@ class AsyncTxPostsQueries:
     ) -> Post | None:
         """Change the given fields (None keeps the current value); None when there is no such post."""
 
-
 class PricingQueries:
     """`pricing`."""
 
@@ -2595,7 +2482,7 @@ class PricingQueries:
         name: str,
         price_amount: int,
         currency: str,
-        billing_interval: Literal['month', 'year'],
+        billing_interval: Literal["month", "year"],
     ) -> Tier | None:
         """Add an active tier to an active plan of the account; None if there is no such active plan."""
 
@@ -2640,7 +2527,6 @@ class PricingQueries:
         plan, plans oldest first and tiers cheapest first. A plan without active tiers has no line.
         """
 
-
 class TxPricingQueries:
     """`pricing` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -2652,7 +2538,7 @@ class TxPricingQueries:
         name: str,
         price_amount: int,
         currency: str,
-        billing_interval: Literal['month', 'year'],
+        billing_interval: Literal["month", "year"],
     ) -> Tier | None:
         """Add an active tier to an active plan of the account; None if there is no such active plan."""
 
@@ -2689,7 +2575,6 @@ class TxPricingQueries:
         plan, plans oldest first and tiers cheapest first. A plan without active tiers has no line.
         """
 
-
 class AsyncPricingQueries:
     """`pricing`, awaited."""
 
@@ -2702,7 +2587,7 @@ class AsyncPricingQueries:
         name: str,
         price_amount: int,
         currency: str,
-        billing_interval: Literal['month', 'year'],
+        billing_interval: Literal["month", "year"],
     ) -> Tier | None:
         """Add an active tier to an active plan of the account; None if there is no such active plan."""
 
@@ -2747,7 +2632,6 @@ class AsyncPricingQueries:
         plan, plans oldest first and tiers cheapest first. A plan without active tiers has no line.
         """
 
-
 class AsyncTxPricingQueries:
     """`pricing` inside `async with db.transaction(…)`, awaited."""
 
@@ -2759,7 +2643,7 @@ class AsyncTxPricingQueries:
         name: str,
         price_amount: int,
         currency: str,
-        billing_interval: Literal['month', 'year'],
+        billing_interval: Literal["month", "year"],
     ) -> Tier | None:
         """Add an active tier to an active plan of the account; None if there is no such active plan."""
 
@@ -2802,7 +2686,6 @@ class AsyncTxPricingQueries:
         """A creator's price list in one query: every active tier of every active plan, with its
         plan, plans oldest first and tiers cheapest first. A plan without active tiers has no line.
         """
-
 
 class PurchaseCodesQueries:
     """`purchase_codes`."""
@@ -2848,7 +2731,6 @@ class PurchaseCodesQueries:
     def redeem(self, *, account_id: str, code: str, redeemed_by: str) -> PurchaseCode | None:
         """Redeem a code once, atomically: None if it is unknown, already redeemed or expired."""
 
-
 class TxPurchaseCodesQueries:
     """`purchase_codes` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -2889,7 +2771,6 @@ class TxPurchaseCodesQueries:
 
     def redeem(self, *, code: str, redeemed_by: str) -> PurchaseCode | None:
         """Redeem a code once, atomically: None if it is unknown, already redeemed or expired."""
-
 
 class AsyncPurchaseCodesQueries:
     """`purchase_codes`, awaited."""
@@ -2935,7 +2816,6 @@ class AsyncPurchaseCodesQueries:
     async def redeem(self, *, account_id: str, code: str, redeemed_by: str) -> PurchaseCode | None:
         """Redeem a code once, atomically: None if it is unknown, already redeemed or expired."""
 
-
 class AsyncTxPurchaseCodesQueries:
     """`purchase_codes` inside `async with db.transaction(…)`, awaited."""
 
@@ -2977,7 +2857,6 @@ class AsyncTxPurchaseCodesQueries:
     async def redeem(self, *, code: str, redeemed_by: str) -> PurchaseCode | None:
         """Redeem a code once, atomically: None if it is unknown, already redeemed or expired."""
 
-
 class SmartLinksDeleteCall:
     """`smart_links.delete`."""
 
@@ -2986,7 +2865,6 @@ class SmartLinksDeleteCall:
 
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
-
 
 class TxSmartLinksDeleteCall:
     """`smart_links.delete` inside `db.transaction(…)`: the account is the transaction's."""
@@ -2997,7 +2875,6 @@ class TxSmartLinksDeleteCall:
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
 
-
 class AsyncSmartLinksDeleteCall:
     """`smart_links.delete`, awaited."""
 
@@ -3007,7 +2884,6 @@ class AsyncSmartLinksDeleteCall:
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class AsyncTxSmartLinksDeleteCall:
     """`smart_links.delete` inside `async with db.transaction(…)`, awaited."""
 
@@ -3016,7 +2892,6 @@ class AsyncTxSmartLinksDeleteCall:
 
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class SmartLinksQueries:
     """`smart_links`."""
@@ -3068,7 +2943,6 @@ class SmartLinksQueries:
         map. A new slug moves the directory entry. None when there is no such link.
         """
 
-
 class TxSmartLinksQueries:
     """`smart_links` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -3115,7 +2989,6 @@ class TxSmartLinksQueries:
         """Change the given fields (None keeps the current value); `destinations` replaces the whole
         map. A new slug moves the directory entry. None when there is no such link.
         """
-
 
 class AsyncSmartLinksQueries:
     """`smart_links`, awaited."""
@@ -3167,7 +3040,6 @@ class AsyncSmartLinksQueries:
         map. A new slug moves the directory entry. None when there is no such link.
         """
 
-
 class AsyncTxSmartLinksQueries:
     """`smart_links` inside `async with db.transaction(…)`, awaited."""
 
@@ -3215,7 +3087,6 @@ class AsyncTxSmartLinksQueries:
         map. A new slug moves the directory entry. None when there is no such link.
         """
 
-
 class StripePaymentsQueries:
     """`stripe_payments`."""
 
@@ -3251,7 +3122,7 @@ class StripePaymentsQueries:
         stripe_payment_intent_id: str,
         amount: int,
         currency: str,
-        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
+        status: Literal["requires_payment_method", "processing", "succeeded", "failed", "refunded", "canceled"],
         description: str | None = ...,
         metadata: JsonValue | None = ...,
     ) -> StripePayment:
@@ -3267,12 +3138,11 @@ class StripePaymentsQueries:
         *,
         account_id: str,
         stripe_payment_intent_id: str,
-        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
+        status: Literal["requires_payment_method", "processing", "succeeded", "failed", "refunded", "canceled"],
     ) -> StripePayment | None:
         """Set the status of the payment for a payment intent (as a webhook reports it); None if
         the account has no such payment.
         """
-
 
 class TxStripePaymentsQueries:
     """`stripe_payments` inside `db.transaction(…)`: the account is the transaction's."""
@@ -3307,7 +3177,7 @@ class TxStripePaymentsQueries:
         stripe_payment_intent_id: str,
         amount: int,
         currency: str,
-        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
+        status: Literal["requires_payment_method", "processing", "succeeded", "failed", "refunded", "canceled"],
         description: str | None = ...,
         metadata: JsonValue | None = ...,
     ) -> StripePayment:
@@ -3322,12 +3192,11 @@ class TxStripePaymentsQueries:
         self,
         *,
         stripe_payment_intent_id: str,
-        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
+        status: Literal["requires_payment_method", "processing", "succeeded", "failed", "refunded", "canceled"],
     ) -> StripePayment | None:
         """Set the status of the payment for a payment intent (as a webhook reports it); None if
         the account has no such payment.
         """
-
 
 class AsyncStripePaymentsQueries:
     """`stripe_payments`, awaited."""
@@ -3364,7 +3233,7 @@ class AsyncStripePaymentsQueries:
         stripe_payment_intent_id: str,
         amount: int,
         currency: str,
-        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
+        status: Literal["requires_payment_method", "processing", "succeeded", "failed", "refunded", "canceled"],
         description: str | None = ...,
         metadata: JsonValue | None = ...,
     ) -> StripePayment:
@@ -3386,12 +3255,11 @@ class AsyncStripePaymentsQueries:
         *,
         account_id: str,
         stripe_payment_intent_id: str,
-        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
+        status: Literal["requires_payment_method", "processing", "succeeded", "failed", "refunded", "canceled"],
     ) -> StripePayment | None:
         """Set the status of the payment for a payment intent (as a webhook reports it); None if
         the account has no such payment.
         """
-
 
 class AsyncTxStripePaymentsQueries:
     """`stripe_payments` inside `async with db.transaction(…)`, awaited."""
@@ -3426,7 +3294,7 @@ class AsyncTxStripePaymentsQueries:
         stripe_payment_intent_id: str,
         amount: int,
         currency: str,
-        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
+        status: Literal["requires_payment_method", "processing", "succeeded", "failed", "refunded", "canceled"],
         description: str | None = ...,
         metadata: JsonValue | None = ...,
     ) -> StripePayment:
@@ -3441,12 +3309,11 @@ class AsyncTxStripePaymentsQueries:
         self,
         *,
         stripe_payment_intent_id: str,
-        status: Literal['requires_payment_method', 'processing', 'succeeded', 'failed', 'refunded', 'canceled'],
+        status: Literal["requires_payment_method", "processing", "succeeded", "failed", "refunded", "canceled"],
     ) -> StripePayment | None:
         """Set the status of the payment for a payment intent (as a webhook reports it); None if
         the account has no such payment.
         """
-
 
 class SubscriptionsUnfollowCall:
     """`subscriptions.unfollow`."""
@@ -3457,7 +3324,6 @@ class SubscriptionsUnfollowCall:
     def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class TxSubscriptionsUnfollowCall:
     """`subscriptions.unfollow` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -3466,7 +3332,6 @@ class TxSubscriptionsUnfollowCall:
 
     def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class AsyncSubscriptionsUnfollowCall:
     """`subscriptions.unfollow`, awaited."""
@@ -3477,7 +3342,6 @@ class AsyncSubscriptionsUnfollowCall:
     async def many(self, *, account_id: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, in one transaction; returns the total row count."""
 
-
 class AsyncTxSubscriptionsUnfollowCall:
     """`subscriptions.unfollow` inside `async with db.transaction(…)`, awaited."""
 
@@ -3486,7 +3350,6 @@ class AsyncTxSubscriptionsUnfollowCall:
 
     async def many(self, *, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run the query once per row, inside the transaction; returns the total row count."""
-
 
 class SubscriptionsQueries:
     """`subscriptions`."""
@@ -3567,7 +3430,6 @@ class SubscriptionsQueries:
 
     unfollow: SubscriptionsUnfollowCall
 
-
 class TxSubscriptionsQueries:
     """`subscriptions` inside `db.transaction(…)`: the account is the transaction's."""
 
@@ -3642,7 +3504,6 @@ class TxSubscriptionsQueries:
         """
 
     unfollow: TxSubscriptionsUnfollowCall
-
 
 class AsyncSubscriptionsQueries:
     """`subscriptions`, awaited."""
@@ -3723,7 +3584,6 @@ class AsyncSubscriptionsQueries:
 
     unfollow: AsyncSubscriptionsUnfollowCall
 
-
 class AsyncTxSubscriptionsQueries:
     """`subscriptions` inside `async with db.transaction(…)`, awaited."""
 
@@ -3799,7 +3659,6 @@ class AsyncTxSubscriptionsQueries:
 
     unfollow: AsyncTxSubscriptionsUnfollowCall
 
-
 class Transaction(facade.Transaction):
     account_agents: TxAccountAgentsQueries
     accounts: TxAccountsQueries
@@ -3817,7 +3676,6 @@ class Transaction(facade.Transaction):
     smart_links: TxSmartLinksQueries
     stripe_payments: TxStripePaymentsQueries
     subscriptions: TxSubscriptionsQueries
-
 
 class Database(facade.Database):
     account_agents: AccountAgentsQueries
@@ -3837,14 +3695,8 @@ class Database(facade.Database):
     stripe_payments: StripePaymentsQueries
     subscriptions: SubscriptionsQueries
 
-    def transaction(  # type: ignore[override]
-        self,
-        account_id: str,
-        *,
-        write: bool = ...,
-    ) -> AbstractContextManager[Transaction]: ...
+    def transaction(self, account_id: str, *, write: bool = ...) -> AbstractContextManager[Transaction]: ...  # type: ignore[override]
     def __enter__(self) -> Database: ...
-
 
 class AsyncTransaction(facade_async.AsyncTransaction):
     account_agents: AsyncTxAccountAgentsQueries
@@ -3864,7 +3716,6 @@ class AsyncTransaction(facade_async.AsyncTransaction):
     stripe_payments: AsyncTxStripePaymentsQueries
     subscriptions: AsyncTxSubscriptionsQueries
 
-
 class AsyncDatabase(facade_async.AsyncDatabase):
     account_agents: AsyncAccountAgentsQueries
     accounts: AsyncAccountsQueries
@@ -3883,14 +3734,8 @@ class AsyncDatabase(facade_async.AsyncDatabase):
     stripe_payments: AsyncStripePaymentsQueries
     subscriptions: AsyncSubscriptionsQueries
 
-    def transaction(  # type: ignore[override]
-        self,
-        account_id: str,
-        *,
-        write: bool = ...,
-    ) -> AbstractAsyncContextManager[AsyncTransaction]: ...
+    def transaction(self, account_id: str, *, write: bool = ...) -> AbstractAsyncContextManager[AsyncTransaction]: ...  # type: ignore[override]
     async def __aenter__(self) -> AsyncDatabase: ...
-
 
 def connect(
     url: str | None = ...,

@@ -1,4 +1,5 @@
-"""`connect` and `connect_async`: pick the dialect from the URL, load and guard the queries, open the driver."""
+"""`connect` and `connect_async`: pick the dialect from the URL, load and prove the queries, check the schema
+version, open the driver."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from .errors import InvalidInputError
 from .guard import DIRECTORY_NAMESPACE, require_account
-from .program import drive
+from .programs.driver import drive
 from .runtime import CompiledQuery, Hook, Runtime, TxState, account_for_transaction, bind_many, debug_enabled
 
 

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from .errors import InvalidInputError
 from .facade import attach_namespaces
 from .guard import require_account
-from .program import drive_async
+from .programs.driver import drive_async
 from .runtime import CompiledQuery, Hook, Runtime, TxState, account_for_transaction, bind_many, debug_enabled
 
 

@@ -13,40 +13,54 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Literal, TypeGuard, get_args
 
 from . import records
 from .errors import QueryLoadError, TenantScopeError
 from .guard import DIRECTORY_NAMESPACE, check_query_scoped
 from .params import ParamSpec, parse_param_lines
+from .programs.registry import step_records
 from .proof.record import ProofInput, load_record
 from .resources import DIALECTS, queries_dir
 from .rows import field_kind
-from .sqlfile import QueryBlock, parse_file, pyformat
+from .sqlfile import Operation, QueryBlock, parse_file, pyformat
 
-_FACADE_OPS = ("many", "one", "value", "count", "returning")
+# The operations the façade runs (`*!` and `#` parse, but are refused at load).
+FacadeOperation = Literal["many", "one", "value", "count", "returning"]
+# What a `$` query may declare with `-- returns:`.
+ValueType = Literal["bool", "int", "float", "str"]
+_FACADE_OPS: tuple[FacadeOperation, ...] = get_args(FacadeOperation)
+_VALUE_TYPES: tuple[ValueType, ...] = get_args(ValueType)
 _NEEDS_RECORD = ("many", "one", "returning")
 
 
-@dataclass
+def _runs_on_facade(op: Operation) -> TypeGuard[FacadeOperation]:
+    return op in _FACADE_OPS
+
+
+def _is_value_type(text: str) -> TypeGuard[ValueType]:
+    return text in _VALUE_TYPES
+
+
+@dataclass(frozen=True, slots=True)
 class QuerySpec:
-    """One loaded query for one dialect."""
+    """One loaded query for one dialect, built in one go by `load_file` and never changed after."""
 
     namespace: str
     name: str
-    op: str
+    op: FacadeOperation
     sql: str  # in the driver's parameter style
     declared: tuple[str, ...]
-    params: dict[str, ParamSpec]
+    params: Mapping[str, ParamSpec]
     record: type | None
     file: Path
     line: int
     doc: str
     runs_on_d1: bool = True
     source_sql: str = ""  # as written, with `:name` binds
-    extra: dict[str, Any] = field(default_factory=dict)
+    returns: ValueType | None = None  # `-- returns:` of a `$` query
     block: QueryBlock | None = None
 
     @property
@@ -66,7 +80,7 @@ RecordClasses = Mapping[str, type]
 
 def _record_classes(app: RecordClasses | None = None) -> dict[str, type]:
     """The package's record classes, plus an app's (checked: dataclasses of convertible fields, no shadowing)."""
-    classes: dict[str, type] = {name: getattr(records, name) for name in records.__all__}
+    classes: dict[str, type] = {name: getattr(records, name) for name in records.__all__} | step_records()
     for name, cls in (app or {}).items():
         where = f"record_classes[{name!r}]"
         if name in classes:
@@ -90,41 +104,43 @@ def load_file(path: Path, dialect: str, namespace: str | None = None, classes: R
 
 def _spec(block: QueryBlock, dialect: str, classes: RecordClasses) -> QuerySpec:
     where = block.where
-    if block.op not in _FACADE_OPS:
-        raise QueryLoadError(f"{where}: operation {block.op!r} ('*!' or '#') is not supported by the façade")
+    op = block.op
+    if not _runs_on_facade(op):
+        raise QueryLoadError(f"{where}: operation {op!r} ('*!' or '#') is not supported by the façade")
     record = None
     if block.record_class is not None:
         record = classes.get(block.record_class)
         if record is None:
             raise QueryLoadError(f"{where}: unknown record class {block.record_class} — not in vesta_sql.records; "
                                  f"an app's own class is passed as connect(record_classes={{{block.record_class!r}: …}})")
-    if block.op in _NEEDS_RECORD and record is None:
+    if op in _NEEDS_RECORD and record is None:
         raise QueryLoadError(
             f"{where}: a query returning rows ('-- name: {block.name}(…)' with no suffix, '^' or '<!') needs a "
             "'-- record_class:' line right after its name; a write that returns a row count ends its name with '!'")
     doc = block.doc
+    returns: ValueType | None = None
+    if found := re.search(r"^returns:\s*(.*?)\s*$", doc, re.MULTILINE):
+        declared_type = found.group(1)
+        if op != "value" or not _is_value_type(declared_type):
+            raise QueryLoadError(f"{where}: '-- returns:' is for '$' queries and one of {', '.join(_VALUE_TYPES)}")
+        returns = declared_type
     spec = QuerySpec(
         namespace=block.namespace,
         name=block.name,
-        op=block.op,
+        op=op,
         sql=pyformat(block.sql, block.binds) if dialect == "postgres" else block.sql,
         declared=block.declared or (),
-        params={},
+        params=parse_param_lines(doc, where),
         record=record,
         file=block.file,
         line=block.line,
         doc="\n".join(line for line in doc.splitlines() if not re.match(r"(param|d1|returns):", line)),
         runs_on_d1=not re.search(r"^d1:\s*no\b", doc, re.MULTILINE),
         source_sql=block.sql,
+        returns=returns,
         block=block,
     )
     check_query_scoped(spec, block.bind_names())
-    returns = re.search(r"^returns:\s*(.*?)\s*$", doc, re.MULTILINE)
-    if returns:
-        if block.op != "value" or returns.group(1) not in ("bool", "int", "float", "str"):
-            raise QueryLoadError(f"{where}: '-- returns:' is for '$' queries and one of bool, int, float, str")
-        spec.extra["returns"] = returns.group(1)
-    spec.params = parse_param_lines(doc, where)
     _check_declarations(spec, block, where)
     return spec
 

@@ -13,12 +13,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, TypeGuard, get_args
 
 from .errors import InvalidInputError, QueryLoadError
 from .records._types import EMBEDDING_DIMENSIONS
 
-PARAM_TYPES = ("str", "int", "float", "bool", "datetime", "json", "vector", "str_list", "new_id", "now")
+# The TYPE of a `-- param: NAME TYPE` line (docs/schema-and-queries.md has their table).
+ParamKind = Literal["str", "int", "float", "bool", "datetime", "json", "vector", "str_list", "new_id", "now"]
+PARAM_TYPES: tuple[ParamKind, ...] = get_args(ParamKind)
 # D1's limit for one value; checked on every dialect so that what runs here runs there.
 MAX_VALUE_BYTES = 2_000_000
 # A str of this many characters is within MAX_VALUE_BYTES whatever it holds (UTF-8 is at
@@ -47,7 +49,7 @@ REQUIRED: Any = _Missing()
 @dataclass(frozen=True, slots=True)
 class ParamSpec:
     name: str
-    kind: str
+    kind: ParamKind
     nullable: bool
     default: Any  # REQUIRED when the caller must pass it
     choices: tuple[Any, ...] | None = None  # `in ('a', 'b')`: the only values allowed
@@ -87,7 +89,7 @@ def parse_param_lines(doc: str, where: str) -> dict[str, ParamSpec]:
         if not match:
             raise QueryLoadError(f"{where}: cannot read parameter declaration {line!r}")
         name, kind, optional, default_text = match["name"], match["kind"], match["optional"], match["default"]
-        if kind not in PARAM_TYPES:
+        if not _is_param_kind(kind):
             known = ", ".join(PARAM_TYPES)
             raise QueryLoadError(f"{where}: parameter {name!r} has unknown type {kind!r} (one of {known})")
         if name in specs:
@@ -106,7 +108,11 @@ def parse_param_lines(doc: str, where: str) -> dict[str, ParamSpec]:
     return specs
 
 
-def _choices(text: str | None, kind: str, where: str, name: str) -> tuple[Any, ...] | None:
+def _is_param_kind(text: str) -> TypeGuard[ParamKind]:
+    return text in PARAM_TYPES
+
+
+def _choices(text: str | None, kind: ParamKind, where: str, name: str) -> tuple[Any, ...] | None:
     if text is None:
         return None
     if kind not in ("str", "int"):
@@ -124,7 +130,7 @@ def _choices(text: str | None, kind: str, where: str, name: str) -> tuple[Any, .
     return tuple(choices)
 
 
-def _bounds(low: str | None, high: str | None, kind: str, where: str, name: str) -> tuple[int | float, int | float] | None:
+def _bounds(low: str | None, high: str | None, kind: ParamKind, where: str, name: str) -> tuple[int | float, int | float] | None:
     if low is None or high is None:
         return None
     if kind not in ("int", "float"):
@@ -149,7 +155,7 @@ def constraint_problem(spec: ParamSpec, value: Any) -> str | None:
     return None
 
 
-def _parse_default(text: str, kind: str, where: str, name: str) -> Any:
+def _parse_default(text: str, kind: ParamKind, where: str, name: str) -> Any:
     if text == "none":
         return None
     if text == "max" and kind == "datetime":
@@ -232,7 +238,7 @@ def make_encoder(query: str, spec: ParamSpec, codec: Codec) -> Callable[[Any], A
             check_size(query, name, sum(text_bytes(query, name, item) for item in value))
         return codec.str_list_in(list(value))
 
-    checks: dict[str, Callable[[Any], Any]] = {
+    checks: dict[ParamKind, Callable[[Any], Any]] = {
         "str": check_str, "new_id": check_str, "int": check_int, "float": check_float,
         "bool": check_bool, "datetime": check_datetime, "now": check_datetime,
         "json": check_json, "vector": check_vector, "str_list": check_str_list,
@@ -381,7 +387,7 @@ def make_binder(
 
 
 # Inline checks for the common types; a value failing them goes to its encoder (which raises).
-_FAST_CHECKS = {
+_FAST_CHECKS: dict[ParamKind, str] = {
     "str": "type({v}) is str and len({v}) <= MAX_TEXT",
     "new_id": "type({v}) is str and len({v}) <= MAX_TEXT",
     "int": "type({v}) is int and INT_MIN <= {v} <= INT_MAX",

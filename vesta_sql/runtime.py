@@ -1,7 +1,8 @@
-"""What sync and async share: prepared queries, the call-time rules, result shaping, events.
+"""What sync and async share: compiled queries, the call-time rules, result shaping, events.
 
-The drivers only move bytes; everything decided per query (SQL for the dialect, the
-parameter binder, the row converter) is built here once, at connect time.
+Everything decided per query (SQL for the dialect, the parameter binder, the row
+converter) is built here once, at connect time. The drivers run it: they own connections
+and pools, the account setting each call sends, and retries, but decide nothing per query.
 """
 
 from __future__ import annotations
@@ -13,21 +14,21 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from .constraint_names import remember_target
+from .dialects import Dialect
 from .errors import InvalidInputError, TenantScopeError, TransactionAborted, TransactionClosed
 from .guard import require_account
 from .ids import new_id
 from .loader import QuerySpec, load_catalog
 from .params import Codec, make_binder
-from .program import ProgramFunction, Steps, programs_for, writes
+from .programs.driver import Program, Step
+from .programs.registry import ProgramSpec, programs_for
 from .rows import Decoder, RowConverter, build_converter
 
 logger = logging.getLogger("vesta_sql")
 debug_enabled = logger.isEnabledFor  # bound once: it is asked on every call
-_STEPS = Steps()
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,16 @@ Hook = Callable[[QueryEvent], None]
 
 # The package's clock: aware UTC by construction (a C-level partial: no Python frame per call).
 utc_now: Callable[[], datetime] = partial(datetime.now, timezone.utc)
+
+
+class ResultCursor(Protocol):
+    """What `shape` reads of a driver's cursor (sqlite3's, aiosqlite's or psycopg's) after the fetch."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    @property
+    def description(self) -> Sequence[Sequence[Any]] | None: ...
 
 
 VALUE_TYPES: dict[str, Callable[[Any], Any]] = {"bool": bool, "int": int, "float": float, "str": str}
@@ -70,7 +81,7 @@ class CompiledQuery:
         self._many = spec.op == "many"
         # `$` queries may declare their value's type (`-- returns: bool`): SQLite has no
         # boolean, so without it `exists (…)` would be 0/1 there and True/False on Postgres
-        self._value: Callable[[Any], Any] | None = VALUE_TYPES.get(spec.extra.get("returns", ""))
+        self._value: Callable[[Any], Any] | None = VALUE_TYPES.get(spec.returns or "")
         # a plain select, which a driver may run again when its connection broke under it
         self.read_only = spec.op in ("many", "one", "value") and spec.sql.lstrip().lower().startswith("select")
         if not self.read_only:
@@ -82,7 +93,7 @@ class CompiledQuery:
                                        trusted_clock=clock is utc_now)
         return bind(account_id, kwargs)
 
-    def shape(self, rows: Sequence[Sequence[Any]], cursor: Any) -> Any:
+    def shape(self, rows: Sequence[Sequence[Any]], cursor: ResultCursor) -> Any:
         """The call's result from the fetched rows: records, one record, a value or a count.
 
         `cursor` (the driver's, after the fetch) is asked for its `rowcount` or its
@@ -113,7 +124,7 @@ class CompiledQuery:
 class Runtime:
     """The loaded, guarded catalogue of one connection, plus hooks."""
 
-    def __init__(self, dialect: ModuleType, codec: Codec, *, extra_queries: Sequence[str | Path] | None,
+    def __init__(self, dialect: Dialect, codec: Codec, *, extra_queries: Sequence[str | Path] | None,
                  clock: Callable[[], datetime] | None, id_factory: Callable[[], str] | None,
                  record_classes: Mapping[str, type] | None = None) -> None:
         self.dialect = dialect.NAME
@@ -127,7 +138,7 @@ class Runtime:
             for namespace, specs in catalog.items()
         }
         self.directory = {name: CompiledQuery(spec, codec, decoders, ids, make) for name, spec in directory.items()}
-        self.programs: dict[tuple[str, str], ProgramFunction] = programs_for(dialect.NAME)
+        self.programs: dict[tuple[str, str], ProgramSpec] = programs_for(dialect.NAME)
         for namespace, name in self.programs:
             # a dialect's program stands in for the other dialect's single-statement query
             self.queries.get(namespace, {}).pop(name, None)
@@ -190,19 +201,18 @@ class Runtime:
         finally:
             self.emit(name, started, result, error)
 
-    def step_query(self, step: Any) -> CompiledQuery:
+    def step_query(self, step: Step) -> CompiledQuery:
         try:
             return self.queries[step.namespace][step.name]
         except KeyError:
             raise InvalidInputError(f"program step names an unknown query {step.namespace}.{step.name}") from None
 
     def program_writes(self, namespace: str, name: str) -> bool:
-        return writes(self.programs[(namespace, name)])
+        return self.programs[(namespace, name)].write
 
-    def start_program(self, namespace: str, name: str, kwargs: dict[str, Any]) -> Any:
-        function = self.programs[(namespace, name)]
+    def start_program(self, namespace: str, name: str, kwargs: dict[str, Any]) -> Program[Any]:
         try:
-            return function(_STEPS, **kwargs)
+            return self.programs[(namespace, name)].start(kwargs)
         except TypeError as exc:
             raise InvalidInputError(f"{namespace}.{name}: {exc}") from None
 

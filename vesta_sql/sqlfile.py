@@ -23,7 +23,6 @@ from typing import Literal
 
 from .errors import QueryLoadError
 
-Dialect = Literal["sqlite", "postgres"]
 Operation = Literal["many", "one", "value", "count", "returning", "many_writes", "script"]
 
 OPERATIONS: dict[str, Operation] = {

@@ -16,7 +16,7 @@ select (select count(*)
           from (select 1
                   from posts p
                  where p.account_id = :account_id
-                 limit :cap) s) as posts,
+                 limit :cap) s) as posts,  -- noqa: AM09
        set_config('hnsw.ef_search', cast(:ef_search as text), true) as ef_search,
        set_config('hnsw.iterative_scan', 'relaxed_order', true) as iterative_scan,
        set_config('plan_cache_mode', 'force_custom_plan', true) as plan_cache_mode;

@@ -60,7 +60,7 @@ with recursive words (word, rest) as (
    where w.rest <> ''
 ),
 terms as (
-  select group_concat('"' || replace(w.word, '"', '""') || '"', ' ') as query
+  select group_concat('"' || replace(w.word, '"', '""') || '"', ' ') as fts_query
     from words w
    where w.word <> ''
 ),
@@ -78,9 +78,9 @@ matches as (
            char(10), ' '), ',', ' '), '.', ' '), '!', ' '), '?', ' '), ';', ' '), ':', ' '),
            ' ', '  ') || '  ' as padded
     from terms q, posts_search s
-   where q.query is not null
+   where q.fts_query is not null
      and s.account_id = :account_id
-     and posts_search match q.query
+     and posts_search match q.fts_query
 ),
 term_counts as (
   select m.id, m.doc_length,
@@ -90,7 +90,8 @@ term_counts as (
 text_hits as (
   select t.id, row_number() over (order by t.score desc, t.id) as rank
     from (select c.id,
-                 sum(c.tf * 2.2 / (c.tf + 1.2 * (0.25 + 0.75 * c.doc_length / (select avg(m2.doc_length) from matches m2)))) as score
+                 sum(c.tf * 2.2 / (c.tf + 1.2 * (0.25 + 0.75 * c.doc_length
+                                                 / (select avg(m2.doc_length) from matches m2)))) as score
             from term_counts c
            group by c.id
            order by score desc, c.id

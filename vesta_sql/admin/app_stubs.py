@@ -17,7 +17,11 @@ from pathlib import Path
 from ..app_records import app_record_classes
 from ..loader import _record_classes, folder_specs
 from ..resources import DIALECTS
-from .stubs import _VARIANTS, HEADER, Imports, Methods, StubError, _class_name, _def, _render_namespace, _tidy, facade_methods
+from .stubs.collect import facade_methods
+from .stubs.imports import Imports
+from .stubs.model import HEADER, Methods, StubError
+from .stubs.render import VARIANTS, class_name, define, render_namespace
+from .stubs.tidy import tidy
 
 APP_HEADER = HEADER.replace("`vesta-sql stubs`", "`vesta-sql stubs --queries …`")
 
@@ -44,15 +48,15 @@ def generate_app(folders: Sequence[Path], out: Path, module: str = "vesta_app",
     methods: Methods = {ns: {name: everything[ns][name] for name in sorted(calls) if (ns, name) in keys}
                         for ns, calls in sorted(everything.items())}
     methods = {ns: calls for ns, calls in methods.items() if calls}
-    return {out / f"{module}.py": _runtime_module(folders, out, records),
-            out / f"{module}.pyi": _stub(methods, package)}
+    return {out / f"{module}.py": tidy(_runtime_module(folders, out, records), f"{module}.py"),
+            out / f"{module}.pyi": tidy(_stub(methods, package), f"{module}.pyi")}
 
 
-def _runtime_module(folders: Sequence[Path], out: Path, records: Mapping[str, type]) -> str:
+def _runtime_module(folders: Sequence[Path], out: Path, records: Mapping[str, type]) -> list[str]:
     relative = [Path(os.path.relpath(folder.resolve(), out.resolve())).as_posix() for folder in folders]
-    imports = sorted({f"from {cls.__module__} import {cls.__qualname__}" for cls in records.values()})
+    imports = [f"from {cls.__module__} import {cls.__qualname__}" for cls in records.values()]  # ruff sorts them
     classes = ", ".join(f"{name!r}: {cls.__qualname__}" for name, cls in sorted(records.items()))
-    return _tidy([
+    return [
         APP_HEADER,
         '"""The vesta-sql façade with this app\'s own queries (typed by the `.pyi` beside this file)."""',
         "",
@@ -78,11 +82,11 @@ def _runtime_module(folders: Sequence[Path], out: Path, records: Mapping[str, ty
         '    """`vesta_sql.connect_async` with the app\'s queries and record classes."""',
         "    return await vesta_sql.connect_async(url, extra_queries=QUERIES, record_classes=RECORD_CLASSES, **options)",
         "",
-    ])
+    ]
 
 
-def _stub(methods: Methods, package: set[str]) -> str:
-    classes = [f"{prefix}{_class_name(ns)}" for ns in methods for prefix, _, _ in _VARIANTS]
+def _stub(methods: Methods, package: set[str]) -> list[str]:
+    classes = [f"{prefix}{class_name(ns)}" for ns in methods for prefix, _, _ in VARIANTS]
     imports = Imports({*classes, "Database", "Transaction", "AsyncDatabase", "AsyncTransaction", "connect", "connect_async"})
     for name, target in {
         "Any": ("typing", "Any"), "Sequence": ("collections.abc", "Sequence"), "Iterable": ("collections.abc", "Iterable"),
@@ -98,26 +102,26 @@ def _stub(methods: Methods, package: set[str]) -> str:
                 imports.use(text, scope, f"{ns}.{name}")
     body: list[str] = []
     for ns, calls in methods.items():
-        lines = _render_namespace(ns, {name: method for name, (method, _) in calls.items()}, imports)
+        lines = render_namespace(ns, {name: method for name, (method, _) in calls.items()}, imports)
         if ns in package:  # the app adds queries to a package namespace: extend its typed class
-            for prefix, _, _ in _VARIANTS:
-                name = f"{prefix}{_class_name(ns)}"
+            for prefix, _, _ in VARIANTS:
+                name = f"{prefix}{class_name(ns)}"
                 lines = [f"class {name}(_namespaces.{name}):" if line == f"class {name}:" else line for line in lines]
         body += lines
     for prefix, context, enter in (("", "AbstractContextManager", "def __enter__(self) -> Database: ..."),
                                    ("Async", "AbstractAsyncContextManager",
                                     "async def __aenter__(self) -> AsyncDatabase: ...")):
         for cls, variant in ((f"{prefix}Transaction", f"{prefix}Tx"), (f"{prefix}Database", prefix)):
-            body += ["", f"class {cls}(vesta_sql.{cls}):", *(f"    {ns}: {variant}{_class_name(ns)}" for ns in methods)]
+            body += ["", f"class {cls}(vesta_sql.{cls}):", *(f"    {ns}: {variant}{class_name(ns)}" for ns in methods)]
             if cls.endswith("Database"):
-                body += ["", *_def("transaction", ["account_id: str", "*", "write: bool = ..."],
+                body += ["", *define("transaction", ["account_id: str", "*", "write: bool = ..."],
                                    f"{context}[{prefix}Transaction]", indent="    ", ignore="override"),
                          f"    {enter}"]
             body.append("")
-    body += ["", *_def("connect", ["url: str | None = ...", "**options: Any"], "Database", self_=False),
-             *_def("connect_async", ["url: str | None = ...", "**options: Any"], "AsyncDatabase", is_async=True, self_=False)]
-    return _tidy([APP_HEADER, '"""The app\'s queries, typed (see `vesta_sql.admin.app_stubs`)."""', "",
-                  *imports.render(relative_to_package=False), *body])
+    body += ["", *define("connect", ["url: str | None = ...", "**options: Any"], "Database", self_=False),
+             *define("connect_async", ["url: str | None = ...", "**options: Any"], "AsyncDatabase", is_async=True, self_=False)]
+    return [APP_HEADER, '"""The app\'s queries, typed (see `vesta_sql.admin.app_stubs`)."""', "",
+            *imports.render(relative_to_package=False), "", *body]
 
 
 def write_app_stubs(folders: Sequence[Path], out: Path, module: str = "vesta_app") -> list[Path]:

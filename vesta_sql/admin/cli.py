@@ -30,16 +30,36 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help=URL_HELP)
 
 
+def _add_accept_drift(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--accept-drift", nargs="+", metavar="FILE", default=[],
+                        help="go ahead although these applied migrations changed or are unknown here (a changed "
+                             "file's new checksum is recorded)")
+
+
 def _add_migration_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     migrate = commands.add_parser("migrate", help="apply pending migrations (under yoyo's lock); creates a missing SQLite file")
     _add_target(migrate)
     migrate.add_argument("--dry-run", action="store_true", help="list what would be applied; change nothing")
     migrate.add_argument("--yes", action="store_true", help=YES_HELP)
+    migrate.add_argument("--reapply-last", action="store_true",
+                         help="roll back the newest migration and apply it again with its current content (not on "
+                              "protected environments): the loop while writing a migration")
+    _add_accept_drift(migrate)
     migrate.set_defaults(run=run.cmd_migrate)
 
-    status = commands.add_parser("status", help="list migrations and whether each is applied (never creates a database)")
+    status = commands.add_parser("status", help="list migrations: applied, pending, changed since applied, unknown to "
+                                                "this install (never creates a database; exit 1 on drift)")
     _add_target(status)
+    status.add_argument("--d1", metavar="PATH", help="compare a D1 database's d1_migrations instead: its SQLite file "
+                                                     "(e.g. the local D1's) or a `wrangler d1 export` dump")
     status.set_defaults(run=run.cmd_status)
+
+    mark = commands.add_parser("mark", help="record migrations up to --to ID as applied without running them, after "
+                                            "verifying the database's tables and columns match")
+    _add_target(mark)
+    mark.add_argument("--to", metavar="ID", required=True, help="the last migration the database already has")
+    mark.add_argument("--yes", action="store_true", help=YES_HELP)
+    mark.set_defaults(run=run.cmd_mark)
 
     rollback = commands.add_parser("rollback", help="roll back the latest migration, or down to --to ID, or --all")
     _add_target(rollback)
@@ -48,6 +68,7 @@ def _add_migration_commands(commands: argparse._SubParsersAction[argparse.Argume
     group.add_argument("--all", action="store_true", help="roll back every migration (always asks, or needs --yes)")
     rollback.add_argument("--dry-run", action="store_true", help="print what would be rolled back and dropped; change nothing")
     rollback.add_argument("--yes", action="store_true", help=YES_HELP)
+    _add_accept_drift(rollback)
     rollback.set_defaults(run=run.cmd_rollback)
 
     new = commands.add_parser("new", help="create the next numbered migration (and its rollback) in both dialect folders")
@@ -92,21 +113,40 @@ def _add_admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     _add_target(delete)
     delete.set_defaults(run=run.cmd_account_delete)
 
+    studio = commands.add_parser("studio", help="browse one account's data in a local web page (needs vesta-sql[studio])")
+    _add_target(studio)
+    studio.add_argument("--app-url", help="the app role's URL (Postgres; default: the environment's app_url)")
+    studio.add_argument("--app-role", help="read as this role by SET ROLE from the owner (Postgres, instead of --app-url)")
+    studio.add_argument("--port", type=int, default=4983, help="the port to listen on (0: any free port)")
+    studio.add_argument("--host", default="127.0.0.1",
+                        help="listen on another address than 127.0.0.1 (prints a warning: others may reach it)")
+    studio.add_argument("--write", action="store_true", help="allow editing, inserting and deleting rows (audited)")
+    studio.add_argument("--audit", metavar="FILE", help="the JSON-lines audit trail of --write (default: next to a SQLite file)")
+    studio.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+                        help="stop any statement (a page, a console query) running longer than this (default 5)")
+    studio.add_argument("--yes", action="store_true", help=YES_HELP)
+    studio.set_defaults(run=run.cmd_studio)
+
 
 def _add_check_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lint = commands.add_parser("d1-lint", help="check the SQLite migrations and queries against Cloudflare D1's rules")
     lint.add_argument("--queries", action="append", default=[], help="an extra query folder (repeatable)")
     lint.set_defaults(run=run.cmd_d1_lint)
 
-    export = commands.add_parser("export", help="write the SQLite queries as D1 runs them (ordered ?N parameters) as JSON")
-    export.add_argument("target", choices=["d1"], help="what to export for (only d1)")
-    export.add_argument("--out", help="write to this file instead of standard output (its folder must exist)")
+    export = commands.add_parser(
+        "export", help="write the SQLite queries as D1 runs them: JSON (d1) or a typed client for Workers (typescript)")
+    export.add_argument("target", choices=["d1", "typescript"],
+                        help="d1: JSON with ordered ?N parameters; typescript: a generated client for Workers")
+    export.add_argument("--out", help="d1: this file instead of standard output; typescript: the folder to write (required)")
     export.add_argument("--queries", action="append", default=[], help="an extra query folder (repeatable)")
+    export.add_argument("--check", action="store_true", help="typescript: write nothing; exit 1 if the folder is stale")
     export.set_defaults(run=run.cmd_export)
 
     check = commands.add_parser("check", help="prove every query scoped to one account; check the schema's tenant invariants")
     check.add_argument("paths", nargs="*", metavar="PATH", help="query folders to check (default: the package's own queries)")
     check.add_argument("--postgres-url", help="a Postgres server for the schema checks (a scratch database is made and dropped)")
+    check.add_argument("--migrations", metavar="DIR", help="a migrations root holding sqlite/ and postgres/ for the "
+                                                           "safety lint (default: the package's migrations)")
     check.set_defaults(run=run.cmd_check)
 
     stubs = commands.add_parser("stubs", help="write the typed .pyi stubs of the façade (generated from the query files)")

@@ -37,33 +37,85 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     target = use(args)
     url = target.url.url
+    if args.reapply_last and target.protected_as:
+        raise ConfigError(f"--reapply-last is refused on protected environment {target.protected_as!r}: it rolls back "
+                          "the newest migration; write a new migration instead")
+    migrate.check_drift(url, accept_drift=args.accept_drift, action="migrate", newest_accepted=args.reapply_last)
     todo = migrate.pending(url) if args.dry_run or target.protected_as else None
-    if todo is not None and not todo:
+    if todo is not None and not todo and not args.reapply_last:
         print("up to date: nothing to apply")
         return 0
     if args.dry_run:
         assert todo is not None
+        if args.reapply_last:
+            print("would roll back the newest migration and apply it again, with its current content")
         print(f"would apply {len(todo)} migration(s): {', '.join(todo)}")
         return 0
     if todo:
         confirm(target, f"applying {len(todo)} migration(s) ({', '.join(todo)})", yes=args.yes)
     created = migrate.missing_sqlite_file(url)
-    applied = migrate.apply(url)
+    applied = migrate.apply(url, accept_drift=args.accept_drift, reapply_last=args.reapply_last, on_note=note)
     if created is not None:
         note(f"created the SQLite database {created}")
     print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else " (up to date)"))
     return 0
 
 
+_DRIFT_WORDS = {"changed": "changed since it was applied", "unknown": "applied, unknown to this install",
+                "unrecorded": "applied before checksums were kept (`migrate` records it)"}
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from . import migrate
 
-    states = migrate.status(use(args).url.url)
+    if args.d1:
+        return _d1_status(Path(args.d1))
+    url = use(args).url.url
+    states = migrate.status(url)
+    if not any(state.applied for state in states) and _wrangler_migrated(url):
+        note("this database has wrangler's d1_migrations but no yoyo record: if its schema came from those "
+             "migrations, `vesta-sql mark --to ID` records them after checking the tables and columns")
     for state in states:
-        print(f"  [{'x' if state.applied else ' '}] {state.id}")
+        mark = "?" if state.drift == "unknown" else "!" if state.drift == "changed" else "x" if state.applied else " "
+        print(f"  [{mark}] {state.id}" + (f"  ({_DRIFT_WORDS[state.drift]})" if state.drift else ""))
     pending = sum(not state.applied for state in states)
-    print(f"{len(states) - pending} applied, {pending} pending")
+    changed = sum(state.drift == "changed" for state in states)
+    unknown = sum(state.drift == "unknown" for state in states)
+    applied = len(states) - pending - unknown
+    drifted = f", {changed} changed since applied, {unknown} unknown to this install" if changed or unknown else ""
+    print(f"{applied} applied, {pending} pending{drifted}")
+    if drifted:
+        print("drift: `migrate` and `rollback` refuse until the files match (or --accept-drift FILE…)")
+        return 1
     return 0
+
+
+def _wrangler_migrated(url: str) -> bool:
+    from .db import open_sqlite
+
+    if not url.startswith("sqlite"):
+        return False
+    conn = open_sqlite(url)
+    try:
+        return conn.execute("select 1 from sqlite_master where name = 'd1_migrations'").fetchone() is not None
+    finally:
+        conn.close()
+
+
+def _d1_status(database: Path) -> int:
+    from ..resources import migrations_dir
+    from .drift import d1_status
+
+    found = d1_status(database, migrations_dir("sqlite"))
+    for name in found.applied:
+        print(f"  [x] {name}")
+    for name in found.pending:
+        print(f"  [ ] {name}")
+    for name in found.unknown:
+        print(f"  [?] {name}  (applied, unknown to this install)")
+    print(f"{len(found.applied)} applied, {len(found.pending)} pending, {len(found.unknown)} unknown to this install "
+          "(D1 records names only: a changed file cannot be seen)")
+    return 1 if found.unknown else 0
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
@@ -71,6 +123,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
     target = use(args)
     url = target.url.url
+    migrate.check_drift(url, accept_drift=args.accept_drift, action="roll back")
     steps = migrate.plan_rollback(url, to=args.to, all_=args.all)
     if not steps:
         print("nothing to roll back")
@@ -81,8 +134,19 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     if args.dry_run:
         return 0
     confirm(target, f"rolling back {len(steps)} migration(s)", yes=args.yes, always=args.all)
-    done = migrate.rollback(url, to=args.to, all_=args.all)
+    done = migrate.rollback(url, to=args.to, all_=args.all, accept_drift=args.accept_drift, on_note=note)
     print(f"rolled back {len(done)} migration(s)" + (": " + ", ".join(done) if done else ""))
+    return 0
+
+
+def cmd_mark(args: argparse.Namespace) -> int:
+    from .mark import mark
+
+    target = use(args)
+    confirm(target, f"recording migrations up to {args.to} as applied without running them", yes=args.yes)
+    marked = mark(target.url.url, args.to)
+    print(f"marked {len(marked)} migration(s) as applied" + (": " + ", ".join(marked) if marked else " (all were)")
+          + "; the schema matched")
     return 0
 
 
@@ -153,13 +217,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         first = str(exc).splitlines()[0]
         why = "the queries do not load (the problems are listed above)" if "\n" in str(exc) else first
         d1_problems, d1_notes = [], [f"note: D1 rules not applied: {why}"]
-    result = run_check(args.paths, postgres_url=args.postgres_url)
+    result = run_check(args.paths, postgres_url=args.postgres_url,
+                       migrations=Path(args.migrations) if args.migrations else None)
     lines = result.lines()
     for line in [*d1_problems, *lines[:-1], *d1_notes]:
         print(line)
     total = len(d1_problems) + len(result.errors)
     if total:  # one count for everything found, whichever rule found it
-        print(f"vesta-sql check: {total} problem(s) ({len(result.errors)} scope/schema, {len(d1_problems)} D1)")
+        print(f"vesta-sql check: {total} problem(s) ({len(result.errors)} scope/schema/migration safety, {len(d1_problems)} D1)")
     else:
         print(lines[-1])
     return 1 if total else 0
@@ -168,12 +233,32 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from .export.d1 import export_json, package_specs
 
+    if args.target == "typescript":
+        return _export_typescript(args)
     out = writable(args.out) if args.out else None
     text = export_json(package_specs(args.queries))
     if out:
         out.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _export_typescript(args: argparse.Namespace) -> int:
+    from .export.typescript import stale_files, write_client
+
+    if not args.out:
+        raise ConfigError("export typescript needs --out DIR: the folder the client is written to (made if missing)")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file: give the folder the client is written to")
+    if args.check:
+        stale = stale_files(out, args.queries)
+        for name in stale:
+            print(f"{out / name}: stale; run `vesta-sql export typescript --out {out}` and commit it")
+        return 1 if stale else 0
+    for name in write_client(out, args.queries):
+        note(f"wrote {out / name}")
     return 0
 
 
@@ -259,3 +344,23 @@ def cmd_account_delete(args: argparse.Namespace) -> int:
         print(f"  {table}: {count}")
     print(f"deleted {sum(deleted.values())} row(s) of {args.account}; none remain")
     return 0
+
+
+def cmd_studio(args: argparse.Namespace) -> int:
+    try:
+        from .studio.app import serve
+    except ImportError as exc:
+        raise ConfigError(f"the studio needs its extra: pip install 'vesta-sql[studio]' ({exc.name} is missing)") from None
+
+    target = use(args)
+    app_url = args.app_url
+    if app_url is None and args.env is not None and target.url.dialect == "postgres" and args.app_role is None:
+        app_url = resolve(args.env, None, role="app").url.url
+        app_url = None if app_url == target.url.url else app_url  # an environment with one url: SET ROLE is then needed
+    if args.timeout <= 0:
+        raise ConfigError(f"--timeout {args.timeout}: give a number of seconds above 0")
+    if args.write:
+        confirm(target, "opening the studio with --write", yes=args.yes)
+    return serve(target.url.url, describe=target.describe(), app_url=app_url, app_role=args.app_role, write=args.write,
+                 host=args.host, port=args.port, audit_path=Path(args.audit) if args.audit else None,
+                 environment=args.env or target.source, timeout_ms=int(args.timeout * 1000))

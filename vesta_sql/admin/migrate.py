@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ from ..config import DatabaseUrl, parse_url, redact
 from ..errors import MigrationError
 from ..resources import DIALECTS, migrations_dir
 from ..schema_version import COMPATIBLE_MARK, LOG, is_compatible
+from . import drift
 
 LOCK_TIMEOUT_S = 600
 
@@ -28,6 +29,7 @@ LOCK_TIMEOUT_S = 600
 class MigrationState:
     id: str
     applied: bool
+    drift: str = ""  # "changed" (since applied), "unknown" (to this install), "unrecorded" (no checksum yet)
 
 
 def missing_sqlite_file(url: str) -> Path | None:
@@ -93,22 +95,70 @@ def _clean(exc: BaseException, url: str) -> str:
     return text.replace(password.group(1), "***") if password else text
 
 
-def apply(url: str, *, folder: Path | None = None) -> list[str]:
-    """Apply what is pending, one migration per transaction, under yoyo's lock. Returns the ids applied."""
+def apply(url: str, *, folder: Path | None = None, accept_drift: Sequence[str] = (), reapply_last: bool = False,
+          on_note: Callable[[str], None] | None = None) -> list[str]:
+    """Apply what is pending, one migration per transaction, under yoyo's lock. Returns the ids applied.
+
+    Refuses a drifted database (an applied file changed, or one unknown here) unless the drifted
+    files are in `accept_drift`. `reapply_last` first rolls back the newest migration, accepting
+    its changed content (the dev loop; the command refuses it on protected environments).
+    """
     with _yoyo(url, folder, create=True) as (backend, migrations, source):
         applied: list[str] = []
         with backend.lock(timeout=LOCK_TIMEOUT_S):
             # re-read under the lock: a concurrent process may have applied them meanwhile
+            _guard(backend, migrations, source, accept_drift, "migrate", on_note,
+                   newest=migrations[-1].id if reapply_last and migrations else None)
+            if reapply_last:
+                _rollback_newest(backend, migrations, source, url)
             for migration in backend.to_apply(migrations):
                 try:
                     backend.apply_migrations_only([migration])
                 except Exception as exc:
                     where = source / f"{migration.id}.sql"
-                    raise MigrationError(f"{where}: failed and was rolled back: {_explain(exc, url)}") from None
+                    raise MigrationError(f"{where}: failed and {_undone(migration)}: {_explain(exc, url)}") from None
+                drift.record(backend, migration.id, source)
                 if is_compatible(source / f"{migration.id}.sql"):
                     _mark_compatible(backend, migration.id)
                 applied.append(migration.id)
         return applied
+
+
+def _undone(migration: Any) -> str:
+    if getattr(migration, "use_transactions", True):
+        return "was rolled back"
+    # `-- transactional: false`: yoyo undoes a statement that ran only by the rollback file's statement
+    # paired with it (the rollback's statements in reverse order), so what ran may well stay
+    return ("was NOT rolled back (it is marked `-- transactional: false`, so each statement ran on its own): "
+            "the statements before the failing one stay applied unless the rollback file has a statement paired "
+            "with each (yoyo pairs them in reverse order); check the database by hand (e.g. for an INVALID index "
+            "left by `create index concurrently`), then run `vesta-sql migrate` again")
+
+
+def _guard(backend: Any, migrations: Any, source: Path, accept: Sequence[str], action: str,
+           on_note: Callable[[str], None] | None, newest: str | None = None) -> None:
+    """Under the lock: record missing checksums (saying so), then refuse drift that is not accepted."""
+    for line in drift.prepare(backend, migrations, source):
+        if on_note:
+            on_note(line)
+    found = drift.find(backend, migrations, source)
+    if newest is not None and newest in found.changed:
+        found.changed.remove(newest)  # the dev loop accepts the newest file's new content
+    for migration_id in drift.refuse(found, accept, source, action=action):
+        drift.record(backend, migration_id, source)
+        if on_note:
+            on_note(f"accepted drift: recorded the current checksum of {migration_id}")
+
+
+def _rollback_newest(backend: Any, migrations: Any, source: Path, url: str) -> None:
+    newest = migrations[-1]
+    if not backend.is_applied(newest):
+        return  # nothing to undo: it is simply applied below
+    try:
+        backend.rollback_migrations([newest])
+    except Exception as exc:
+        raise MigrationError(f"{source / 'rollback' / (newest.id + '.sql')}: rollback failed: {_clean(exc, url)}") from None
+    drift.forget(backend, newest.id)
 
 
 def _mark_compatible(backend: Any, migration_id: str) -> None:
@@ -145,8 +195,27 @@ def pending(url: str, *, folder: Path | None = None) -> list[str]:
 
 
 def status(url: str, *, folder: Path | None = None) -> list[MigrationState]:
-    with _yoyo(url, folder) as (backend, migrations, _):
-        return [MigrationState(m.id, backend.is_applied(m)) for m in migrations]
+    """Each file, applied or not, with its drift; then what the database applied that no file here names."""
+    with _yoyo(url, folder) as (backend, migrations, source):
+        found = drift.find(backend, migrations, source)
+        marks = {**{m: "changed" for m in found.changed}, **{m: "unrecorded" for m in found.unrecorded}}
+        states = [MigrationState(m.id, backend.is_applied(m), marks.get(m.id, "")) for m in migrations]
+        states += [MigrationState(m, True, "unknown") for m in found.unknown]
+        backend.rollback()
+        return states
+
+
+def check_drift(url: str, *, accept_drift: Sequence[str] = (), action: str, folder: Path | None = None,
+                newest_accepted: bool = False) -> None:
+    """Refuse early (before any prompt) what `apply`/`rollback` would refuse under the lock; changes nothing."""
+    if missing_sqlite_file(url) is not None:
+        return
+    with _yoyo(url, folder) as (backend, migrations, source):
+        found = drift.find(backend, migrations, source)
+        backend.rollback()
+    if newest_accepted and migrations and migrations[-1].id in found.changed:
+        found.changed.remove(migrations[-1].id)
+    drift.refuse(found, accept_drift, source, action=action)
 
 
 def _choose(backend: Any, migrations: Any, to: str | None, all_: bool) -> list[Any]:
@@ -184,10 +253,16 @@ def plan_rollback(url: str, *, to: str | None = None, all_: bool = False, folder
     return steps
 
 
-def rollback(url: str, *, to: str | None = None, all_: bool = False, folder: Path | None = None) -> list[str]:
-    """Roll back the latest migration, or every one after `to`, or all. Returns the ids rolled back."""
+def rollback(url: str, *, to: str | None = None, all_: bool = False, folder: Path | None = None,
+             accept_drift: Sequence[str] = (), on_note: Callable[[str], None] | None = None) -> list[str]:
+    """Roll back the latest migration, or every one after `to`, or all. Returns the ids rolled back.
+
+    Refuses a drifted database unless the drifted files are in `accept_drift`: with a migration
+    unknown to this install applied, "the latest" would be the wrong one.
+    """
     with _yoyo(url, folder) as (backend, migrations, source):
         with backend.lock(timeout=LOCK_TIMEOUT_S):
+            _guard(backend, migrations, source, accept_drift, "roll back", on_note)
             chosen = _choose(backend, migrations, to, all_)
             done: list[str] = []
             for migration in reversed(chosen):
@@ -196,6 +271,7 @@ def rollback(url: str, *, to: str | None = None, all_: bool = False, folder: Pat
                 except Exception as exc:
                     where = source / "rollback" / f"{migration.id}.sql"
                     raise MigrationError(f"{where}: rollback failed: {_clean(exc, url)}") from None
+                drift.forget(backend, migration.id)
                 done.append(migration.id)
             return done
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Final
 
 import psycopg
 from psycopg.abc import AdaptContext
@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 from .. import constraint_names, errors
 from ..rows import Decoder
 
-NAME = "postgres"
+NAME: Final = "postgres"
 # Transaction-local (`true`): the setting lives exactly as long as the transaction of the
 # statement it guards, so nothing survives on a connection a pooler hands to someone else.
 # Calls send it pipelined with their statement under one Sync (one implicit transaction,

@@ -7,12 +7,12 @@ import sqlite3
 import threading
 from contextvars import ContextVar, Token
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Final
 
 from .. import constraint_names, errors
 from ..rows import Decoder
 
-NAME = "sqlite"
+NAME: Final = "sqlite"
 BUSY_TIMEOUT_MS = 30_000
 _UTC = timezone.utc
 

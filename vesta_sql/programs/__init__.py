@@ -1,1 +1,1 @@
-"""Multi-query façade operations, one module per domain (see `vesta_sql.program`)."""
+"""Multi-query façade operations, one module per domain, registered in `registry.py`, driven by `driver.py`."""

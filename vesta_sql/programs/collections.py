@@ -11,11 +11,14 @@ from __future__ import annotations
 import dataclasses
 
 from ..errors import InvalidInputError
-from ..program import Program, Steps, program
 from ..records.collections import CollectionItem
+from .driver import Program, Steps
+from .registry import program
 
 
-@program("collections", "move_item")
+@program("collections", "move_item", write=True, dialects=("sqlite", "postgres"),
+         steps=("collections.lock_collection", "collections.find_item", "collections.position_end",
+                "collections.lift_positions", "collections.settle_positions"))
 def move_item(q: Steps, *, collection_id: str, item_id: str, position: int) -> Program[CollectionItem]:
     """Move an item to `position` (0 = first, item count - 1 = last); the others close up."""
     item = yield from _locked_item(q, collection_id, item_id)
@@ -36,7 +39,9 @@ def move_item(q: Steps, *, collection_id: str, item_id: str, position: int) -> P
     return dataclasses.replace(item, position=position)
 
 
-@program("collections", "remove_item")
+@program("collections", "remove_item", write=True, dialects=("sqlite", "postgres"),
+         steps=("collections.lock_collection", "collections.find_item", "collections.position_end",
+                "collections.delete_item", "collections.lift_positions", "collections.settle_positions"))
 def remove_item(q: Steps, *, collection_id: str, item_id: str) -> Program[bool]:
     """Remove an item and close the gap; False if the collection has no such item."""
     found = yield q.collections.lock_collection(id=collection_id)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..errors import InvalidInputError
-from ..program import Program, Steps, program
 from ..records.payments import PaymentShare, StripePayment
+from .driver import Program, Steps
+from .registry import program
 
 MAX_SHARES = 1_000
 _SHARE_KEYS = frozenset({"recipient_id", "amount"})
@@ -38,7 +39,8 @@ def _validate(shares: object) -> list[tuple[str, int]]:
     return sorted(wanted.items())
 
 
-@program("payment_shares", "split")
+@program("payment_shares", "split", write=True, dialects=("sqlite", "postgres"),
+         steps=("stripe_payments.find_by_id_for_update", "payment_shares.list_by_payment", "payment_shares.create"))
 def split(q: Steps, *, payment_id: str, shares: Sequence[Mapping[str, object]]) -> Program[list[PaymentShare]]:
     """Split a succeeded payment between recipients; the amounts must add up to the payment's.
 

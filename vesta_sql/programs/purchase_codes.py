@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..errors import InvalidInputError
-from ..program import Program, Steps, program
 from ..records.payments import PurchaseCode
+from .driver import Program, Steps
+from .registry import program
 
 MAX_BATCH = 1_000
 
 
-@program("purchase_codes", "create_batch")
+@program("purchase_codes", "create_batch", write=True, dialects=("sqlite", "postgres"), steps=("purchase_codes.create",))
 def create_batch(
     q: Steps, *, codes: Sequence[str], tier_id: str | None = None, expires_at: datetime | None = None
 ) -> Program[list[PurchaseCode]]:

@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInputError
 from ..params import MAX_TEXT_CHARS, check_size, text_bytes, validate_vector
-from ..program import Program, Steps, program
-from ..records._types import EMBEDDING_DIMENSIONS
+from ..records._types import EMBEDDING_DIMENSIONS, Embedding, JsonValue, array_aware_eq
 from ..records.posts import PostSummary
-from ..records.search import HybridHit, PostHit, PostVectors
+from ..records.search import HybridHit, PostHit
+from .driver import Program, Steps
+from .registry import program, step_record
 
 if TYPE_CHECKING:
     import numpy
@@ -101,7 +102,8 @@ def _postgres_plan(q: Steps, candidates: int) -> Program[bool]:
     return int(posts) < EXACT_BELOW
 
 
-@program("posts", "search_similar", write=False, dialect="postgres")
+@program("posts", "search_similar", write=False, dialects=("postgres",),
+         steps=("posts.search_plan", "posts.search_ranked"))
 def search_similar_postgres(q: Steps, *, embedding: Any, k: int = 10, status: str | None = None) -> Program[list[PostHit]]:
     """The k posts of the account nearest to `embedding` (cosine distance), nearest first, optionally of one status."""
     vector, k = _similar_input(embedding, k, status)
@@ -112,7 +114,8 @@ def search_similar_postgres(q: Steps, *, embedding: Any, k: int = 10, status: st
     return hits
 
 
-@program("posts", "search_hybrid", write=False, dialect="postgres")
+@program("posts", "search_hybrid", write=False, dialects=("postgres",),
+         steps=("posts.search_plan", "posts.search_hybrid_ranked"))
 def search_hybrid_postgres(q: Steps, *, text: str, embedding: Any, k: int = 10) -> Program[list[HybridHit]]:
     """Posts matching `text` (web-search syntax) or near `embedding`, fused by reciprocal rank, best first."""
     vector, k = _hybrid_input(text, embedding, k)
@@ -124,6 +127,19 @@ def search_hybrid_postgres(q: Steps, *, text: str, embedding: Any, k: int = 10) 
 
 
 # --- SQLite -----------------------------------------------------------------------------
+
+
+@step_record
+@dataclass(frozen=True, slots=True, eq=False)
+class PostVectors:
+    """Every embedded post of one account in one row (the `posts.search_vectors` step): ids and
+    statuses as JSON arrays, and the embeddings concatenated in the same order (None when there are none)."""
+
+    ids: JsonValue
+    statuses: JsonValue
+    embeddings: Embedding | None
+
+    __eq__ = array_aware_eq
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +254,8 @@ def text_terms(text: str) -> str | None:
     return " ".join(_TERM.findall(text)[:MAX_TEXT_TERMS]) or None
 
 
-@program("posts", "search_similar", write=False, dialect="sqlite")
+@program("posts", "search_similar", write=False, dialects=("sqlite",),
+         steps=("posts.search_version", "posts.search_vectors", "posts.search_hits"))
 def search_similar_sqlite(q: Steps, *, embedding: Any, k: int = 10, status: str | None = None) -> Program[list[PostHit]]:
     """The k posts of the account nearest to `embedding` (cosine distance), nearest first, optionally of one status."""
     vector, k = _similar_input(embedding, k, status)
@@ -251,7 +268,8 @@ def search_similar_sqlite(q: Steps, *, embedding: Any, k: int = 10, status: str 
     return [_hit(by_id[post_id], distance) for post_id, distance in ranked if post_id in by_id]
 
 
-@program("posts", "search_hybrid", write=False, dialect="sqlite")
+@program("posts", "search_hybrid", write=False, dialects=("sqlite",),
+         steps=("posts.search_version", "posts.search_vectors", "posts.search_hybrid_fused"))
 def search_hybrid_sqlite(q: Steps, *, text: str, embedding: Any, k: int = 10) -> Program[list[HybridHit]]:
     """Posts matching every word of `text` or near `embedding`, fused by reciprocal rank, best first."""
     vector, k = _hybrid_input(text, embedding, k)

@@ -1,6 +1,6 @@
 """The proof record: hashes of the query texts the proof accepted, so `connect` need not run sqlglot on them.
 
-The record is made at build time (`vesta-sql check --write-proof-record`) and committed;
+The record is made at build time (`python -m vesta_sql.admin.check.proof_record`) and committed;
 `scripts/test` makes it again and fails when it differs, so a hand-edited record cannot
 let a text through. Each entry is a hash of one query's exact text with what the proof
 reads besides (dialect, whether it is a directory query, the record class and its

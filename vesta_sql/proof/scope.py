@@ -34,7 +34,7 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Source:
+class RowSource:
     """One alias of a SELECT (or UPDATE/DELETE) scope."""
 
     alias: str
@@ -47,7 +47,7 @@ class Source:
 
 @dataclass
 class Scope:
-    sources: dict[str, Source] = field(default_factory=dict)
+    sources: dict[str, RowSource] = field(default_factory=dict)
     constrained: set[str] = field(default_factory=set)
     parent: Scope | None = None
     left_join_sides: set[str] = field(default_factory=set)
@@ -261,8 +261,8 @@ def sql_text(node: exp.Expression) -> str:
     return node.sql(normalize_functions="lower").replace("NULL", "null")
 
 
-def derived_source(alias: str, name: str, output: Output, node: exp.Expression) -> Source:
-    return Source(alias, name, "derived", output.exposes, output.anchored, node)
+def derived_source(alias: str, name: str, output: Output, node: exp.Expression) -> RowSource:
+    return RowSource(alias, name, "derived", output.exposes, output.anchored, node)
 
 
 @dataclass(frozen=True)
@@ -355,7 +355,7 @@ def _star_is_scoped(select: exp.Select, scope: Scope) -> bool:
 _DEFAULT_SCHEMAS = {"public", "main"}
 
 
-def table_source(tables: Tables, ctes: dict[str, Source], node: exp.Table) -> tuple[Source, str | None]:
+def table_source(tables: Tables, ctes: dict[str, RowSource], node: exp.Table) -> tuple[RowSource, str | None]:
     """The source of a table reference, and a problem when it cannot be classified."""
     name = node.name
     alias = node.alias or node.name
@@ -363,19 +363,19 @@ def table_source(tables: Tables, ctes: dict[str, Source], node: exp.Table) -> tu
     if schema is None and name in ctes:
         return replace(ctes[name], alias=alias, node=node), None
     if node.args.get("catalog") is not None or (schema is not None and node.db not in _DEFAULT_SCHEMAS):
-        return Source(alias, name, "unknown", True, node=node), f"table {node.sql()} is outside the package's schema"
+        return RowSource(alias, name, "unknown", True, node=node), f"table {node.sql()} is outside the package's schema"
     info = tables.get(name)
     if info is None:
-        return Source(
+        return RowSource(
             alias, name, "unknown", True, node=node
         ), f"table {name} is not in the schema: cannot tell whether it holds tenant rows"
     if info.kind == "fts5-shadow":
-        return Source(
+        return RowSource(
             alias, name, "plain", False, node=node
         ), f"reads the FTS5 shadow table {name} directly: query its FTS5 table instead"
-    return Source(alias, name, "tenant" if info.tenant else "plain", info.tenant, node=node), None
+    return RowSource(alias, name, "tenant" if info.tenant else "plain", info.tenant, node=node), None
 
 
-def describe(source: Source) -> str:
+def describe(source: RowSource) -> str:
     alias = f" (alias {source.alias})" if source.alias != source.name else ""
     return f"table {source.name}{alias}"

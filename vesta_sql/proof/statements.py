@@ -16,8 +16,8 @@ from .scope import (
     UNKNOWN_OUTPUT,
     Finding,
     Output,
+    RowSource,
     Scope,
-    Source,
     Term,
     and_terms,
     column_list,
@@ -62,7 +62,7 @@ class Analyzer:
         if finding not in self.findings:
             self.findings.append(finding)
 
-    def nested(self, node: object, scope: Scope | None, ctes: dict[str, Source], context: str = "a subquery") -> None:
+    def nested(self, node: object, scope: Scope | None, ctes: dict[str, RowSource], context: str = "a subquery") -> None:
         for query in nested_queries(node):
             self._context.append(context)
             try:
@@ -72,7 +72,7 @@ class Analyzer:
 
     # -- statements ----------------------------------------------------------------------------
 
-    def statement(self, node: exp.Expression, outer: Scope | None, ctes: dict[str, Source]) -> list[Branch]:
+    def statement(self, node: exp.Expression, outer: Scope | None, ctes: dict[str, RowSource]) -> list[Branch]:
         while isinstance(node, exp.Subquery):
             node = node.this
         if isinstance(node, QUERIES):
@@ -89,7 +89,7 @@ class Analyzer:
             self.report(f"cannot analyse a {node.key} statement: only select, insert, update, delete and merge are proven", node)
         return []
 
-    def with_(self, node: exp.Expression, outer: Scope | None, ctes: dict[str, Source]) -> dict[str, Source]:
+    def with_(self, node: exp.Expression, outer: Scope | None, ctes: dict[str, RowSource]) -> dict[str, RowSource]:
         with_ = node.args.get("with_")
         if not isinstance(with_, exp.With):
             return ctes
@@ -113,7 +113,7 @@ class Analyzer:
             known[name] = derived_source(name, name, output, cte)
         return known
 
-    def _inductive(self, cte: exp.CTE, outer: Scope | None, ctes: dict[str, Source]) -> bool:
+    def _inductive(self, cte: exp.CTE, outer: Scope | None, ctes: dict[str, RowSource]) -> bool:
         """A recursive CTE proven by induction: assuming its own rows belong to the account, its body
         proves everything and its account_id output is the account again, so every round's rows do."""
         name = cte.alias_or_name
@@ -122,7 +122,7 @@ class Analyzer:
         branches = trial.statement(cte.this, outer, assumed)
         return not trial.findings and query_output(branches, column_list(cte)).anchored
 
-    def query(self, node: exp.Expression, outer: Scope | None, ctes: dict[str, Source]) -> list[Branch]:
+    def query(self, node: exp.Expression, outer: Scope | None, ctes: dict[str, RowSource]) -> list[Branch]:
         ctes = self.with_(node, outer, ctes)
         if isinstance(node, exp.Select):
             return [self.select(node, outer, ctes)]
@@ -139,7 +139,7 @@ class Analyzer:
                 self.nested(value, outer, ctes)
         return branches
 
-    def select(self, node: exp.Select, outer: Scope | None, ctes: dict[str, Source]) -> Branch:
+    def select(self, node: exp.Select, outer: Scope | None, ctes: dict[str, RowSource]) -> Branch:
         if node.args.get("into"):
             self.report("select … into creates a table: only reads and writes of existing tables are proven", node)
         from_ = node.args.get("from_")
@@ -160,7 +160,7 @@ class Analyzer:
         return node, scope
 
     def build_scope(
-        self, items: list[Item], where: exp.Expression | None, outer: Scope | None, ctes: dict[str, Source],
+        self, items: list[Item], where: exp.Expression | None, outer: Scope | None, ctes: dict[str, RowSource],
         *, target: bool = False,
     ) -> tuple[Scope, list[exp.Expression]]:
         """The aliases of one FROM clause with its joins, proven as far as the terms go.
@@ -209,7 +209,7 @@ class Analyzer:
         solve(scope, terms)
         return scope, roots
 
-    def add_source(self, scope: Scope, node: exp.Expression, outer: Scope | None, ctes: dict[str, Source],
+    def add_source(self, scope: Scope, node: exp.Expression, outer: Scope | None, ctes: dict[str, RowSource],
                    *, real_table: bool = False) -> str:
         if isinstance(node, exp.Table) and isinstance(node.this, exp.Identifier):
             source, problem = table_source(self.tables, {} if real_table else ctes, node)
@@ -232,17 +232,17 @@ class Analyzer:
             alias = node.alias or "values"
             self.nested(node, outer, ctes)
             output = values_output(node, column_list(node))
-            source = Source(alias, "values", "derived", output.exposes, output.anchored, node)
+            source = RowSource(alias, "values", "derived", output.exposes, output.anchored, node)
         else:  # table functions (json_each, unnest)
             alias = node.alias if isinstance(node, exp.Expression) and node.alias else node.key
             self.nested(node, outer, ctes)
-            source = Source(alias, node.sql(), "function", ACCOUNT in (column_list(node) or []), node=node)
+            source = RowSource(alias, node.sql(), "function", ACCOUNT in (column_list(node) or []), node=node)
         if source.alias in scope.sources:
             self.report(f"alias {source.alias} is used twice in one from clause", node)
         scope.sources[source.alias] = source
         return source.alias
 
-    def _finish_sources(self, scope: Scope, ctes: dict[str, Source]) -> None:
+    def _finish_sources(self, scope: Scope, ctes: dict[str, RowSource]) -> None:
         """Lateral subqueries and subqueries in joins' ON see the solved scope."""
         for source in scope.sources.values():
             if isinstance(source.node, exp.Lateral):
@@ -251,7 +251,7 @@ class Analyzer:
 
     # -- writes --------------------------------------------------------------------------------
 
-    def write_target(self, verb: str, table: exp.Table) -> Source:
+    def write_target(self, verb: str, table: exp.Table) -> RowSource:
         """The source a write changes; account_directory is written by the database's triggers alone."""
         source, problem = table_source(self.tables, {}, table)
         if problem:
@@ -266,7 +266,7 @@ class Analyzer:
             self.report(f"{describe(source)} renames its columns with a column list: the proof cannot follow that", table)
         return source
 
-    def conflict_policy(self, verb: str, node: exp.Expression, source: Source) -> None:
+    def conflict_policy(self, verb: str, node: exp.Expression, source: RowSource) -> None:
         """SQLite's `insert or …` / `update or …`: the policy also overrides the triggers' own statements."""
         alternative = str(node.args.get("alternative") or "").lower()
         if not alternative:
@@ -280,7 +280,7 @@ class Analyzer:
                 f"{verb} or {alternative} on {source.name}, which has triggers: the policy would override the triggers' "
                 "own conflict handling; use on conflict (account_id, …) instead", node)
 
-    def insert(self, node: exp.Insert, outer: Scope | None, ctes: dict[str, Source]) -> None:
+    def insert(self, node: exp.Insert, outer: Scope | None, ctes: dict[str, RowSource]) -> None:
         target = node.this
         columns = [c.name for c in target.expressions] if isinstance(target, exp.Schema) else None
         table = target.this if isinstance(target, exp.Schema) else target
@@ -307,7 +307,7 @@ class Analyzer:
                 self._context.pop()
             for select, scope in branches:
                 self._check_projection(source.name, select, scope, index)
-        written = Scope({source.alias: source, "excluded": Source("excluded", "excluded", "plain", True)}, parent=outer)
+        written = Scope({source.alias: source, "excluded": RowSource("excluded", "excluded", "plain", True)}, parent=outer)
         written.constrained |= set(written.sources)
         conflict = node.args.get("conflict")
         if isinstance(conflict, exp.OnConflict):
@@ -315,7 +315,7 @@ class Analyzer:
             self.nested(conflict, written, ctes)
         self.nested(node.args.get("returning"), written, ctes)
 
-    def account_index(self, source: Source, columns: list[str] | None, node: exp.Expression, verb: str) -> int | None:
+    def account_index(self, source: RowSource, columns: list[str] | None, node: exp.Expression, verb: str) -> int | None:
         if columns is None:
             self.report(f"{verb} {source.name} names no columns: cannot see what goes into {ACCOUNT}", node)
             return None
@@ -331,7 +331,7 @@ class Analyzer:
                 shown = sql_text(values[index]) if index < len(values) else "nothing"
                 self.report(f"insert into {table} puts {shown} into {ACCOUNT} instead of :{ACCOUNT}", node)
 
-    def on_conflict(self, source: Source, conflict: exp.OnConflict) -> None:
+    def on_conflict(self, source: RowSource, conflict: exp.OnConflict) -> None:
         """An upsert may only meet the account's own rows, and never moves one to another account."""
         action = str(conflict.args.get("action") or "").upper()
         keys = [unwrap(k.this if isinstance(k, exp.Ordered) else k) for k in conflict.args.get("conflict_keys") or []]
@@ -366,7 +366,7 @@ class Analyzer:
                 f"insert into {table} … select puts {sql_text(value)} into {ACCOUNT}, not :{ACCOUNT} or a scoped {ACCOUNT}", value
             )
 
-    def update_or_delete(self, node: exp.Update | exp.Delete, outer: Scope | None, ctes: dict[str, Source]) -> None:
+    def update_or_delete(self, node: exp.Update | exp.Delete, outer: Scope | None, ctes: dict[str, RowSource]) -> None:
         verb = "update" if isinstance(node, exp.Update) else "delete"
         target = node.this
         if not isinstance(target, exp.Table):
@@ -398,7 +398,7 @@ class Analyzer:
             self.nested(node.args.get(key), scope, ctes)
         self._finish_sources(scope, ctes)
 
-    def merge(self, node: exp.Merge, outer: Scope | None, ctes: dict[str, Source]) -> None:
+    def merge(self, node: exp.Merge, outer: Scope | None, ctes: dict[str, RowSource]) -> None:
         """`merge into t using s on …`: t scoped in the on, no `not matched by source`, inserts bound to :account_id."""
         target, using = node.this, node.args.get("using")
         if not isinstance(target, exp.Table) or not isinstance(using, exp.Expression):
@@ -431,7 +431,7 @@ class Analyzer:
         self.nested(node.args.get("returning"), scope, ctes)
         self._finish_sources(scope, ctes)
 
-    def merge_insert(self, written: Source, action: exp.Insert, scope: Scope) -> None:
+    def merge_insert(self, written: RowSource, action: exp.Insert, scope: Scope) -> None:
         columns_node, values = action.this, action.expression
         columns = [unwrap(c).name for c in columns_node.expressions] if isinstance(columns_node, exp.Tuple) else None
         index = self.account_index(written, columns, action, "merge … insert into")

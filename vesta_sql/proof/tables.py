@@ -53,10 +53,6 @@ class Tables:
         """By the name as the dialect resolves it (the proof normalises identifiers first)."""
         return self.tables.get(name)
 
-    @property
-    def tenant_names(self) -> list[str]:
-        return sorted(name for name, info in self.tables.items() if info.tenant)
-
 
 def forward_files(folder: Path) -> list[Path]:
     """The forward migration files of a folder, in order (rollbacks live in `rollback/`)."""

@@ -1,14 +1,14 @@
-"""Records of the search domain: similarity hits, hybrid (full-text + vector) hits, and the
-embeddings of one account as the SQLite search reads them in one row."""
+"""Records of the search domain: similarity hits and hybrid (full-text + vector) hits.
+
+(The one-row block of an account's embeddings that the SQLite search reads, `PostVectors`,
+is internal: it lives beside that program, in `vesta_sql.programs.search`.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from ._types import Embedding, JsonValue, array_aware_eq
-
-__all__ = ["HybridHit", "PostHit", "PostVectors"]
+__all__ = ["HybridHit", "PostHit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,15 +43,3 @@ class HybridHit:
     score: float
     text_rank: int | None
     vector_rank: int | None
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class PostVectors:
-    """Every embedded post of one account in one row (SQLite search): ids and statuses as JSON
-    arrays, and the embeddings concatenated in the same order (None when there are none)."""
-
-    ids: JsonValue
-    statuses: JsonValue
-    embeddings: Embedding | None
-
-    __eq__ = array_aware_eq

@@ -4,7 +4,9 @@
   queries (both dialects: shared files plus dialect overrides), or for the given folders
   of a consuming app, against the package's schema.
 - `check_schema(...)`: the schema invariants (see `schema.py`) on scratch databases.
-- `run_check(...)`: both, as the command runs them.
+- `lint_migrations(...)`: the migration safety lint (see `admin/lint/`: Squawk, the D1
+  rebuild rules, drops of what a query still uses).
+- `run_check(...)`: all three, as the command runs them.
 """
 
 from __future__ import annotations
@@ -62,9 +64,13 @@ def _declared_values(folder: Path, classes: dict[str, type] | None) -> list[Prob
     return check_declared_values(specs)
 
 
-def run_check(paths: Sequence[str | Path] | None = None, *, postgres_url: str | None = None) -> CheckResult:
-    """What `vesta-sql check` runs: the scope proof, then the schema invariants."""
+def run_check(paths: Sequence[str | Path] | None = None, *, postgres_url: str | None = None,
+              migrations: Path | None = None) -> CheckResult:
+    """What `vesta-sql check` runs: the scope proof, the schema invariants, the migration safety lint."""
+    from ..lint import lint_migrations
+
     result = check_queries(paths)
+    result.problems += lint_migrations(migrations, extra_queries=list(paths or ()))
     url = postgres_url or os.environ.get(POSTGRES_URL_ENV) or None
     schema = check_schema(postgres_url=url)
     result.problems += schema.problems

@@ -21,12 +21,12 @@ from ..schema_info import (
     sqlite_migrations,
     sqlite_tables,
 )
-from .source import Source
+from .source import CopySource
 
 
 @dataclass
 class Plan:
-    source: Source
+    source: CopySource
     bypass: bool
     copied: list[Table]  # target tables in foreign-key order, the directory left out
     verified: list[Table]  # the same, plus the directory
@@ -36,7 +36,7 @@ class Plan:
     directory_conflicts: list[tuple[str, tuple[str, str], str]] = field(default_factory=list)
 
 
-def check_versions(source: Source, target: Any) -> None:
+def check_versions(source: CopySource, target: Any) -> None:
     mine = sqlite_migrations(source.conn)
     theirs = pg_migrations(target)
     if mine is None:
@@ -53,7 +53,7 @@ def check_versions(source: Source, target: Any) -> None:
                           + "): migrate the one behind to the same version, then copy")
 
 
-def check_tables(source: Source, target: dict[str, Table]) -> list[Table]:
+def check_tables(source: CopySource, target: dict[str, Table]) -> list[Table]:
     """The target's tables in foreign-key order, once both sides are known to hold the same columns."""
     mine = sqlite_tables(source.conn)
     unknown = sorted(set(mine) - set(target))
@@ -74,7 +74,7 @@ def check_tables(source: Source, target: dict[str, Table]) -> list[Table]:
     return fk_order(target.values())
 
 
-def _source_accounts(source: Source, tables: Sequence[Table]) -> list[str]:
+def _source_accounts(source: CopySource, tables: Sequence[Table]) -> list[str]:
     found: set[str] = set()
     for table in tables:
         if table.name != DIRECTORY:
@@ -93,7 +93,7 @@ def _present(target: Any, tables: Sequence[Table], accounts: Sequence[str], bypa
     return set(per_scope(target, accounts, bypass, read))
 
 
-def _directory_conflicts(source: Source, target: Any, accounts: Sequence[str]) -> list[tuple[str, tuple[str, str], str]]:
+def _directory_conflicts(source: CopySource, target: Any, accounts: Sequence[str]) -> list[tuple[str, tuple[str, str], str]]:
     rows = source.conn.execute(f"select kind, key, {ACCOUNT} from {DIRECTORY} where {ACCOUNT} in "
                                "(select value from json_each(?))", (json.dumps(list(accounts)),)).fetchall()
     if not rows:
@@ -106,7 +106,7 @@ def _directory_conflicts(source: Source, target: Any, accounts: Sequence[str]) -
             for kind, key, account in rows if owners.get((kind, key), account) != account]
 
 
-def make_plan(source: Source, target: Any, accounts: Sequence[str] | None) -> Plan:
+def make_plan(source: CopySource, target: Any, accounts: Sequence[str] | None) -> Plan:
     check_versions(source, target)
     tables = check_tables(source, pg_tables(target))
     copied = [t for t in tables if t.name != DIRECTORY]

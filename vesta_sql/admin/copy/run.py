@@ -36,7 +36,7 @@ from ..db import SET_ACCOUNT_LOCAL, open_postgres
 from ..progress import Progress
 from ..schema_info import ACCOUNT, DIRECTORY, Table
 from .plan import Plan, make_plan
-from .source import Source
+from .source import CopySource
 from .verify import TableCheck, account_filter, format_checks, verify
 
 BATCH_ROWS = 20_000
@@ -251,7 +251,7 @@ def _copy_merged(plan: Plan, target: Any, report: CopyReport, batch_rows: int, s
 def copy(source: str, target: str, *, accounts: Sequence[str] | None = None, batch_rows: int = BATCH_ROWS,
          stream: TextIO | None = None, on_batch: BatchHook | None = None) -> CopyReport:
     """Copy `accounts` (default: every account of the source) and verify; see the module docstring."""
-    with Source(source) as opened:
+    with CopySource(source) as opened:
         conn = open_postgres(target)
         try:
             plan = make_plan(opened, conn, accounts)

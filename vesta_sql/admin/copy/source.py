@@ -34,7 +34,7 @@ def source_path(spec: str) -> Path:
     return Path(spec)
 
 
-class Source:
+class CopySource:
     """An open, read-only view of the source database (use as a context manager)."""
 
     def __init__(self, spec: str) -> None:
@@ -58,17 +58,13 @@ class Source:
             self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         self.conn.execute("pragma query_only = on")
 
-    @property
-    def is_dump(self) -> bool:
-        return self._scratch is not None
-
     def close(self) -> None:
         self.conn.close()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
-    def __enter__(self) -> Source:
+    def __enter__(self) -> CopySource:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -1,9 +1,9 @@
-"""Programs: façade operations made of several queries, run in one transaction.
+"""Driving a program: the steps it yields, run one by one by the sync or the async façade.
 
 A program is a generator that yields `Step`s (a query and its parameters) and gets each
 step's result back. It never touches a connection itself, so the same program runs on
-both dialects, sync and async: the drivers below feed it. The account comes from the
-transaction, never from the program.
+both dialects, sync and async. The account comes from the transaction, never from the
+program; the steps it may run are the ones its registration declares (`registry.py`).
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from ..errors import VestaError
+
 T = TypeVar("T")
 Program = Generator["Step", Any, T]
-ProgramFunction = Callable[..., "Program[Any]"]
 
-PROGRAMS: dict[tuple[str, str], ProgramFunction] = {}
-DIALECT_PROGRAMS: dict[tuple[str, str, str], ProgramFunction] = {}
+
+class ProgramError(VestaError):
+    """A program broke its registration: a step it does not declare, a bad declaration (a bug of the program)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,53 +49,28 @@ class _StepNamespace:
 class Steps:
     """`q.posts.find_by_id(id=…)` builds a step for the program to yield."""
 
+    __slots__ = ()
+
     def __getattr__(self, namespace: str) -> _StepNamespace:
         return _StepNamespace(namespace)
 
 
-def program(
-    namespace: str, name: str, *, write: bool = True, dialect: str | None = None
-) -> Callable[[ProgramFunction], ProgramFunction]:
-    """Register a program as `db.<namespace>.<name>`.
-
-    `write=False` runs it in a read transaction (no write lock on SQLite). A `dialect`
-    program exists only there and stands in for a query of the same name that the other
-    dialect answers in one SQL statement.
-    """
-
-    def register(function: ProgramFunction) -> ProgramFunction:
-        function.vesta_write = write  # type: ignore[attr-defined]
-        if dialect is None:
-            PROGRAMS[(namespace, name)] = function
-        else:
-            DIALECT_PROGRAMS[(dialect, namespace, name)] = function
-        return function
-
-    return register
+STEPS = Steps()
 
 
-def writes(function: ProgramFunction) -> bool:
-    return bool(getattr(function, "vesta_write", True))
-
-
-def load_programs() -> dict[tuple[str, str], ProgramFunction]:
-    import importlib
-    import pkgutil
-
-    from . import programs
-
-    for module in pkgutil.iter_modules(programs.__path__):
-        importlib.import_module(f"{programs.__name__}.{module.name}")
-    return PROGRAMS
-
-
-def programs_for(dialect: str) -> dict[tuple[str, str], ProgramFunction]:
-    load_programs()
-    found = dict(PROGRAMS)
-    for (program_dialect, namespace, name), function in DIALECT_PROGRAMS.items():
-        if program_dialect == dialect:
-            found[(namespace, name)] = function
-    return found
+def declared_only(program: str, declared: frozenset[tuple[str, str]], running: Program[T]) -> Program[T]:
+    """`running`, refused at the first step it yields that `declared` lacks (before that step runs)."""
+    result: Any = None
+    while True:
+        try:
+            step = running.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        if (step.namespace, step.name) not in declared:
+            running.close()
+            raise ProgramError(f"program {program} ran the step {step.namespace}.{step.name}, which it does not "
+                               "declare; a program runs only the steps its registration lists (steps=…)")
+        result = yield step
 
 
 def drive(program_: Program[T], run: Callable[[Step], Any]) -> T:
