@@ -33,7 +33,7 @@ def test_a_converted_record_is_the_constructed_one(updated: str) -> None:
     assert dataclasses.replace(record, name="Bo") == dataclasses.replace(expected, name="Bo")
     assert [field.name for field in dataclasses.fields(record)] == COLUMNS
     with pytest.raises(dataclasses.FrozenInstanceError):
-        record.name = "Bo"  # type: ignore[misc]
+        record.name = "Bo"
 
 
 def test_columns_in_another_order_land_in_their_fields() -> None:
