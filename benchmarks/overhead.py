@@ -474,7 +474,7 @@ def postgres_sync(app_url: str, rounds: int, calls: int, pooled_url: str | None 
         many = op == "page"
 
         def call(account_id: str, params: dict[str, Any]) -> Any:
-            # getconn/putconn, not `pool.connection()`: its `with conn:` ends in a COMMIT, an extra
+            # getconn/putconn, not `pool.connection()`: its `with conn:` ends in `commit()`, an extra
             # round trip per call even in autocommit (measured: 2 server waits per call instead of 1)
             conn = pool.getconn()
             try:
