@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from vesta_sql import InvalidInputError, TenantScopeError
+from vesta_sql import IntegrityError, InvalidInputError, TenantScopeError
+from vesta_sql.dialects import postgres_bulk
 
 
 def make_post(db: Any, acct: str, uniq: Any) -> Any:
@@ -40,3 +41,60 @@ def test_many_inside_a_transaction(db: Any, acct: str, uniq: Any) -> None:
     with db.transaction(account_id=acct) as tx:
         assert tx.engagement.like.many(rows=[{"post_id": post.id, "user_id": "a"}, {"post_id": post.id, "user_id": "b"}]) == 2
     assert db.engagement.has_liked(account_id=acct, post_id=post.id, user_id="b") == 1
+
+
+def test_many_in_several_batches_with_repeated_rows(db: Any, acct: str, uniq: Any,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Postgres an insert's rows go as arrays, a batch per statement: the counts and rows are executemany's."""
+    monkeypatch.setattr(postgres_bulk, "BATCH_ROWS", 4)
+    post = make_post(db, acct, uniq)
+    rows = [{"post_id": post.id, "user_id": f"u{i % 7}"} for i in range(11)]  # u0…u3 twice, across batches
+    assert db.engagement.like.many(account_id=acct, rows=rows) == 7
+    assert db.engagement.counts(account_id=acct, post_ids=[post.id])[0].likes == 7
+    assert db.engagement.like.many(account_id=acct, rows=[]) == 0
+    labelled = db.creators.create(account_id=acct, name="Bo", slug=uniq("bo"), email="b@x.io")
+    labels = [{"creator_id": labelled.id, "label": f"l{i}"} for i in range(9)]
+    assert db.creators.add_label.many(account_id=acct, rows=labels) == 9
+    assert db.engagement.has_liked(account_id=acct, post_id=post.id, user_id="u6") == 1
+
+
+def test_many_row_rules_hold_in_array_form(db: Any, acct: str, uniq: Any) -> None:
+    """Row-level checks still apply to every row: a post of no account's is a foreign-key error, and nothing is written."""
+    post = make_post(db, acct, uniq)
+    rows = [{"post_id": post.id, "user_id": "a"}, {"post_id": "no-such-post", "user_id": "b"}]
+    with pytest.raises(IntegrityError):
+        db.engagement.like.many(account_id=acct, rows=rows)
+    counts = db.engagement.counts(account_id=acct, post_ids=[post.id])
+    assert counts == [] or counts[0].likes == 0
+
+
+@pytest.mark.parametrize(("sql", "array_form"), [
+    ("insert into likes (account_id, id) values (%(account_id)s, %(id)s) on conflict (account_id, id) do nothing;", True),
+    ("insert into likes (account_id, id) values (%(account_id)s, %(id)s)", True),
+    ("insert into likes (account_id, id) values (%(account_id)s, %(id)s) on conflict (id) do update set id = 'x'", False),
+    ("insert into likes (account_id, id) values (%(account_id)s, %(id)s) returning id", False),
+    ("insert into likes (account_id, id) values (%(account_id)s, lower(%(id)s))", False),
+    ("insert into likes (account_id, id) values (%(account_id)s, %(id)s), (%(account_id)s, %(id)s)", False),
+    ("insert into likes (account_id, id) select %(account_id)s, %(id)s", False),
+    ("insert into likes (account_id, id, tags) values (%(account_id)s, %(id)s, %(tags)s)", False),  # a list value
+    ("update likes set id = %(id)s where account_id = %(account_id)s", False),
+])
+def test_only_plain_one_row_inserts_take_the_array_form(sql: str, array_form: bool) -> None:
+    kinds = {"id": "new_id", "tags": "str_list"}
+    assert (postgres_bulk.plan(sql, kinds) is not None) is array_form
+
+
+def test_the_array_form_keeps_the_account_a_single_parameter() -> None:
+    bulk = postgres_bulk.plan("insert into likes (account_id, id, user_id) values (%(account_id)s, %(id)s, %(user))s)",
+                              {"id": "new_id", "user": "str"})
+    assert bulk is None  # malformed placeholder: not the shape
+    bulk = postgres_bulk.plan("insert into likes (account_id, id, user_id) values (%(account_id)s, %(id)s, %(user)s)",
+                              {"id": "new_id", "user": "str"})
+    assert bulk is not None
+    sql = bulk.learn([("account_id", "text"), ("id", "text"), ("user_id", "text"), ("created_at", "timestamp with time zone")])
+    assert sql == ('insert into likes (account_id, id, user_id)\nselect %(account_id)s::text, u."id", u."user"\n'
+                   '  from unnest(%(id)b::text[], %(user)b::text[]) as u("id", "user")')
+    batches = list(bulk.batches([{"account_id": "a", "id": "1", "user": "x"}, {"account_id": "a", "id": "2", "user": "y"}], "q"))
+    assert batches == [{"account_id": "a", "id": ["1", "2"], "user": ["x", "y"]}]
+    with pytest.raises(TenantScopeError):
+        list(bulk.batches([{"account_id": "a", "id": "1", "user": "x"}, {"account_id": "b", "id": "2", "user": "y"}], "q"))

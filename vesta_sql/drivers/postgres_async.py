@@ -11,6 +11,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
 from ..dialects import postgres as dialect
+from ..dialects import postgres_bulk
 from ..errors import OperationalError
 from ..runtime import CompiledQuery
 from . import forks
@@ -56,8 +57,18 @@ class AsyncPostgresSession:
     async def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
         try:
             async with self._conn.cursor() as cursor:
-                await cursor.executemany(query.sql, rows)
-                return cursor.rowcount
+                bulk = postgres_bulk.plan_for(query)  # an insert of one row: sent as arrays, in batches
+                if bulk is None:
+                    await cursor.executemany(query.sql, rows)  # pipelined by psycopg: one round trip per batch
+                    return cursor.rowcount
+                if (sql := bulk.sql) is None:  # first use: the table's column types, once per process
+                    await cursor.execute(*bulk.column_types())
+                    sql = bulk.learn(await cursor.fetchall())
+                count = 0
+                for params in bulk.batches(rows, query.name):
+                    await cursor.execute(sql, params)
+                    count += cursor.rowcount
+                return count
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
