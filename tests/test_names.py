@@ -11,7 +11,7 @@ import psycopg
 from vesta_sql import jsonable
 from vesta_sql.config import redact, redact_error
 from vesta_sql.dialects.sqlite import SQLiteCodec
-from vesta_sql.names import ACCOUNT_SETTING, DIRECTORY_TABLE, PG_TIMESTAMP_FORMAT, SET_ACCOUNT_SQL, TIMESTAMP_FORMAT
+from vesta_sql.names import ACCOUNT_SETTING, DIRECTORY_TABLE, PG_TIMESTAMP_FORMAT, SET_ACCOUNT_SQL, timestamp_text
 from vesta_sql.resources import migrations_dir
 
 from .pg import PostgresFixture
@@ -35,7 +35,7 @@ def test_the_migrations_use_the_same_names() -> None:
 
 
 def test_one_timestamp_text_everywhere(postgres: PostgresFixture) -> None:
-    expected = MOMENT.astimezone(timezone.utc).strftime(TIMESTAMP_FORMAT)
+    expected = timestamp_text(MOMENT.astimezone(timezone.utc))
     assert expected == "2026-03-01T10:00:05.000007Z"
     assert SQLiteCodec().datetime_in(MOMENT) == expected
     assert jsonable(Stamp(MOMENT)) == {"at": expected}
@@ -51,3 +51,9 @@ def test_passwords_are_redacted_in_urls_and_error_texts() -> None:
     text = redact_error(RuntimeError(" failed for s%40cret (s@cret) at db.example "), url)
     assert text == "failed for *** (***) at db.example"
     assert redact_error("no password here", "postgresql://owner@db/app") == "no password here"
+
+
+def test_a_year_below_1000_keeps_the_fixed_width() -> None:
+    early = datetime(999, 3, 1, 10, 0, 5, 7, tzinfo=timezone.utc)
+    assert SQLiteCodec().datetime_in(early) == "0999-03-01T10:00:05.000007Z"
+    assert jsonable(Stamp(early)) == {"at": "0999-03-01T10:00:05.000007Z"}

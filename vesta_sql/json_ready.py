@@ -11,7 +11,7 @@ import dataclasses
 from datetime import datetime, timezone
 from typing import Any
 
-from .names import TIMESTAMP_FORMAT as _FORMAT
+from .names import timestamp_text
 
 
 def _value(value: Any) -> Any:
@@ -19,7 +19,7 @@ def _value(value: Any) -> Any:
         return value
     if isinstance(value, datetime):
         aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-        return aware.astimezone(timezone.utc).strftime(_FORMAT)
+        return timestamp_text(aware.astimezone(timezone.utc))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return jsonable(value)
     if isinstance(value, dict):

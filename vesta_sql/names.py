@@ -6,6 +6,8 @@ security policies read, or the text form of a timestamp imports it from here.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 # The column every tenant table carries.
 ACCOUNT_COLUMN = "account_id"
 # The one global table (kind, key → account), written only by the database's triggers; also
@@ -18,8 +20,15 @@ REGISTRY_TABLE = "accounts"
 ACCOUNT_SETTING = "vesta.account_id"
 SET_ACCOUNT_SQL = f"select set_config('{ACCOUNT_SETTING}', %s, true)"
 
-# Timestamps as text: UTC, always with microseconds, fixed width, so text order is time order
+# Timestamps as text (`YYYY-MM-DDTHH:MM:SS.ffffffZ`): UTC, always with microseconds, fixed width, so text order is time order
 # (how SQLite stores them, how `jsonable` and checksums write them).
-TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def timestamp_text(utc: datetime) -> str:
+    """`utc` (an aware datetime in UTC) as that text. Not `strftime`: its `%Y` does not pad years
+    below 1000 to four digits, which would break the fixed width; `isoformat` does, and is faster."""
+    return utc.isoformat(timespec="microseconds")[:-6] + "Z"
+
+
 # The same text made by Postgres's to_char from a UTC timestamp.
 PG_TIMESTAMP_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'

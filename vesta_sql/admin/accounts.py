@@ -29,7 +29,7 @@ from typing import Any, TextIO
 
 from ..config import parse_url
 from ..errors import InvalidInputError, MigrationError, VestaError
-from ..names import SET_ACCOUNT_SQL, TIMESTAMP_FORMAT
+from ..names import SET_ACCOUNT_SQL, timestamp_text
 from ..schema.model import Schema
 from ..schema.postgres import read_postgres
 from ..schema.sqlite import read_sqlite
@@ -59,7 +59,7 @@ def _check_account(account: str) -> None:
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(_UTC).strftime(TIMESTAMP_FORMAT)
+    return timestamp_text(value.astimezone(_UTC))
 
 
 # --- which tables -----------------------------------------------------------------------------------

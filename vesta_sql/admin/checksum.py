@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from ..names import PG_TIMESTAMP_FORMAT, TIMESTAMP_FORMAT
+from ..names import PG_TIMESTAMP_FORMAT, timestamp_text
 from ..schema.model import Column
 
 SEPARATOR = "\x1f"
@@ -67,7 +67,7 @@ def canonical_timestamp(value: Any) -> str:
     except ValueError:
         return text  # Postgres will have refused it; the mismatch shows
     moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-    return moment.strftime(TIMESTAMP_FORMAT)
+    return timestamp_text(moment)
 
 
 def _number(value: Decimal) -> str:

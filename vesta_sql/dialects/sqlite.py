@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any, Final
 
 from .. import constraint_names, errors
-from ..names import TIMESTAMP_FORMAT
+from ..names import timestamp_text
 from ..rows import Decoder
 
 NAME: Final = "sqlite"
@@ -75,9 +75,7 @@ class SQLiteCodec:
     def datetime_in(self, value: datetime) -> Any:
         if value.tzinfo is not _UTC:
             value = value.astimezone(_UTC)
-        if value.year >= 1000:  # the same text as the strftime below, in a third of the time
-            return value.isoformat(timespec="microseconds")[:-6] + "Z"
-        return value.strftime(TIMESTAMP_FORMAT)
+        return timestamp_text(value)
 
     def json_text(self, value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), allow_nan=False)
