@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 import vesta_sql
 from vesta_sql import errors
 from vesta_sql.loader import load_catalog
-from vesta_sql.params import REQUIRED
+from vesta_sql.param_declarations import REQUIRED
 from vesta_sql.programs.registry import programs_for
 
 # ---------------------------------------------------------------------------------------

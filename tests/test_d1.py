@@ -38,7 +38,8 @@ from vesta_sql.admin import migrate
 from vesta_sql.dialects.sqlite import SQLiteCodec
 from vesta_sql.dialects.sqlite import connect as sqlite_connect
 from vesta_sql.loader import QuerySpec
-from vesta_sql.params import REQUIRED, make_binder
+from vesta_sql.param_declarations import REQUIRED
+from vesta_sql.params import make_binder
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "tests" / "d1" / "wrangler.toml"

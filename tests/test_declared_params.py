@@ -14,7 +14,8 @@ from vesta_sql import InvalidInputError, QueryLoadError
 from vesta_sql.admin.cli import main
 from vesta_sql.dialects.postgres import PostgresCodec
 from vesta_sql.dialects.sqlite import SQLiteCodec
-from vesta_sql.params import ParamSpec, make_binder, parse_param_lines
+from vesta_sql.param_declarations import ParamSpec, parse_param_lines
+from vesta_sql.params import make_binder
 
 
 @pytest.mark.parametrize("codec", [SQLiteCodec(), PostgresCodec()], ids=["sqlite", "postgres"])

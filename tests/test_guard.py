@@ -14,7 +14,8 @@ import vesta_sql
 from vesta_sql import InvalidInputError, QueryLoadError, TenantScopeError
 from vesta_sql.dialects.postgres import PostgresCodec
 from vesta_sql.dialects.sqlite import SQLiteCodec
-from vesta_sql.params import MAX_TEXT_CHARS, MAX_VALUE_BYTES, ParamSpec, make_binder, parse_param_lines
+from vesta_sql.param_declarations import ParamSpec, parse_param_lines
+from vesta_sql.params import MAX_TEXT_CHARS, MAX_VALUE_BYTES, make_binder
 from vesta_sql.runtime import QueryEvent
 
 SQL = Path(__file__).parent / "sql"

@@ -20,7 +20,7 @@ from typing import Literal, TypeGuard, get_args
 from . import records
 from .errors import QueryLoadError, TenantScopeError
 from .guard import DIRECTORY_NAMESPACE, check_query_scoped
-from .params import ParamSpec, parse_param_lines
+from .param_declarations import ParamSpec, parse_param_lines
 from .programs.registry import step_records
 from .proof.record import ProofInput, load_record
 from .resources import DIALECTS, queries_dir

@@ -2,7 +2,7 @@
 
 `prove(block, dialect, tables, …)` parses a query's SQL with sqlglot and returns what it
 cannot prove scoped to the bound account: every tenant table reference pinned to
-`:account_id` (`scope.py`, `statements.py`), writes that never assign, move or replace
+`:account_id` (`scope.py`, `reads.py`, `statements.py`), writes that never assign, move or replace
 another account's row, only allowlisted functions (`functions.py`), the binds sqlglot sees
 equal to the ones the package's parser found (else the proof and the driver would not be
 reading the same query), one statement per query, and a record class whose fields are the

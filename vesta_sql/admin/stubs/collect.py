@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ...loader import QuerySpec, load_catalog
-from ...params import REQUIRED
+from ...param_declarations import REQUIRED
 from ...programs.registry import ProgramSpec, dialect_steps, missing_steps, programs_for
 from ...resources import DIALECTS
 from .imports import module_bindings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ....params import REQUIRED, ParamSpec
+from ....param_declarations import REQUIRED, ParamSpec
 
 
 def camel(name: str) -> str:
