@@ -156,30 +156,31 @@ def rewrite_tokens(text: str) -> str:
     return text
 
 
-def tidy(text: str, target: str) -> str:
+def tidy(text: str, target: str, root: Path = ROOT) -> str:
     """Sorted imports, none unused: what renaming and dropped branches leave to clean up."""
     done = subprocess.run(  # noqa: S603 (a fixed command line: this interpreter's ruff)
         [sys.executable, "-m", "ruff", "check", "--fix-only", "--quiet", "--select", "I,F401", "--stdin-filename", target, "-"],
-        input=text, capture_output=True, text=True, cwd=ROOT, check=False,
+        input=text, capture_output=True, text=True, cwd=root, check=False,
     )
     if done.returncode != 0:
         raise SystemExit(f"ruff could not tidy {target}: {done.stderr.strip()}")
     return done.stdout
 
 
-def generate(source: str, target: str) -> str:
-    text = (ROOT / source).read_text(encoding="utf-8")
-    return tidy(header(source) + rewrite_tokens(keep_sync_branches(text, source)), target)
+def generate(source: str, target: str, root: Path = ROOT) -> str:
+    text = (root / source).read_text(encoding="utf-8")
+    return tidy(header(source) + rewrite_tokens(keep_sync_branches(text, source)), target, root)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check that every generated module is up to date")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the repository (default: this tool's)")
     args = parser.parse_args(argv)
     stale = []
     for source, target in MODULES.items():
-        text = generate(source, target)
-        path = ROOT / target
+        text = generate(source, target, args.root)
+        path = args.root / target
         if path.exists() and path.read_text(encoding="utf-8") == text:
             continue
         if args.check:
