@@ -20,7 +20,9 @@ blocks below):
           ...what the sync side does
 
   which becomes the `else` body (or nothing, without one) in the sync module. At run
-  time the async module takes the first branch; type checkers skip the other.
+  time the async module takes the first branch; type checkers skip the other, and
+  vulture, which calls it unreachable, is told so by a `# noqa: V201` on its first line
+  (dropped from the sync module, where the line is reached).
 
 Then ruff sorts the imports and drops the ones the sync side no longer uses, and the
 first line says where the file comes from.
@@ -72,6 +74,7 @@ NAMES = {
 }
 
 MARKER = "# ASYNC"
+_VULTURE_NOQA = re.compile(r"  # noqa: V201\b.*$", re.MULTILINE)
 _INDENT = " " * 4
 
 
@@ -100,7 +103,7 @@ def keep_sync_branches(text: str, origin: str) -> str:
             for line in lines[_else_line(node, lines):node.end_lineno]:
                 if line.strip() and not line.startswith(indent):
                     raise SystemExit(f"{origin}: the else branch of line {node.lineno} must be indented 4 spaces more")
-                kept.append(line[len(_INDENT):] if line.strip() else line)
+                kept.append(_VULTURE_NOQA.sub("", line[len(_INDENT):]) if line.strip() else line)
         lines[node.lineno - 1:node.end_lineno] = kept
     return "".join(lines)
 
