@@ -125,7 +125,9 @@ async def connect_async(
         from .drivers.sqlite_async import AsyncSQLiteDriver
 
         assert target.sqlite_path is not None
-        return AsyncDatabase(runtime, AsyncSQLiteDriver(target.sqlite_path, busy_timeout_ms=busy_timeout_ms))
+        sqlite_driver = AsyncSQLiteDriver(target.sqlite_path, busy_timeout_ms=busy_timeout_ms)
+        await sqlite_driver.open()  # fails fast on a bad path, as `connect` does
+        return AsyncDatabase(runtime, sqlite_driver)
     from .drivers.postgres_async import AsyncPostgresDriver
 
     driver = AsyncPostgresDriver(target.conninfo, pool_size=pool_size, statement_timeout_ms=statement_timeout_ms,

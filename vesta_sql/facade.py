@@ -1,4 +1,9 @@
-"""The synchronous façade: `db.<namespace>.<query>(account_id=…, …)`, transactions, the directory."""
+# generated from vesta_sql/facade_async.py by tools/async_to_sync.py — edit that file, not this one
+"""The façade: `db.<namespace>.<query>(account_id=…, …)`, transactions, the directory.
+
+Written once, as the async façade in `facade_async.py`; the sync one, `facade.py`, is
+generated from it by `tools/async_to_sync.py`, so no rule can differ between the two.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any, Protocol
 
 from .errors import InvalidInputError
 from .guard import DIRECTORY_NAMESPACE, require_account
+from .namespace import Namespace, attach_namespaces
 from .programs.driver import drive
 from .runtime import CompiledQuery, Hook, Runtime, TxState, account_for_transaction, bind_many, debug_enabled
 
@@ -105,29 +111,6 @@ class TxCall:
         return int(tx._statement(query.name, tx._session.execute_many, query, bound))
 
 
-class Namespace:
-    """`db.posts`: the queries (and programs) of one `.sql` file."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __repr__(self) -> str:
-        calls = sorted(key for key in vars(self) if not key.startswith("_"))
-        return f"<namespace {self._name}: {', '.join(calls)}>"
-
-
-def attach_namespaces(owner: object, runtime: Runtime, make_call: Callable[[str, str, CompiledQuery | None], object]) -> None:
-    """Give `owner` one attribute per namespace, holding one call per query and program."""
-    for namespace in runtime.namespaces():
-        space = Namespace(namespace)
-        for name, query in runtime.queries.get(namespace, {}).items():
-            setattr(space, name, make_call(namespace, name, query))
-        for program_namespace, name in runtime.programs:
-            if program_namespace == namespace:
-                setattr(space, name, make_call(namespace, name, None))
-        setattr(owner, namespace, space)
-
-
 class Transaction:
     """Several calls of one account in one database transaction (see `Database.transaction` for the rules)."""
 
@@ -166,7 +149,8 @@ class Transaction:
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        """`with tx.savepoint():` — if the block raises, its work is undone and the transaction goes on.
+        """`with tx.savepoint():` (`async with` when async) — if the block raises, its work is undone and the
+        transaction goes on.
 
         A statement that fails inside the block and is caught there still undoes the
         savepoint: leaving the block then raises `TransactionAborted`.
@@ -185,7 +169,7 @@ class Transaction:
 
 
 class Database:
-    """A connected façade (see `vesta_sql.connect`)."""
+    """A connected façade (see `vesta_sql.connect`, `vesta_sql.connect_async`)."""
 
     def __init__(self, runtime: Runtime, driver: Driver) -> None:
         self._runtime, self._driver = runtime, driver
@@ -236,7 +220,7 @@ class Database:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<vesta_sql.Database {self.dialect}: {', '.join(sorted(self._runtime.namespaces()))}>"
+        return f"<vesta_sql.{type(self).__name__} {self.dialect}: {', '.join(sorted(self._runtime.namespaces()))}>"
 
 
-__all__ = ["Database", "Transaction", "DIRECTORY_NAMESPACE"]
+__all__ = ["Database", "Transaction", "DIRECTORY_NAMESPACE", "Namespace"]

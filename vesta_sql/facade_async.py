@@ -1,4 +1,8 @@
-"""The asynchronous façade: the same namespaces and rules as `facade`, awaited."""
+"""The façade: `db.<namespace>.<query>(account_id=…, …)`, transactions, the directory.
+
+Written once, as the async façade in `facade_async.py`; the sync one, `facade.py`, is
+generated from it by `tools/async_to_sync.py`, so no rule can differ between the two.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,8 @@ from logging import DEBUG
 from typing import Any, Protocol
 
 from .errors import InvalidInputError
-from .facade import attach_namespaces
-from .guard import require_account
+from .guard import DIRECTORY_NAMESPACE, require_account
+from .namespace import Namespace, attach_namespaces
 from .programs.driver import drive_async
 from .runtime import CompiledQuery, Hook, Runtime, TxState, account_for_transaction, bind_many, debug_enabled
 
@@ -30,7 +34,12 @@ class AsyncDriver(Protocol):
 
 
 def async_query_call(query: CompiledQuery, driver: AsyncDriver, runtime: Runtime) -> Callable[..., Any]:
-    """The async twin of `facade.query_call` (a plain coroutine function, with a `many` attribute)."""
+    """`db.<namespace>.<query>`: checks the account before anything else, then runs the query.
+
+    A plain function rather than an object with `__call__`: this is the per-call hot path
+    and calling a function costs less than calling an instance. Its `many` attribute is
+    the many-row form.
+    """
     execute, hooks, observed, name = driver.execute, runtime.hooks, runtime.observed_async, query.name
 
     async def call(account_id: Any = None, **kwargs: Any) -> Any:
@@ -59,6 +68,8 @@ def async_query_call(query: CompiledQuery, driver: AsyncDriver, runtime: Runtime
 
 
 class AsyncProgramCall:
+    """A multi-query operation, run in one write transaction."""
+
     __slots__ = ("_db", "_namespace", "_name", "__name__")
 
     def __init__(self, db: AsyncDatabase, namespace: str, name: str) -> None:
@@ -73,6 +84,8 @@ class AsyncProgramCall:
 
 
 class AsyncTxCall:
+    """A query or program inside a transaction: the account is the transaction's."""
+
     __slots__ = ("_tx", "_namespace", "_name", "_query", "__name__")
 
     def __init__(self, tx: AsyncTransaction, namespace: str, name: str, query: CompiledQuery | None) -> None:
@@ -88,6 +101,7 @@ class AsyncTxCall:
         return await tx._run(self._query, kwargs)
 
     async def many(self, rows: Iterable[Mapping[str, Any]] = ()) -> int:
+        """Run this `!` query once per row inside the transaction; returns the total row count."""
         tx, query = self._tx, self._query
         tx._state.check(f"{self._namespace}.{self._name}.many")
         if query is None:
@@ -97,7 +111,7 @@ class AsyncTxCall:
 
 
 class AsyncTransaction:
-    """The async twin of `facade.Transaction` (same rules: doomed by a failed statement, dead after its block)."""
+    """Several calls of one account in one database transaction (see `Database.transaction` for the rules)."""
 
     def __init__(self, runtime: Runtime, session: AsyncSession, state: TxState | str) -> None:
         self._runtime, self._session = runtime, session
@@ -106,6 +120,7 @@ class AsyncTransaction:
         attach_namespaces(self, runtime, lambda namespace, name, query: AsyncTxCall(self, namespace, name, query))
 
     async def _statement(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
+        """Run one statement; if it fails, the transaction is doomed."""
         state = self._state
         state.check(name)
         state.statements += 1
@@ -116,7 +131,7 @@ class AsyncTransaction:
             raise
 
     async def _run(self, query: CompiledQuery, kwargs: dict[str, Any]) -> Any:
-        params = query.bind(self.account_id, kwargs)
+        params = query.bind(self.account_id, kwargs)  # a bad value is refused before anything runs: not a failure
         return await self._statement(query.name, self._session.execute, query, params)
 
     async def _run_step(self, step: Any) -> Any:
@@ -127,28 +142,33 @@ class AsyncTransaction:
         try:
             return await drive_async(program, self._run_step)
         except BaseException as exc:
-            if state.statements > before:
+            if state.statements > before:  # it stopped part way, after writing: its work cannot be kept
                 state.fail(name, exc)
             raise
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        """`async with tx.savepoint():` — the twin of `Transaction.savepoint`."""
+        """`with tx.savepoint():` (`async with` when async) — if the block raises, its work is undone and the
+        transaction goes on.
+
+        A statement that fails inside the block and is caught there still undoes the
+        savepoint: leaving the block then raises `TransactionAborted`.
+        """
         state = self._state
         state.check("savepoint")
         try:
             async with self._session.savepoint():
                 yield
-                if state.failed is not None:
+                if state.failed is not None:  # a failure caught inside it: rolled back to the savepoint
                     raise state.savepoint_aborted()
         except BaseException:
             if state.open:
-                state.failed = None
+                state.failed = None  # rolled back to before the failure: the transaction is usable again
             raise
 
 
 class AsyncDatabase:
-    """A connected async façade (see `vesta_sql.connect_async`)."""
+    """A connected façade (see `vesta_sql.connect`, `vesta_sql.connect_async`)."""
 
     def __init__(self, runtime: Runtime, driver: AsyncDriver) -> None:
         self._runtime, self._driver = runtime, driver
@@ -158,23 +178,35 @@ class AsyncDatabase:
 
     @asynccontextmanager
     async def transaction(self, account_id: Any = None, *, write: bool = True) -> AsyncIterator[AsyncTransaction]:
-        """One transaction for several calls of one account (the rules of `Database.transaction`)."""
+        """One transaction for several calls of one account.
+
+        Committed when the block ends normally; rolled back when it raises. A statement
+        that failed inside it dooms it even if the error was caught: nothing more runs in
+        it, and leaving the block raises `TransactionAborted` (nothing is committed); use
+        `tx.savepoint()` around what may fail. After the block the transaction, and every
+        namespace taken from it, is dead: using it raises `TransactionClosed`.
+        """
         account = require_account(account_id)
         state = TxState(account)
         try:
             async with self._driver.session(account, write) as session:
                 yield AsyncTransaction(self._runtime, session, state)
                 if state.failed is not None:
-                    raise state.aborted()
+                    raise state.aborted()  # inside the session: it rolls back
         finally:
             state.open = False
 
     async def resolve_account(self, kind: str, key: str) -> str | None:
+        """The account owning a public key (`smart_link` slug, `stripe_payment_intent`, `sso_org`), or None.
+
+        The one way into an account from outside; it returns nothing but the account id.
+        """
         query, params = self._runtime.directory_lookup(kind, key)
         result = await self._driver.execute_global(query, params)
         return None if result is None else str(result)
 
     def add_hook(self, hook: Hook) -> None:
+        """Call `hook(event)` after every query (for metrics or tracing spans)."""
         self._runtime.hooks.append(hook)
 
     async def close(self) -> None:
@@ -187,4 +219,7 @@ class AsyncDatabase:
         await self.close()
 
     def __repr__(self) -> str:
-        return f"<vesta_sql.AsyncDatabase {self.dialect}: {', '.join(sorted(self._runtime.namespaces()))}>"
+        return f"<vesta_sql.{type(self).__name__} {self.dialect}: {', '.join(sorted(self._runtime.namespaces()))}>"
+
+
+__all__ = ["AsyncDatabase", "AsyncTransaction", "DIRECTORY_NAMESPACE", "Namespace"]

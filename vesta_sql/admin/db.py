@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..config import parse_url, redact, redact_error
+from ..dialects.sqlite import connect as connect_sqlite
 from ..errors import ConfigError, OperationalError
 from ..names import SET_ACCOUNT_SQL
 
@@ -40,10 +41,7 @@ def open_sqlite(url: str) -> sqlite3.Connection:
     assert target.sqlite_path is not None
     if not Path(target.sqlite_path).is_file():
         raise ConfigError(f"no such SQLite file: {target.sqlite_path}")
-    conn = sqlite3.connect(target.sqlite_path, isolation_level=None)
-    conn.execute("pragma foreign_keys = on")
-    conn.execute("pragma busy_timeout = 30000")
-    return conn
+    return connect_sqlite(target.sqlite_path, wal=False)
 
 
 def scopes(accounts: Iterable[str], bypass: bool) -> Iterator[list[str]]:

@@ -18,17 +18,30 @@ BUSY_TIMEOUT_MS = 30_000
 _UTC = timezone.utc
 
 
-def connect(path: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
-    """A connection with D1's behaviour: foreign keys always on; WAL and a busy timeout for concurrency."""
-    memory = path == ":memory:"
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000)
-    conn.execute("pragma foreign_keys = on")
-    conn.execute(f"pragma busy_timeout = {int(busy_timeout_ms)}")
-    if not memory:
-        conn.execute("pragma journal_mode = wal")
-        conn.execute("pragma synchronous = normal")
+def connect(path: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS, *, wal: bool = True) -> sqlite3.Connection:
+    """A connection with D1's behaviour: foreign keys always on; a busy timeout and WAL for concurrency.
+
+    The one SQLite connection set-up: the sync driver calls it, the async one runs it on
+    aiosqlite's thread, the admin commands call it with `wal=False` (they leave a file's
+    journal mode as they found it). A file that cannot be opened is an `OperationalError`.
+    """
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000)
+        try:
+            conn.execute("pragma foreign_keys = on")
+            conn.execute(f"pragma busy_timeout = {int(busy_timeout_ms)}")
+            if wal and path != ":memory:":
+                conn.execute("pragma journal_mode = wal")
+                conn.execute("pragma synchronous = normal")
+        except BaseException:
+            conn.close()
+            raise
+    except sqlite3.Error as exc:
+        raise errors.OperationalError(f"cannot open SQLite database {path!r}: {exc}") from exc
     return conn
 
+
+MEMORY_BUSY = "the in-memory database stayed busy past the busy timeout"
 
 # The write transactions (by tracker) that the current thread, or asyncio task, holds open.
 _WRITING: ContextVar[frozenset[int]] = ContextVar("vesta_sqlite_writing", default=frozenset())

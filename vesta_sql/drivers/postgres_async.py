@@ -1,7 +1,17 @@
-"""psycopg async driver: the async twin of `postgres_sync` (same pool rules, same per-call account setting)."""
+"""psycopg driver: a psycopg_pool pool; every call sends its account setting with its statement.
+
+The setting is transaction-local and pipelined with the statement under one Sync (one
+implicit transaction, one round trip), so a connection carries no account between calls
+and the driver is correct behind a transaction-mode pooler. Dead connections and retries
+follow the rule written in `pg_health`.
+
+Written once, as the async driver in `postgres_async.py`; the sync one, `postgres_sync.py`,
+is generated from it by `tools/async_to_sync.py`.
+"""
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,7 +44,12 @@ async def _run(conn: psycopg.AsyncConnection[Any], query: CompiledQuery, params:
 
 async def _run_after(conn: psycopg.AsyncConnection[Any], setup: tuple[str, tuple[str, ...]], query: CompiledQuery,
                      params: dict[str, Any]) -> Any:
-    """`setup` then the query under one Sync; results read after the block (see `postgres_sync._run_after`)."""
+    """`setup` then the query, pipelined: one Sync, so both run in one implicit transaction.
+
+    The results are read after the pipeline block: leaving it sends the Sync and flushes
+    everything (`Pipeline.sync()` inside the block may stop flushing before a value of a
+    megabyte or more is sent, and then waits forever for an answer).
+    """
     async with conn.pipeline():
         await conn.execute(*setup)
         cursor = await conn.execute(query.sql, params)
@@ -75,7 +90,7 @@ class AsyncPostgresSession:
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         try:
-            async with self._conn.transaction():
+            async with self._conn.transaction():  # nested: a savepoint, rolled back to if the block raises
                 yield
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, "savepoint") from exc
@@ -86,47 +101,73 @@ class AsyncPostgresDriver:
 
     def __init__(self, conninfo: str, *, pool_size: int, statement_timeout_ms: int | None, pool_timeout_s: float,
                  prepared_statements: bool = False) -> None:
-        self._conninfo = conninfo
-        self._timeout = pool_timeout_s
         self._max_size = pool_size
         self._setup = dialect.call_setup(statement_timeout_ms)
+        self._conninfo, self._timeout = conninfo, pool_timeout_s
         self._kwargs = dialect.connection_kwargs(prepared_statements)
         self._connections: weakref.WeakSet[psycopg.AsyncConnection[Any]] = weakref.WeakSet()
-        self._forked = False
-        self._pool = AsyncConnectionPool(
-            conninfo, min_size=1, max_size=pool_size, timeout=pool_timeout_s, open=False,
-            kwargs=self._kwargs, configure=self._configure,
-        )
+        self._pool = self._new_pool()
+        self._inherited = False  # the pool is a parent's, after a fork: see `after_fork`
+        self._reopen_lock = threading.Lock()
+        if True:  # ASYNC
+            pass  # a constructor cannot await: `connect_async` awaits `open()`
+        else:
+            self.open()  # noqa: V201 (the sync module's branch: vulture finds it unreachable here)
         forks.track(self)
 
+    def _new_pool(self) -> AsyncConnectionPool[Any]:
+        return AsyncConnectionPool(
+            self._conninfo, min_size=1, max_size=self._max_size, timeout=self._timeout, open=False,
+            kwargs=self._kwargs, configure=self._configure,
+        )
+
     async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        self._connections.add(conn)
+        self._connections.add(conn)  # known, so that a forked child can leave it alone
         await dialect.configure_async(conn)
 
+    async def open(self) -> None:
+        """Open the pool and wait for its first connection: a wrong URL or password fails here, not at a call."""
+        pool = self._pool
+        try:
+            await pool.open(wait=True, timeout=self._timeout)
+        except PoolTimeout as exc:
+            await pool.close()
+            failure = await _first_failure(self._conninfo, self._kwargs, self._timeout)
+            raise dialect.connect_failure(failure, self._timeout) from exc
+
     def after_fork(self) -> None:
-        """In a forked child: detach the parent's connections; the event loop stayed there, so refuse from now on."""
+        """In a forked child: detach the parent's connections, so that nothing reaches its sessions.
+
+        Then the sync driver opens a pool of its own on its next call; the async one refuses
+        (its event loop and the pool's tasks stayed in the parent). Neither closes what it inherited.
+        """
         for conn in list(self._connections):
             if not conn.closed:
                 forks.detach_socket(conn.fileno())
         forks.INHERITED.append(self._pool)
-        self._forked = True
+        self._connections = weakref.WeakSet()
+        self._reopen_lock = threading.Lock()  # a lock held in the parent at fork time stays held in the child
+        self._inherited = True
 
-    async def open(self) -> None:
-        try:
-            await self._pool.open(wait=True, timeout=self._timeout)
-        except PoolTimeout as exc:
-            await self._pool.close()
-            failure = await _first_failure(self._conninfo, self._kwargs, self._timeout)
-            raise dialect.connect_failure(failure, self._timeout) from exc
+    async def _reopen_pool(self) -> None:
+        """In a forked child (sync only): connections of its own; the child's threads, if any, open one pool."""
+        with self._reopen_lock:
+            if self._inherited:
+                self._pool = self._new_pool()
+                await self.open()
+                self._inherited = False
 
     async def _checkout(self, name: str) -> psycopg.AsyncConnection[Any]:
         """A live connection from the pool (see `pg_health`: dead idle ones are dropped, not handed out)."""
-        if self._forked:
-            raise OperationalError(f"{name}: {forks.FORKED_ASYNC}")
+        if self._inherited:
+            if True:  # ASYNC
+                raise OperationalError(f"{name}: {forks.FORKED_ASYNC}")
+            else:
+                self._reopen_pool()  # noqa: V201
         pool = self._pool
         for _ in range(self._max_size + 1):
             try:
-                conn = await pool.getconn()
+                conn: psycopg.AsyncConnection[Any] = await pool.getconn()
             except (PoolTimeout, PoolClosed) as exc:
                 raise OperationalError(f"{name}: no database connection available: {exc}") from exc
             if not is_dead(conn):
@@ -150,9 +191,9 @@ class AsyncPostgresDriver:
         return await self._execute(query, params, None)
 
     async def _execute(self, query: CompiledQuery, params: dict[str, Any], account_id: str | None) -> Any:
-        pool = self._pool
         for attempt in (1, 2):
             conn = await self._checkout(query.name)
+            pool = self._pool  # read after the checkout, which may have reopened it (in a forked child)
             try:
                 setup = self._setup.unscoped() if account_id is None else self._setup.scoped(account_id)
                 if setup is None:
@@ -177,13 +218,15 @@ class AsyncPostgresDriver:
                 raise dialect.translate_error(exc, "transaction") from exc
 
     async def close(self) -> None:
-        await self._pool.close()
+        if not self._inherited:  # a forked child never closes what it inherited
+            await self._pool.close()
 
 
 async def _first_failure(conninfo: str, kwargs: dict[str, Any], timeout_s: float) -> BaseException | None:
     """Why connecting fails: the pool only says it timed out, so try once more, directly."""
     try:
-        await (await psycopg.AsyncConnection.connect(conninfo, connect_timeout=max(1, int(timeout_s)), **kwargs)).close()
+        conn = await psycopg.AsyncConnection.connect(conninfo, connect_timeout=max(1, int(timeout_s)), **kwargs)
+        await conn.close()
     except psycopg.Error as exc:
         return exc
     return None

@@ -1,9 +1,13 @@
+# generated from vesta_sql/drivers/postgres_async.py by tools/async_to_sync.py — edit that file, not this one
 """psycopg driver: a psycopg_pool pool; every call sends its account setting with its statement.
 
 The setting is transaction-local and pipelined with the statement under one Sync (one
 implicit transaction, one round trip), so a connection carries no account between calls
 and the driver is correct behind a transaction-mode pooler. Dead connections and retries
 follow the rule written in `pg_health`.
+
+Written once, as the async driver in `postgres_async.py`; the sync one, `postgres_sync.py`,
+is generated from it by `tools/async_to_sync.py`.
 """
 
 from __future__ import annotations
@@ -103,47 +107,57 @@ class PostgresDriver:
         self._conninfo, self._timeout = conninfo, pool_timeout_s
         self._kwargs = dialect.connection_kwargs(prepared_statements)
         self._connections: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
-        self._pool = self._open_pool()
-        self._reopen = False
+        self._pool = self._new_pool()
+        self._inherited = False  # the pool is a parent's, after a fork: see `after_fork`
         self._reopen_lock = threading.Lock()
+        self.open()
         forks.track(self)
+
+    def _new_pool(self) -> ConnectionPool[Any]:
+        return ConnectionPool(
+            self._conninfo, min_size=1, max_size=self._max_size, timeout=self._timeout, open=False,
+            kwargs=self._kwargs, configure=self._configure,
+        )
 
     def _configure(self, conn: psycopg.Connection[Any]) -> None:
         self._connections.add(conn)  # known, so that a forked child can leave it alone
         dialect.configure(conn)
 
-    def _open_pool(self) -> ConnectionPool[Any]:
-        pool: ConnectionPool[Any] = ConnectionPool(
-            self._conninfo, min_size=1, max_size=self._max_size, timeout=self._timeout, open=False,
-            kwargs=self._kwargs, configure=self._configure,
-        )
+    def open(self) -> None:
+        """Open the pool and wait for its first connection: a wrong URL or password fails here, not at a call."""
+        pool = self._pool
         try:
             pool.open(wait=True, timeout=self._timeout)
         except PoolTimeout as exc:
             pool.close()
             failure = _first_failure(self._conninfo, self._kwargs, self._timeout)
             raise dialect.connect_failure(failure, self._timeout) from exc
-        return pool
 
     def after_fork(self) -> None:
-        """In a forked child: detach the parent's connections (so nothing reaches its sessions); reopen lazily."""
+        """In a forked child: detach the parent's connections, so that nothing reaches its sessions.
+
+        Then the sync driver opens a pool of its own on its next call; the async one refuses
+        (its event loop and the pool's tasks stayed in the parent). Neither closes what it inherited.
+        """
         for conn in list(self._connections):
             if not conn.closed:
                 forks.detach_socket(conn.fileno())
         forks.INHERITED.append(self._pool)
         self._connections = weakref.WeakSet()
         self._reopen_lock = threading.Lock()  # a lock held in the parent at fork time stays held in the child
-        self._reopen = True
+        self._inherited = True
 
     def _reopen_pool(self) -> None:
-        with self._reopen_lock:  # the child's threads, if it starts any, open one pool between them
-            if self._reopen:
-                self._pool = self._open_pool()  # in a forked child: connections of its own
-                self._reopen = False
+        """In a forked child (sync only): connections of its own; the child's threads, if any, open one pool."""
+        with self._reopen_lock:
+            if self._inherited:
+                self._pool = self._new_pool()
+                self.open()
+                self._inherited = False
 
     def _checkout(self, name: str) -> psycopg.Connection[Any]:
         """A live connection from the pool (see `pg_health`: dead idle ones are dropped, not handed out)."""
-        if self._reopen:
+        if self._inherited:
             self._reopen_pool()
         pool = self._pool
         for _ in range(self._max_size + 1):
@@ -199,14 +213,15 @@ class PostgresDriver:
                 raise dialect.translate_error(exc, "transaction") from exc
 
     def close(self) -> None:
-        if not self._reopen:  # a forked child never closes what it inherited
+        if not self._inherited:  # a forked child never closes what it inherited
             self._pool.close()
 
 
 def _first_failure(conninfo: str, kwargs: dict[str, Any], timeout_s: float) -> BaseException | None:
     """Why connecting fails: the pool only says it timed out, so try once more, directly."""
     try:
-        psycopg.connect(conninfo, connect_timeout=max(1, int(timeout_s)), **kwargs).close()
+        conn = psycopg.Connection.connect(conninfo, connect_timeout=max(1, int(timeout_s)), **kwargs)
+        conn.close()
     except psycopg.Error as exc:
         return exc
     return None

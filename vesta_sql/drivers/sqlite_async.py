@@ -84,15 +84,14 @@ class AsyncSQLiteDriver:
         forks.INHERITED.extend([self._idle, self._memory_conn])
         self._idle, self._memory_conn = [], None
 
+    async def open(self) -> None:
+        """Open (and keep) a first connection: a bad path fails here, at connect, as it does for the sync driver."""
+        await self._checkin(await self._checkout())
+
     async def _connect(self) -> aiosqlite.Connection:
         path, timeout = self._path, self._busy_timeout_ms
-        factory = _factory(timeout)
-        try:
-            # the same setup as the sync driver, run on aiosqlite's own thread
-            return await _QuietConnection(
-                lambda: sqlite3.connect(path, isolation_level=None, check_same_thread=False, factory=factory), 64)
-        except sqlite3.Error as exc:
-            raise OperationalError(f"cannot open SQLite database {path!r}: {exc}") from exc
+        # the sync driver's set-up (`dialect.connect`), run on aiosqlite's own thread
+        return await _QuietConnection(lambda: dialect.connect(path, timeout), 64)
 
     async def _checkout(self) -> aiosqlite.Connection:
         if self._closed:
@@ -100,9 +99,17 @@ class AsyncSQLiteDriver:
         if self._forked:
             raise OperationalError(forks.FORKED_ASYNC)
         if self._memory_lock is not None:
-            await self._memory_lock.acquire()
+            try:
+                async with asyncio.timeout(self._busy_timeout_ms / 1000):
+                    await self._memory_lock.acquire()
+            except TimeoutError:
+                raise OperationalError(dialect.MEMORY_BUSY) from None
             if self._memory_conn is None:
-                self._memory_conn = await self._connect()
+                try:
+                    self._memory_conn = await self._connect()
+                except BaseException:
+                    self._memory_lock.release()  # nothing to hand back: the next call tries again
+                    raise
             return self._memory_conn
         if self._idle:
             return self._idle.pop()
@@ -202,15 +209,3 @@ class _QuietConnection(aiosqlite.Connection):
 
 _STOP: object = getattr(aiosqlite.core, "_STOP_RUNNING_SENTINEL", object())
 
-
-def _factory(busy_timeout_ms: int) -> Any:
-    class Connection(sqlite3.Connection):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.execute("pragma foreign_keys = on")
-            self.execute(f"pragma busy_timeout = {int(busy_timeout_ms)}")
-            if args and args[0] != ":memory:":
-                self.execute("pragma journal_mode = wal")
-                self.execute("pragma synchronous = normal")
-
-    return Connection

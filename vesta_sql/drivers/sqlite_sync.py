@@ -84,10 +84,7 @@ class SQLiteDriver:
             self._forked_memory = True
 
     def _connect(self) -> sqlite3.Connection:
-        try:
-            conn = dialect.connect(self._path, self._busy_timeout_ms)
-        except sqlite3.Error as exc:
-            raise OperationalError(f"cannot open SQLite database {self._path!r}: {exc}") from exc
+        conn = dialect.connect(self._path, self._busy_timeout_ms)
         if self._statement_timeout is not None:
             key, deadlines = id(conn), self._deadlines
             conn.set_progress_handler(lambda: 1 if time.monotonic() > deadlines.get(key, float("inf")) else 0, 10_000)
@@ -101,9 +98,13 @@ class SQLiteDriver:
                                    "process (it would be a diverging copy): connect again in the child, or use a file")
         if self._memory_lock is not None:
             if not self._memory_lock.acquire(timeout=self._busy_timeout_ms / 1000):
-                raise OperationalError("the in-memory database stayed busy past the busy timeout")
+                raise OperationalError(dialect.MEMORY_BUSY)
             if self._memory_conn is None:
-                self._memory_conn = self._connect()
+                try:
+                    self._memory_conn = self._connect()
+                except BaseException:
+                    self._memory_lock.release()  # nothing to hand back: the next call tries again
+                    raise
             return self._memory_conn
         try:
             return self._idle.pop()
