@@ -1,1 +1,1 @@
-"""One driver per dialect and flavour (sync/async): they move statements and rows, nothing else."""
+"""One driver per dialect and flavour (sync/async): connections and pools, the account setting, statements and rows."""
