@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
+import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
@@ -211,7 +212,8 @@ def test_migrate_dry_run_lists_what_would_be_applied(here: Path, capsys: pytest.
 
 def test_version_comes_from_the_package_metadata(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "--version")
-    assert result.code == 0 and result.out.strip() == f"vesta-sql {version('vesta-sql')}" and version("vesta-sql") == "0.2.0"
+    declared = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert result.code == 0 and result.out.strip() == f"vesta-sql {version('vesta-sql')}" and version("vesta-sql") == declared
 
 
 def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
