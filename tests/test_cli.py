@@ -288,3 +288,11 @@ def test_migrate_refuses_an_empty_scaffold_until_it_holds_a_statement(tmp_path: 
     assert not (tmp_path / "x.db").exists()
     path.write_text(path.read_text(encoding="utf-8") + "create table tags (id text primary key);\n", encoding="utf-8")
     assert migrate.apply(url, folder=root / "sqlite") == ["0001_add_tags"]
+
+
+def test_a_rollback_prints_only_its_own_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    migrate.apply(url)
+    result = run(capsys, "rollback", "--url", url, "--to", "0010_admin_account_delete", "--yes")
+    assert result.code == 0
+    assert all(line.startswith(("to roll back: ", "rolled back ")) for line in result.out.splitlines()), result.out

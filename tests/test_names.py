@@ -57,3 +57,9 @@ def test_a_year_below_1000_keeps_the_fixed_width() -> None:
     early = datetime(999, 3, 1, 10, 0, 5, 7, tzinfo=timezone.utc)
     assert SQLiteCodec().datetime_in(early) == "0999-03-01T10:00:05.000007Z"
     assert jsonable(Stamp(early)) == {"at": "0999-03-01T10:00:05.000007Z"}
+
+
+def test_a_connection_error_reads_on_one_line() -> None:
+    url = "postgresql://owner:s3cret@127.0.0.1:1/vesta"
+    text = redact_error("connection refused s3cret\n\tIs the server running on that host?", url, one_line=True)
+    assert text == "connection refused *** Is the server running on that host?"

@@ -60,9 +60,10 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def redact_error(exc: BaseException | str, url: str) -> str:
-    """An error's text with the URL's password (as written and percent-decoded) replaced by ***."""
-    text = str(exc).strip()
+def redact_error(exc: BaseException | str, url: str, *, one_line: bool = False) -> str:
+    """An error's text with the URL's password (as written and percent-decoded) replaced by ***;
+    `one_line` joins a driver's multi-line message (psycopg's connection hints) into one line."""
+    text = " ".join(str(exc).split()) if one_line else str(exc).strip()
     try:
         password = urlsplit(url).password
     except ValueError:

@@ -19,3 +19,9 @@ def queries_dir() -> Path:
 
 def migrations_dir(dialect: str) -> Path:
     return _root() / "migrations" / dialect
+
+
+def inside_installed_package(path: Path) -> bool:
+    """Whether `path` lies inside an installed package (a wheel's copy), not a checkout."""
+    resolved = path.resolve()
+    return any(part in ("site-packages", "dist-packages") for part in resolved.parts) or "_sql" in resolved.parts

@@ -32,9 +32,18 @@ def writable(out: str) -> Path:
     return path
 
 
+def _note_unseen_migrations() -> None:
+    from .migrate import unseen_checkout_migrations
+
+    unseen = unseen_checkout_migrations()
+    if unseen:
+        note(unseen)
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from . import migrate
 
+    _note_unseen_migrations()
     target = use(args)
     url = target.url.url
     if args.reapply_last and target.protected_as:
@@ -70,6 +79,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     if args.d1:
         return _d1_status(Path(args.d1))
+    _note_unseen_migrations()
     url = use(args).url.url
     states = migrate.status(url)
     if not any(state.applied for state in states) and _wrangler_migrated(url):
@@ -121,6 +131,7 @@ def _d1_status(database: Path) -> int:
 def cmd_rollback(args: argparse.Namespace) -> int:
     from . import migrate
 
+    _note_unseen_migrations()
     target = use(args)
     url = target.url.url
     migrate.check_drift(url, accept_drift=args.accept_drift, action="roll back")
@@ -155,6 +166,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     for path in migrate.new(args.name, root=Path(args.folder) if args.folder else None):
         print(f"created {path}")
+    if not args.folder:
+        _note_unseen_migrations()
     return 0
 
 

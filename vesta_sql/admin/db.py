@@ -30,7 +30,7 @@ def open_postgres(url: str) -> Any:
     try:
         return psycopg.connect(target.conninfo, autocommit=True, options="-c TimeZone=UTC", connect_timeout=10)
     except psycopg.Error as exc:
-        raise OperationalError(f"cannot connect to {redact(url)}: {redact_error(exc, url)}") from None
+        raise OperationalError(f"cannot connect to {redact(url)}: {redact_error(exc, url, one_line=True)}") from None
 
 
 def open_sqlite(url: str) -> sqlite3.Connection:

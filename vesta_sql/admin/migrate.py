@@ -18,7 +18,7 @@ from typing import Any
 
 from ..config import DatabaseUrl, parse_url, redact, redact_error
 from ..errors import MigrationError
-from ..resources import DIALECTS, migrations_dir
+from ..resources import DIALECTS, inside_installed_package, migrations_dir
 from ..schema_version import COMPATIBLE_MARK, LOG, is_compatible
 from . import drift
 
@@ -82,7 +82,7 @@ def _yoyo(url: str, folder: Path | None, *, create: bool = False) -> Iterator[tu
         try:
             backend = get_backend(target.yoyo_url)
         except Exception as exc:  # yoyo raises driver errors of either dialect
-            raise MigrationError(f"cannot connect to {redact(url)}: {redact_error(exc, url)}") from None
+            raise MigrationError(f"cannot connect to {redact(url)}: {redact_error(exc, url, one_line=True)}") from None
         try:
             yield backend, read_migrations(str(laid_out)), source
         finally:
@@ -270,12 +270,6 @@ def rollback(url: str, *, to: str | None = None, all_: bool = False, folder: Pat
             return done
 
 
-def _installed(path: Path) -> bool:
-    """Whether `path` lies inside an installed package (a wheel's copy is not where migrations are written)."""
-    resolved = path.resolve()
-    return any(part in ("site-packages", "dist-packages") for part in resolved.parts) or "_sql" in resolved.parts
-
-
 def checkout_migrations(cwd: Path | None = None) -> Path:
     """The `migrations/` folder of the checkout around `cwd`, else the package's own (when it is a checkout)."""
     start = (cwd or Path.cwd()).resolve()
@@ -286,13 +280,27 @@ def checkout_migrations(cwd: Path | None = None) -> Path:
     return migrations_dir(DIALECTS[0]).parent
 
 
+def unseen_checkout_migrations(cwd: Path | None = None) -> str | None:
+    """A note when the checkout around `cwd` holds migration files that the installed package (which
+    `migrate`, `status` and `rollback` read) does not: a regular install copies them at install time."""
+    checkout, installed = checkout_migrations(cwd), migrations_dir(DIALECTS[0]).parent
+    if checkout.resolve() == installed.resolve():
+        return None
+    known = {p.name for d in DIALECTS for p in (installed / d).glob("*.sql")}
+    extra = sorted({p.name for d in DIALECTS for p in (checkout / d).glob("*.sql")} - known)
+    if not extra:
+        return None
+    return (f"{checkout} holds {', '.join(extra)}, which the installed package does not: this command uses the "
+            f"installed copy ({installed}); install the checkout in editable mode (`pip install -e .`) to use them")
+
+
 def new(name: str, *, root: Path | None = None) -> list[Path]:
     """Create the next numbered migration, with its rollback, in both dialect folders of the checkout."""
     slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
     if not slug:
         raise MigrationError(f"cannot make a file name from {name!r}")
     root = root or checkout_migrations()
-    if _installed(root):
+    if inside_installed_package(root):
         raise MigrationError(f"not writing into {root}: it is inside an installed package; run `vesta-sql new` in a "
                              "checkout of the project, or pass --folder naming the checkout's migrations/")
     folders = [root / dialect for dialect in DIALECTS]
