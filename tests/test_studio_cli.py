@@ -3,6 +3,7 @@ on Postgres (no BYPASSRLS, SET ROLE), a statement time-out and the console's row
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,3 +98,14 @@ def test_the_console_has_a_time_out_and_a_row_cap(dialect: str, request: pytest.
         status, text, _ = server.post(f"/a/{a.account}/console", {"sql": SIX_HUNDRED})
         assert status == 200 and "500 row(s) (capped)" in text
         assert server.get(f"/a/{a.account}")[0] == 200  # the session goes on after a stopped statement
+
+
+def test_a_wildcard_bind_answers_to_the_machine_names_only(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    migrate.apply(url)
+    with studio("--url", url, "--host", "0.0.0.0", cwd=tmp_path) as server:
+        name = socket.gethostname()
+        assert server.url.startswith(f"http://{name}:") and "warning: the studio listens on 0.0.0.0" in "".join(server.output)
+        assert server.get("/", headers={"host": f"{name}:{server.port}"})[0] in (200, 303)
+        assert server.get("/", headers={"host": f"rebound.example:{server.port}"})[0] == 421
+        assert server.get("/", headers={"host": f"0.0.0.0:{server.port}"})[0] in (200, 303)

@@ -12,7 +12,7 @@ from ...errors import ConfigError
 from .audit import Audit, default_path
 from .database import Studio
 from .routes import build_app
-from .security import allowed_hosts, new_token
+from .security import WILDCARDS, allowed_hosts, new_token
 
 LOOPBACK = "127.0.0.1"
 
@@ -45,7 +45,7 @@ def serve(owner_url: str, *, describe: str, app_url: str | None = None, app_role
     if host != LOOPBACK:
         print(f"vesta-sql: warning: the studio listens on {host}, not only on this machine's loopback: anyone who can reach "
               "it and learns the token reads the database", file=sys.stderr)
-    shown = f"[{host}]" if ":" in host else host
+    shown = socket.gethostname() if host in WILDCARDS else f"[{host}]" if ":" in host else host
     say(f"vesta-sql studio: {'read-write, audit trail ' + str(audit.path) if audit else 'read-only'}")
     say(f"open http://{shown}:{port}/?token={token}")
     sys.stdout.flush()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import socket
 import time
 from collections.abc import Iterable
 from urllib.parse import urlencode
@@ -30,8 +31,23 @@ def csrf_for(token: str) -> str:
     return hmac.new(token.encode(), b"vesta-studio-csrf", hashlib.sha256).hexdigest()
 
 
+WILDCARDS = ("0.0.0.0", "::")  # noqa: S104 - named to recognise them, not to bind
+
+
+def machine_names() -> set[str]:
+    """This machine's name and addresses: what a browser elsewhere puts in Host for a wildcard bind."""
+    name = socket.gethostname()
+    try:
+        _, aliases, addresses = socket.gethostbyname_ex(name)
+    except OSError:
+        aliases, addresses = [], []
+    return {name, socket.getfqdn(name), *aliases, *addresses}
+
+
 def allowed_hosts(host: str, port: int) -> frozenset[str]:
     names = {"127.0.0.1", "localhost", "[::1]", host if ":" not in host else f"[{host}]"}
+    if host in WILDCARDS:  # every interface: the requests name the machine, never "0.0.0.0"
+        names |= machine_names()
     return frozenset(f"{name}:{port}" for name in names)
 
 
