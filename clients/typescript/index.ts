@@ -1163,7 +1163,7 @@ export interface CollectionsQueries {
   /**
    * One past the last position of a collection (its item count, positions being dense).
    */
-  positionEnd(args: CollectionsPositionEndArgs): Promise<number | null>;
+  positionEnd(args: CollectionsPositionEndArgs): Promise<number>;
   /**
    * Second half of a renumbering: bring the lifted items back down shifted by `shift`
    * (-1 or +1), except item `item_id`, which lands at `position`.
@@ -1362,7 +1362,7 @@ export interface EngagementQueries {
   /**
    * Whether the user likes the post (a user likes a post once).
    */
-  hasLiked(args: EngagementHasLikedArgs): Promise<boolean | null>;
+  hasLiked(args: EngagementHasLikedArgs): Promise<boolean>;
   /**
    * A user likes a post; returns 1 when the like is new, 0 when the user already liked it.
    */
@@ -2092,7 +2092,7 @@ export interface SubscriptionsQueries {
   /**
    * How many users follow a creator.
    */
-  followerCount(args: SubscriptionsFollowerCountArgs): Promise<number | null>;
+  followerCount(args: SubscriptionsFollowerCountArgs): Promise<number>;
   /**
    * A creator's followers, newest first, one keyset page.
    */

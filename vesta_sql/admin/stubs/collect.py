@@ -92,7 +92,7 @@ def _query_method(specs: list[QuerySpec]) -> tuple[Method, dict[str, Binding]]:
             raise StubError(f"{where}: parameter {name!r} is a Python keyword and cannot be passed by name")
         params.append(Param(name, param.python_type, param.default is not REQUIRED))
     if spec.op == "value" and spec.returns:
-        always = all(_always_one_value(s.source_sql or s.sql) for s in specs)
+        always = all(always_one_value(s.source_sql or s.sql) for s in specs)
         returns = spec.returns if always else f"{spec.returns} | None"
     elif spec.op in _RETURNS:
         returns = _RETURNS[spec.op]
@@ -105,7 +105,7 @@ def _query_method(specs: list[QuerySpec]) -> tuple[Method, dict[str, Binding]]:
     return Method(spec.name, tuple(params), returns, spec.doc, many=spec.op == "count"), scope
 
 
-def _always_one_value(sql: str) -> bool:
+def always_one_value(sql: str) -> bool:
     """A `$` query that always returns one row whose value is not null: `count(…)`, `exists (…)`, `coalesce(…, literal)`.
 
     An aggregate without `group by` returns one row even over no rows; so does a select with no `from`.

@@ -10,6 +10,7 @@ from importlib import resources
 from ....guard import DIRECTORY_NAMESPACE
 from ....loader import QuerySpec
 from ....rows import field_kind
+from ...stubs.collect import always_one_value
 from ..d1 import to_ordered
 from .naming import VALUE_TYPES, camel, doc_comment, field_type, param_optional, param_type, pascal
 
@@ -79,8 +80,9 @@ def _query_entry(spec: QuerySpec) -> str:
 def result_type(spec: QuerySpec) -> str:
     if spec.op == "count":
         return "number"
-    if spec.op == "value":
-        return f"{VALUE_TYPES.get(spec.returns or '', 'string | number')} | null"
+    if spec.op == "value":  # as the Python stubs: no null for a value that is always there (count, exists, …)
+        value = VALUE_TYPES.get(spec.returns or "", "string | number")
+        return value if spec.returns and always_one_value(spec.source_sql or spec.sql) else f"{value} | null"
     assert spec.record is not None
     return f"{spec.record.__name__}[]" if spec.op == "many" else f"{spec.record.__name__} | null"
 
