@@ -310,7 +310,12 @@ def new(name: str, *, root: Path | None = None) -> list[Path]:
     for folder in folders:
         (folder / "rollback").mkdir(parents=True, exist_ok=True)
         scaffold = f"-- {name}\n-- Write the statements here: `vesta-sql migrate` refuses this file while it holds none.\n"
-        for path, text in ((folder / filename, scaffold), (folder / "rollback" / filename, f"-- undo: {name}\n")):
+        if folder.name == "postgres":  # what `vesta-sql check`'s Squawk rules ask of every Postgres migration
+            scaffold += ("-- Begin with bounded waits (yoyo runs the file in one transaction), e.g.:\n"
+                         "--   set local lock_timeout = '5s';\n--   set local statement_timeout = '60s';\n"
+                         "-- and see docs/migrations.md (expand, deploy, contract).\n")
+        undo = f"-- undo: {name}\n" + (scaffold.split("\n", 2)[2] if folder.name == "postgres" else "")
+        for path, text in ((folder / filename, scaffold), (folder / "rollback" / filename, undo)):
             if path.exists():
                 raise MigrationError(f"{path} already exists")
             path.write_text(text, encoding="utf-8")
