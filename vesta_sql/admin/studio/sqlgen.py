@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import TenantScopeError
+from ...names import DIRECTORY_TABLE, REGISTRY_TABLE
 from ...proof.prover import ProofInput, prove
 from ...proof.tables import Tables
 from ...sqlfile import code_binds
@@ -129,11 +130,11 @@ def related(schema: Schema, child: Table, values: Mapping[str, Any], *, rows: in
 
 
 def account_exists(schema: Schema) -> Statement:
-    return proven(schema, "select a.account_id from accounts a where a.account_id = :account_id", {"account_id": None})
+    return proven(schema, f"select a.account_id from {REGISTRY_TABLE} a where a.account_id = :account_id", {"account_id": None})
 
 
 def directory_lookup(schema: Schema, kind: str, key: str) -> Statement:
-    sql = "select d.account_id from account_directory d where d.kind = :kind and d.key = :key"
+    sql = f"select d.account_id from {DIRECTORY_TABLE} d where d.kind = :kind and d.key = :key"
     return proven(schema, sql, {"kind": kind, "key": key}, directory=True)
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ...errors import InvalidInputError
+from ...names import timestamp_text
 from ..schema_info import ACCOUNT
 from .schema import Column, Table
 
@@ -30,7 +31,7 @@ def _timestamp(column: Column, text: str, dialect: str) -> Any:
     if value.tzinfo is None:
         raise InvalidInputError(f"{column.name}: {text!r} has no time zone (add Z for UTC)")
     value = value.astimezone(timezone.utc)
-    return value if dialect == "postgres" else value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value if dialect == "postgres" else timestamp_text(value)
 
 
 def convert(column: Column, text: str, dialect: str) -> Any:
