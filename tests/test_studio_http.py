@@ -164,3 +164,4 @@ def test_edit_insert_delete_are_audited(served: Any) -> None:
     first = lines[0]
     assert first["account_id"] == a.account and first["key"] == {"id": a.posts[1]}
     assert first["before"]["title"] == "north post 2" and first["after"]["title"] == "edited title" and first["who"]
+    assert str(first["after"]["updated_at"]) > str(first["before"]["updated_at"])  # an edit moves updated_at, as the façade's

@@ -23,7 +23,7 @@ from .audit import Audit
 from .database import Studio
 from .schema import Table
 from .security import Guard, csrf_for
-from .values import changes
+from .values import changes, stamp_update
 
 HERE = Path(__file__).parent
 
@@ -164,6 +164,8 @@ class Pages:
             values = changes(table, form, dialect, editing=True) if action == "update" else {}
             if action == "update" and not values:
                 raise InvalidInputError("nothing to change")
+            if action == "update":
+                stamp_update(table, values, dialect)
             statements = [sqlgen.update(schema, table, key, values) if action == "update" else sqlgen.delete(schema, table, key)]
         trail = self.audit
         assert trail is not None  # --write always has an audit trail

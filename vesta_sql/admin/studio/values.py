@@ -68,6 +68,13 @@ def _json(value: Any) -> Any:
     return Jsonb(value)
 
 
+def stamp_update(table: Table, values: dict[str, Any], dialect: str) -> None:
+    """An edit moves `updated_at` to now, as the façade's update queries do (unless the form sets it)."""
+    if table.column("updated_at") is not None and "updated_at" not in values:
+        now = datetime.now(timezone.utc)
+        values["updated_at"] = now if dialect == "postgres" else timestamp_text(now)
+
+
 def changes(table: Table, form: Mapping[str, str], dialect: str, *, editing: bool) -> dict[str, Any]:
     """The columns a form sets (`c.NAME` fields), converted; the account and (on an edit) the key are never set."""
     values: dict[str, Any] = {}
