@@ -7,11 +7,12 @@ Forward files live in `migrations/<dialect>/`, rollbacks in `migrations/<dialect
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,8 @@ def apply(url: str, *, folder: Path | None = None, accept_drift: Sequence[str] =
                 _rollback_newest(backend, migrations, source, url)
             for migration in backend.to_apply(migrations):
                 try:
-                    backend.apply_migrations_only([migration])
+                    with _quiet():
+                        backend.apply_migrations_only([migration])
                 except Exception as exc:
                     where = source / f"{migration.id}.sql"
                     raise MigrationError(f"{where}: failed and {_undone(migration)}: {_explain(exc, url)}") from None
@@ -144,12 +146,19 @@ def _guard(backend: Any, migrations: Any, source: Path, accept: Sequence[str], a
             on_note(f"accepted drift: recorded the current checksum of {migration_id}")
 
 
+def _quiet() -> redirect_stdout[io.StringIO]:
+    """yoyo prints the rows of any step that returns some (0011's SQLite rollback is a no-op `select`,
+    and applied files are never edited): the commands print their own lines, nothing of a migration's."""
+    return redirect_stdout(io.StringIO())
+
+
 def _rollback_newest(backend: Any, migrations: Any, source: Path, url: str) -> None:
     newest = migrations[-1]
     if not backend.is_applied(newest):
         return  # nothing to undo: it is simply applied below
     try:
-        backend.rollback_migrations([newest])
+        with _quiet():
+            backend.rollback_migrations([newest])
     except Exception as exc:
         raise MigrationError(f"{source / 'rollback' / (newest.id + '.sql')}: rollback failed: {redact_error(exc, url)}") from None
     drift.forget(backend, newest.id)
@@ -261,7 +270,8 @@ def rollback(url: str, *, to: str | None = None, all_: bool = False, folder: Pat
             done: list[str] = []
             for migration in reversed(chosen):
                 try:
-                    backend.rollback_migrations([migration])
+                    with _quiet():
+                        backend.rollback_migrations([migration])
                 except Exception as exc:
                     where = source / "rollback" / f"{migration.id}.sql"
                     raise MigrationError(f"{where}: rollback failed: {redact_error(exc, url)}") from None
