@@ -22,6 +22,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
+from .processes import stop
+
 DEFAULT_POOL_SIZE = 2  # PgBouncer's own default is 20: 2 makes the client pools far larger than the server pool
 
 
@@ -100,10 +102,5 @@ def start_pgbouncer(server_url: str, databases: dict[str, str], users: dict[str,
             _ready(listen, process, root / "pgbouncer.log")
             yield PgBouncer("127.0.0.1", listen)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 

@@ -18,6 +18,8 @@ import numpy as np
 import vesta_sql
 from vesta_sql.admin.studio.security import csrf_for
 
+from .processes import stop
+
 
 def vector(seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
@@ -113,12 +115,7 @@ def studio(*args: str, cwd: Path) -> Iterator[Server]:
                 return
         raise AssertionError("the studio did not start:\n" + "".join(lines))
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def links(page: str, base: str) -> list[str]:

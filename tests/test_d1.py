@@ -41,6 +41,8 @@ from vesta_sql.loader import QuerySpec
 from vesta_sql.param_declarations import REQUIRED
 from vesta_sql.params import make_binder
 
+from .processes import stop
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "tests" / "d1" / "wrangler.toml"
 RUNNER = ROOT / "tests" / "d1" / "runner.mjs"
@@ -146,11 +148,7 @@ class D1Runner:
     def close(self) -> None:
         if self.process.stdin:
             self.process.stdin.close()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process, timeout=30, terminate=False)  # it ends once its input closes
         self._stderr.close()
 
 

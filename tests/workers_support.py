@@ -30,6 +30,7 @@ from vesta_sql.admin.export.typescript.naming import camel
 from vesta_sql.dialects.sqlite import SQLiteCodec
 from vesta_sql.schema_version import expected
 
+from .processes import stop
 from .test_d1 import TIMEOUT_S, _require_node, _wrangler_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,11 +108,7 @@ def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
     finally:
         db.close()
         process.stdin.close()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=30, terminate=False)  # it ends once its input closes
         log.close()
 
 
