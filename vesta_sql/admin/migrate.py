@@ -84,6 +84,10 @@ def _yoyo(url: str, folder: Path | None, *, create: bool = False) -> Iterator[tu
             backend = get_backend(target.yoyo_url)
         except Exception as exc:  # yoyo raises driver errors of either dialect
             raise MigrationError(f"cannot connect to {redact(url)}: {redact_error(exc, url, one_line=True)}") from None
+        if target.dialect == "sqlite":
+            # sqlite3's 5 s default: a second `migrate` would fail "database is locked" while the first
+            # commits a long migration, before it even reaches yoyo's lock (which waits LOCK_TIMEOUT_S)
+            backend.connection.execute(f"pragma busy_timeout = {LOCK_TIMEOUT_S * 1000}")
         try:
             yield backend, read_migrations(str(laid_out)), source
         finally:
