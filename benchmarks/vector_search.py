@@ -280,6 +280,7 @@ def bench_sqlite(queries_per_account: int) -> list[tuple[str, ...]]:
         migrate.apply(url)
         stamp = NOW.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("insert into accounts (account_id, created_at) values (?, ?)", (account.id, stamp))
         conn.execute("insert into creators (account_id, id, name, slug, bio, email, created_at, updated_at) "
                       "values (?, 'creator', 'Bench', 'bench', '', 'bench@example.com', ?, ?)", (account.id, stamp, stamp))
         conn.execute("begin")

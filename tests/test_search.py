@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from vesta_sql import errors
-from vesta_sql.programs import search
+from vesta_sql.programs import search, sqlite_vectors
 from vesta_sql.records.search import HybridHit, PostHit
 from vesta_sql.runtime import QueryEvent
 
@@ -322,20 +322,23 @@ def test_text_terms_are_the_words_of_the_text() -> None:
 
 
 def test_vector_cache_keeps_within_its_budget() -> None:
-    def vectors(n: int) -> search.AccountVectors:
+    def vectors(n: int) -> sqlite_vectors.AccountVectors:
         matrix = np.ones((n, 384), dtype=np.float32)
-        return search.AccountVectors([str(i) for i in range(n)], np.array(["draft"] * n, dtype=object), matrix,
-                                     np.linalg.norm(matrix, axis=1).astype(np.float32))
+        return sqlite_vectors.AccountVectors.build([str(i) for i in range(n)], np.array(["draft"] * n, dtype=object),
+                                                   matrix, np.linalg.norm(matrix, axis=1).astype(np.float32))
 
     one = vectors(10)
-    cache = search.VectorCache(budget=3 * one.nbytes)
+    cache = sqlite_vectors.VectorCache(budget=3 * one.nbytes)
     for token in "abcd":
         cache.put(token, vectors(10))
     assert cache.get("a") is None and cache.get("d") is not None
     cache.get("b")
     cache.put("e", vectors(10))
     assert cache.get("b") is not None and cache.get("c") is None
-    cache.put("huge", vectors(100))
+    cache.put("huge", vectors(1000))
     assert cache.get("huge") is None
+    assert cache.newest(["x", "b", "e", "y"]) == (2, cache.get("e")) and cache.newest(["x"]) is None
+    cache.put("f", vectors(10), replacing="e")  # an entry made from "e" takes its place (and shares its rows)
+    assert cache.get("e") is None and cache.get("b") is not None and cache.get("f") is not None
     cache.clear()
     assert cache.get("b") is None

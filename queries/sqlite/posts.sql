@@ -1,7 +1,8 @@
 -- Search over posts, SQLite side. `db.posts.search_similar` and `db.posts.search_hybrid` are
 -- programs (vesta_sql/programs/search.py): the vector ranking is exact and done in NumPy over
--- the account's embeddings, which the package keeps in memory while the account's search
--- token (posts_search_versions, kept by triggers) stays the same.
+-- the account's embeddings, which the package keeps in memory under the account's search
+-- token (posts_search_versions, kept by triggers) and brings up to date after a write from
+-- the change log (posts_search_changes) and the posts it names.
 
 -- name: search_version(account_id)$
 -- d1: no
@@ -27,6 +28,36 @@ select json_group_array(e.id) as ids,
           from posts p
          where p.account_id = :account_id
            and p.embedding is not null) e;
+
+-- name: search_changes(account_id)^
+-- record_class: SearchChanges
+-- d1: no
+-- The account's change log (the triggers keep its last 256 changes), oldest
+-- first, as three JSON arrays in the same order: each change's number, the post it
+-- concerns (null for none) and the token it gave the account. Random tokens, like
+-- search_version's, so kept out of the D1-versus-SQLite comparison.
+select json_group_array(c.seq) as seqs,
+       json_group_array(c.post_id) as post_ids,
+       json_group_array(c.version) as versions
+  from (select l.seq, l.post_id, l.version
+          from posts_search_changes l
+         where l.account_id = :account_id
+         order by l.seq) c;
+
+-- name: search_changed(account_id, ids)^
+-- record_class: PostVectors
+-- d1: no
+-- The posts among `ids` that have an embedding, in search_vectors' one-row form: what the
+-- package re-reads after a write instead of the whole account.
+-- param: ids str_list
+select json_group_array(e.id) as ids,
+       json_group_array(e.status) as statuses,
+       cast(group_concat(e.embedding, '') as blob) as embeddings
+  from (select p.id, p.status, p.embedding
+          from posts p
+         where p.account_id = :account_id
+           and p.embedding is not null
+           and p.id in (select value from json_each(:ids))) e;
 
 -- name: search_hits(account_id, ids)
 -- record_class: PostSummary

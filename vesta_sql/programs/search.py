@@ -7,9 +7,11 @@ Each dialect has its own read-only programs (the SQL is in `queries/<dialect>/po
   of the account (small accounts) or through the HNSW index, re-ranked by exact distance
   (large accounts). Settings made in an earlier statement of the same transaction are
   certain to be in place when the ranking query starts its index scan.
-* SQLite: exact search in NumPy over the account's embeddings, read in one row and kept in
-  memory while the account's search token (changed by triggers on every relevant write,
-  read in the same transaction) stays the same; then the top k posts are read by id.
+* SQLite: exact search in NumPy over the account's embeddings (`sqlite_vectors.py`), kept in
+  memory under the account's search token (changed by triggers on every relevant write,
+  read in the same transaction). After a write, the cached entry of an earlier token is
+  updated from the posts the change log names since; with none to start from, the
+  embeddings are read in one row. Then the top k posts are read by id.
 
 Inputs are checked before the first step runs: the embedding (384 finite float32 values,
 not all zero), `k` in 1..1000, `status` and `text` as strings.
@@ -18,26 +20,21 @@ not all zero), `k` in 1..1000, `status` and `text` as strings.
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInputError
-from ..params import MAX_TEXT_CHARS, check_size, text_bytes, validate_vector
-from ..records._types import EMBEDDING_DIMENSIONS, Embedding, JsonValue, array_aware_eq
+from ..params import MAX_LIST_ITEMS, MAX_TEXT_CHARS, check_size, text_bytes, validate_vector
 from ..records.posts import PostSummary
 from ..records.search import HybridHit, PostHit
 from .driver import Program, Steps
-from .registry import program, step_record
+from .registry import program
+from .sqlite_vectors import CACHE, AccountVectors, PostVectors, SearchChanges
 
 if TYPE_CHECKING:
     import numpy
     import numpy.typing
 
     FloatArray = numpy.typing.NDArray[numpy.float32]
-    Float64Array = numpy.typing.NDArray[numpy.float64]
-    ObjectArray = numpy.typing.NDArray[numpy.object_]
 
 MAX_K = 1_000
 # Postgres: accounts with fewer posts than this are ranked by an exact scan (about 1 ms per
@@ -48,9 +45,6 @@ MAX_EF_SEARCH = 1_000
 # Hybrid search fuses the best HYBRID_CANDIDATES of each list (at least 2k).
 HYBRID_CANDIDATES = 50
 MAX_TEXT_TERMS = 32
-# SQLite: memory for cached account embeddings, per process (a 10,000-post account is 15 MB).
-CACHE_BYTES = 256 * 1024 * 1024
-_RERANK_MARGIN = 16  # float32 ranking, then the best k + margin again in float64
 _TERM = re.compile(r"\w+")
 
 
@@ -129,123 +123,32 @@ def search_hybrid_postgres(q: Steps, *, text: str, embedding: Any, k: int = 10) 
 # --- SQLite -----------------------------------------------------------------------------
 
 
-@step_record
-@dataclass(frozen=True, slots=True, eq=False)
-class PostVectors:
-    """Every embedded post of one account in one row (the `posts.search_vectors` step): ids and
-    statuses as JSON arrays, and the embeddings concatenated in the same order (None when there are none)."""
-
-    ids: JsonValue
-    statuses: JsonValue
-    embeddings: Embedding | None
-
-    __eq__ = array_aware_eq
-
-
-@dataclass(frozen=True, slots=True)
-class AccountVectors:
-    """One account's embedded posts, ready to rank: ids, statuses, the float32 matrix and its row norms."""
-
-    ids: list[str]
-    statuses: ObjectArray
-    matrix: FloatArray
-    norms: FloatArray
-
-    @property
-    def nbytes(self) -> int:
-        return int(self.matrix.nbytes + self.norms.nbytes) + 100 * len(self.ids)  # + ids and statuses
-
-    @classmethod
-    def from_record(cls, record: PostVectors) -> AccountVectors:
-        import numpy
-
-        ids: list[str] = record.ids if isinstance(record.ids, list) else []
-        # object dtype: built without copying the strings; compared only when a status filter is given
-        statuses = numpy.array(record.statuses if isinstance(record.statuses, list) else [], dtype=object)
-        flat = record.embeddings if record.embeddings is not None else numpy.zeros(0, dtype=numpy.float32)
-        matrix = flat.reshape(-1, EMBEDDING_DIMENSIONS)
-        if matrix.shape[0] != len(ids) or statuses.shape[0] != len(ids):
-            raise InvalidInputError("posts.search_vectors: ids, statuses and embeddings do not line up")
-        norms = numpy.sqrt(numpy.einsum("ij,ij->i", matrix, matrix))
-        keep = norms > 0  # a zero vector has no direction: it cannot be ranked by cosine
-        if not keep.all():
-            ids = [value for value, kept in zip(ids, keep.tolist(), strict=True) if kept]
-            statuses, matrix, norms = statuses[keep], matrix[keep], norms[keep]
-        return cls(ids, statuses, matrix, norms)
-
-    def nearest(self, query: FloatArray, count: int, status: str | None = None) -> list[tuple[str, float]]:
-        """The `count` nearest (id, cosine distance) pairs, by distance then id: exact."""
-        import numpy
-
-        rows: Any = None
-        matrix, norms = self.matrix, self.norms
-        if status is not None:
-            rows = numpy.flatnonzero(self.statuses == status)
-            matrix, norms = matrix[rows], norms[rows]
-        total = matrix.shape[0]
-        if total == 0:
-            return []
-        similarity = (matrix @ query) / norms
-        take = min(total, count + _RERANK_MARGIN)
-        best = numpy.argpartition(-similarity, take - 1)[:take] if take < total else numpy.arange(total)
-        query64 = query.astype(numpy.float64)
-        chosen: Float64Array = matrix[best].astype(numpy.float64)
-        distances = 1.0 - (chosen @ query64) / (numpy.linalg.norm(chosen, axis=1) * float(numpy.linalg.norm(query64)))
-        positions = best if rows is None else rows[best]
-        ids = self.ids
-        ranked = sorted(zip(distances.tolist(), (ids[i] for i in positions.tolist()), strict=True))
-        return [(post_id, distance) for distance, post_id in ranked[:count]]
-
-
-class VectorCache:
-    """Account embeddings by search token, least recently used first out, within a byte budget."""
-
-    def __init__(self, budget: int = CACHE_BYTES) -> None:
-        self.budget = budget
-        self._entries: OrderedDict[str, AccountVectors] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, token: str) -> AccountVectors | None:
-        with self._lock:
-            found = self._entries.get(token)
-            if found is not None:
-                self._entries.move_to_end(token)
-            return found
-
-    def put(self, token: str, vectors: AccountVectors) -> None:
-        size = vectors.nbytes
-        if size > self.budget:
-            return
-        with self._lock:
-            if token in self._entries:
-                return
-            self._entries[token] = vectors
-            self._bytes += size
-            while self._bytes > self.budget:
-                _, dropped = self._entries.popitem(last=False)
-                self._bytes -= dropped.nbytes
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-
-
-CACHE = VectorCache()
-
-
 def _account_vectors(q: Steps) -> Program[AccountVectors]:
-    """The account's embeddings: from the cache when its token is unchanged, else read in one row."""
+    """The account's embeddings: cached under its current token; else the cached entry of an earlier
+    token updated from the posts changed since (the change log); else read in one row."""
     token: str | None = yield q.posts.search_version()
-    if token is not None:
-        cached = CACHE.get(token)
-        if cached is not None:
-            return cached
-    record: PostVectors = yield q.posts.search_vectors()
-    vectors = AccountVectors.from_record(record)
-    if token is not None:
-        CACHE.put(token, vectors)
+    if token is None:  # the account never had a post: nothing to keep
+        empty: PostVectors = yield q.posts.search_vectors()
+        return AccountVectors.from_record(empty)
+    cached = CACHE.get(token)
+    if cached is not None:
+        return cached
+    changes: SearchChanges = yield q.posts.search_changes()
+    log = changes.leading_to(token)
+    base = CACHE.newest(log[1]) if log is not None else None
+    if log is not None and base is not None:
+        at, previous = base
+        changed = list(dict.fromkeys(post_id for post_id in log[0][at + 1:] if post_id is not None))
+        if len(changed) <= MAX_LIST_ITEMS:
+            vectors = previous
+            if changed:
+                record: PostVectors = yield q.posts.search_changed(ids=changed)
+                vectors = previous.updated(changed, record)
+            CACHE.put(token, vectors, replacing=log[1][at])
+            return vectors
+    loaded: PostVectors = yield q.posts.search_vectors()
+    vectors = AccountVectors.from_record(loaded)
+    CACHE.put(token, vectors)
     return vectors
 
 
@@ -255,7 +158,8 @@ def text_terms(text: str) -> str | None:
 
 
 @program("posts", "search_similar", write=False, dialects=("sqlite",),
-         steps=("posts.search_version", "posts.search_vectors", "posts.search_hits"))
+         steps=("posts.search_version", "posts.search_changes", "posts.search_changed", "posts.search_vectors",
+                "posts.search_hits"))
 def search_similar_sqlite(q: Steps, *, embedding: Any, k: int = 10, status: str | None = None) -> Program[list[PostHit]]:
     """The k posts of the account nearest to `embedding` (cosine distance), nearest first, optionally of one status."""
     vector, k = _similar_input(embedding, k, status)
@@ -269,7 +173,8 @@ def search_similar_sqlite(q: Steps, *, embedding: Any, k: int = 10, status: str 
 
 
 @program("posts", "search_hybrid", write=False, dialects=("sqlite",),
-         steps=("posts.search_version", "posts.search_vectors", "posts.search_hybrid_fused"))
+         steps=("posts.search_version", "posts.search_changes", "posts.search_changed", "posts.search_vectors",
+                "posts.search_hybrid_fused"))
 def search_hybrid_sqlite(q: Steps, *, text: str, embedding: Any, k: int = 10) -> Program[list[HybridHit]]:
     """Posts matching every word of `text` or near `embedding`, fused by reciprocal rank, best first."""
     vector, k = _hybrid_input(text, embedding, k)
