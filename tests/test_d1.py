@@ -440,7 +440,7 @@ FRESH: dict[str, dict[str, Any]] = {
 }
 
 # Columns filled from randomblob() by the migrations' triggers: equal on neither side by design.
-RANDOM_COLUMNS = {("posts_search_versions", "version")}
+RANDOM_COLUMNS = {("posts_search_versions", "version"), ("posts_search_changes", "version")}
 
 _BY_KIND: dict[str, Callable[[str], Any]] = {
     "str": lambda name: f"{name}-value", "int": lambda name: 1, "float": lambda name: 0.5, "bool": lambda name: True,

@@ -24,7 +24,7 @@ from vesta_sql.errors import MigrationError
 from vesta_sql.resources import migrations_dir
 
 _numbers = itertools.count()
-NEWEST = "0012_accounts"
+NEWEST = "0013_post_search_changes"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -97,13 +97,13 @@ def test_an_edited_applied_migration_is_drift_until_accepted(url: str, folder: P
 def test_a_migration_unknown_to_this_install_is_drift(url: str, folder: Path, tmp_path: Path) -> None:
     newer = tmp_path / "newer"
     shutil.copytree(folder, newer)
-    add(newer, "0013_tags", "create table tags (id text primary key);\n", "drop table tags;\n")
+    add(newer, "0014_tags", "create table tags (id text primary key);\n", "drop table tags;\n")
     migrate.apply(url, folder=newer)  # a newer release migrated this database
-    assert states(url, folder)["0013_tags"] == (True, "unknown")
-    with pytest.raises(MigrationError, match=r"unknown to this install .*: 0013_tags"):
-        migrate.rollback(url, folder=folder)  # it would undo 0012, not the newest
+    assert states(url, folder)["0014_tags"] == (True, "unknown")
+    with pytest.raises(MigrationError, match=r"unknown to this install .*: 0014_tags"):
+        migrate.rollback(url, folder=folder)  # it would undo 0013, not the newest
     assert states(url, folder)[NEWEST] == (True, "")
-    assert migrate.rollback(url, folder=folder, accept_drift=["0013_tags"]) == [NEWEST]
+    assert migrate.rollback(url, folder=folder, accept_drift=["0014_tags"]) == [NEWEST]
 
 
 def test_a_database_migrated_before_checksums_records_them_and_says_so(url: str, folder: Path) -> None:
@@ -112,23 +112,23 @@ def test_a_database_migrated_before_checksums_records_them_and_says_so(url: str,
     assert states(url, folder)["0001_accounts_and_creators"] == (True, "unrecorded")
     notes: list[str] = []
     assert migrate.apply(url, folder=folder, on_note=notes.append) == []
-    assert len(notes) == 1 and "recorded the checksums of 12 applied migration(s)" in notes[0]
+    assert len(notes) == 1 and "recorded the checksums of 13 applied migration(s)" in notes[0]
     assert "migrated before checksums were kept" in notes[0]
     assert all(state == (True, "") for state in states(url, folder).values())
 
 
 def test_reapply_last_accepts_the_newest_files_new_content_only(url: str, folder: Path) -> None:
-    add(folder, "0013_tags", "create table tags (account_id text not null, id text not null, primary key (account_id, id));\n",
+    add(folder, "0014_tags", "create table tags (account_id text not null, id text not null, primary key (account_id, id));\n",
         "drop table tags;\n")
     migrate.apply(url, folder=folder)
-    add(folder, "0013_tags", "create table tags (account_id text not null, id text not null, label text, "
+    add(folder, "0014_tags", "create table tags (account_id text not null, id text not null, label text, "
                              "primary key (account_id, id));\n", "drop table tags;\n")
-    assert states(url, folder)["0013_tags"] == (True, "changed")
-    with pytest.raises(MigrationError, match="0013_tags"):
+    assert states(url, folder)["0014_tags"] == (True, "changed")
+    with pytest.raises(MigrationError, match="0014_tags"):
         migrate.apply(url, folder=folder)
-    assert migrate.apply(url, folder=folder, reapply_last=True) == ["0013_tags"]
+    assert migrate.apply(url, folder=folder, reapply_last=True) == ["0014_tags"]
     assert execute(url, "select count(label) from tags") == [(0,)]
-    assert states(url, folder)["0013_tags"] == (True, "")
+    assert states(url, folder)["0014_tags"] == (True, "")
     # any other drift still refuses
     edited = folder / "0002_posts.sql"
     edited.write_text(edited.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
