@@ -20,6 +20,7 @@ import pytest
 import vesta_sql
 from vesta_sql.admin import migrate
 from vesta_sql.programs.sqlite_vectors import AccountVectors, PostVectors
+from vesta_sql.resources import migrations_dir
 from vesta_sql.runtime import QueryEvent
 
 from .test_search import brute_force, make_creator, near, seed
@@ -386,3 +387,26 @@ def test_an_entry_never_changes_under_a_search_holding_it(vec: Vec) -> None:
     assert len(later.rows) == 100 and later.size <= 100 + 64
     gone = later.updated(["p1", "p2"], PostVectors([], [], None))
     assert "p1" not in {post_id for post_id, _ in gone.nearest(vec(1), 100)} and len(gone.nearest(vec(1), 100)) == 98
+
+
+def test_the_d1_export_steps_of_the_copy_guide_leave_search_working(lite: tuple[Path, str], vec: Vec) -> None:
+    """docs/copy.md: rollback 0013 then 0009, export, 0009 then 0013 again: the log and its triggers are back."""
+    path, account = lite
+    folder = migrations_dir("sqlite")
+    with vesta_sql.connect(f"sqlite:///{path}") as db:
+        posts = seed(db, account, make_creator(db, account, lambda p: f"{p}-d1"), vec, range(1, 11))
+        query = vec(1100)
+        check(db, account, posts, statuses_of(path, account), query)
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            for script in ("rollback/0013_post_search_changes.sql", "rollback/0009_post_search.sql",
+                           "0009_post_search.sql", "0013_post_search_changes.sql"):
+                conn.executescript((folder / script).read_text(encoding="utf-8"))
+        assert [seq for seq, _ in log_of(path, account)] == [0]
+        steps = steps_of(db)
+        check(db, account, posts, statuses_of(path, account), query)
+        assert "posts.search_vectors" in steps.take()  # new tokens: reloaded once
+        target = next(iter(posts))
+        db.posts.update(account_id=account, id=target, embedding=near(query, 3, 0.01))
+        check(db, account, embedded(path, account), statuses_of(path, account), query)
+        assert "posts.search_changed" in steps.take()
+        assert log_of(path, account)[1:] == [(1, target), (2, target)]
