@@ -19,7 +19,7 @@ import pytest
 
 import vesta_sql
 from vesta_sql.admin import migrate
-from vesta_sql.programs.sqlite_vectors import AccountVectors, PostVectors
+from vesta_sql.programs.sqlite_vectors import CACHE, AccountVectors, PostVectors
 from vesta_sql.resources import migrations_dir
 from vesta_sql.runtime import QueryEvent
 
@@ -410,3 +410,29 @@ def test_the_d1_export_steps_of_the_copy_guide_leave_search_working(lite: tuple[
         check(db, account, embedded(path, account), statuses_of(path, account), query)
         assert "posts.search_changed" in steps.take()
         assert log_of(path, account)[1:] == [(1, target), (2, target)]
+
+
+def test_a_forked_child_starts_with_an_empty_cache(lite: tuple[Path, str], vec: Vec) -> None:
+    """A lock some thread held at the fork would stay held in the child: the child's cache is new (and empty)."""
+    import multiprocessing
+
+    path, account = lite
+    with vesta_sql.connect(f"sqlite:///{path}") as db:
+        posts = seed(db, account, make_creator(db, account, lambda p: f"{p}-fork"), vec, range(1, 6))
+        db.posts.search_similar(account_id=account, embedding=vec(1), k=3)
+        assert len(CACHE) > 0
+        CACHE._lock.acquire()  # as if another thread were inside the cache at the fork
+        try:
+            child = multiprocessing.get_context("fork").Process(target=_search_in_child, args=(path, account, vec(1)))
+            child.start()
+            child.join(60)
+        finally:
+            CACHE._lock.release()
+        assert child.exitcode == 0
+        assert db.posts.search_similar(account_id=account, embedding=vec(1), k=1)[0].id in posts
+
+
+def _search_in_child(path: Path, account: str, query: Any) -> None:
+    assert len(CACHE) == 0
+    with vesta_sql.connect(f"sqlite:///{path}") as db:
+        assert len(db.posts.search_similar(account_id=account, embedding=query, k=3)) == 3

@@ -20,6 +20,7 @@ history up to that token, where the posts were the same).
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -282,5 +283,16 @@ class VectorCache:
             self._entries.clear()
             self._bytes = 0
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def after_fork(self) -> None:
+        """In a forked child: empty, with a new lock (a lock some thread of the parent held at the fork stays held)."""
+        self._lock = threading.Lock()
+        self._entries = OrderedDict()
+        self._bytes = 0
+
 
 CACHE = VectorCache()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=CACHE.after_fork)
