@@ -373,7 +373,7 @@ def test_an_entry_never_changes_under_a_search_holding_it(vec: Vec) -> None:
     first = change(base, "p5", 1000)  # claims the spare rows
     second = change(base, "p6", 1001)  # the same base again: copies
     assert first.block is base.block and second.block is not base.block
-    assert first.live is not None and base.live is None
+    assert first.dead is not None and base.dead is None
     later = first
     expected["p5"] = ("published", vec(1000))
     for n in range(300):  # past the spare rows and the dead-row share: copied, compacted

@@ -2,10 +2,10 @@
 by search token and brought up to date after a write from the posts that changed.
 
 An entry (`AccountVectors`) is what one token of one account holds: the first `size` rows
-of a block of rows with room to grow (`RowBlock`), which of them are live, and the row of
+of a block of rows with room to grow (`RowBlock`), which of them are dead, and the row of
 each live post. After a write, the next entry writes the changed posts into the block's
-spare rows and marks the rows they replace dead: it copies the live mask and the id-to-row
-map, never the matrix. Only the first entry to extend a block at its end may claim its
+spare rows and adds the rows they replace to its dead rows: it copies the dead rows and
+the id-to-row map, never the matrix. Only the first entry to extend a block at its end may claim its
 spare rows; any other (a second successor of the same entry), or one that would leave too
 many dead rows or needs more room than is left, copies the live rows into a new block.
 Rows below an entry's size are never written again and an entry never changes, so a
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     Float64Array = numpy.typing.NDArray[numpy.float64]
     ObjectArray = numpy.typing.NDArray[numpy.object_]
     BoolArray = numpy.typing.NDArray[numpy.bool_]
+    IntArray = numpy.typing.NDArray[numpy.intp]
 
 # Memory for cached account embeddings, per process (a 10,000-post account is 15 MB).
 CACHE_BYTES = 256 * 1024 * 1024
@@ -148,17 +149,17 @@ def _spare(rows: int) -> int:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class AccountVectors:
-    """One account's embedded posts under one token: rows [0, size) of `block`, `live` marking the rows
-    still in use (None: all), `rows` the row of each live post."""
+    """One account's embedded posts under one token: rows [0, size) of `block` but the `dead` ones
+    (None: none), `rows` the row of each live post."""
 
     block: RowBlock
     size: int
-    live: BoolArray | None
+    dead: IntArray | None
     rows: dict[str, int]
 
     @property
     def nbytes(self) -> int:
-        return self.block.nbytes + 100 * len(self.rows) + (self.size if self.live is not None else 0)
+        return self.block.nbytes + 100 * len(self.rows) + (8 * len(self.dead) if self.dead is not None else 0)
 
     @classmethod
     def build(cls, ids: list[str], statuses: ObjectArray, matrix: FloatArray, norms: FloatArray) -> AccountVectors:
@@ -179,18 +180,18 @@ class AccountVectors:
 
         ids, statuses, matrix, norms = _rows_of(record)
         rows = dict(self.rows)
-        dead = [row for row in (rows.pop(post_id, None) for post_id in changed) if row is not None]
+        gone = [row for row in (rows.pop(post_id, None) for post_id in changed) if row is not None]
         count = len(ids)
         end = self.size + count
-        dead_rows = self.size - len(self.rows) + len(dead)
+        dead_rows = self.size - len(self.rows) + len(gone)
         if dead_rows <= _spare(end) and (count == 0 or self.block.claim(self.size, count)):
             self.block.write(self.size, ids, statuses, matrix, norms)
-            live = numpy.ones(end, dtype=numpy.bool_)
-            if self.live is not None:
-                live[:self.size] = self.live
-            live[dead] = False
+            dead = self.dead
+            if gone:
+                more = numpy.array(gone, dtype=numpy.intp)
+                dead = more if dead is None else numpy.concatenate((dead, more))
             rows.update(zip(ids, range(self.size, end), strict=True))
-            return AccountVectors(self.block, end, None if len(rows) == end else live, rows)
+            return AccountVectors(self.block, end, dead, rows)
         return self._compacted(sorted(rows.values()), ids, statuses, matrix, norms)
 
     def _compacted(self, keep: list[int], ids: list[str], statuses: ObjectArray, matrix: FloatArray,
@@ -217,15 +218,19 @@ class AccountVectors:
         size, block = self.size, self.block
         matrix = block.matrix[:size]
         similarity = (matrix @ query) / block.norms[:size]
-        allowed = self.live
+        dead = self.dead
         if status is not None:
-            same: BoolArray = block.statuses[:size] == status
-            allowed = same if allowed is None else allowed & same
-        total = size if allowed is None else int(numpy.count_nonzero(allowed))
+            allowed: BoolArray = block.statuses[:size] == status
+            if dead is not None:
+                allowed[dead] = False
+            total = int(numpy.count_nonzero(allowed))
+            similarity[~allowed] = -numpy.inf
+        else:
+            total = len(self.rows)
+            if dead is not None:
+                similarity[dead] = -numpy.inf
         if total == 0:
             return []
-        if allowed is not None:
-            similarity[~allowed] = -numpy.inf
         take = min(total, count + RERANK_MARGIN)
         best: Any = numpy.argpartition(-similarity, take - 1)[:take] if take < size else numpy.arange(size)
         # float64 again, each row on its own (the same sums whatever the row's place in the block)
