@@ -436,3 +436,39 @@ def _search_in_child(path: Path, account: str, query: Any) -> None:
     assert len(CACHE) == 0
     with vesta_sql.connect(f"sqlite:///{path}") as db:
         assert len(db.posts.search_similar(account_id=account, embedding=query, k=3)) == 3
+
+
+def test_async_searches_and_writes_at_once(lite: tuple[Path, str], vec: Vec) -> None:
+    """The async façade's connections run in their own threads: searches gathered with writes, each equal to
+    a full search made in the same read transaction."""
+    import asyncio
+
+    path, account = lite
+    query = vec(950)
+
+    async def scenario() -> None:
+        db = await vesta_sql.connect_async(f"sqlite:///{path}")
+        try:
+            creator = (await db.creators.create(account_id=account, name="A", slug="async-threads",
+                                                email="a@example.com")).id
+            for n in range(100):
+                await db.posts.create(account_id=account, creator_id=creator, title=f"s{n}", embedding=vec(n))
+
+            async def search() -> bool:
+                async with db.transaction(account_id=account, write=False) as tx:
+                    hits = await tx.posts.search_similar(embedding=query, k=10)
+                    expected = AccountVectors.from_record(await tx.posts.search_vectors()).nearest(query, 10)
+                return [(h.id, h.distance) for h in hits] == expected
+
+            async def write(n: int) -> None:
+                await db.posts.create(account_id=account, creator_id=creator, title=f"w{n}",
+                                      embedding=near(query, n, 0.5))
+
+            jobs = [search() if n % 2 else write(n) for n in range(120)]
+            results = await asyncio.gather(*jobs)
+            assert all(ok for ok in results if ok is not None)
+            assert sum(1 for ok in results if ok is True) == 60
+        finally:
+            await db.close()
+
+    asyncio.run(scenario())
