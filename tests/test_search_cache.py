@@ -237,7 +237,7 @@ def test_writes_from_another_connection_and_process_are_followed(lite: tuple[Pat
                   "    conn.execute('delete from posts where id = ?', (sys.argv[3],))\n")
         second = list(posts)[1]
         subprocess.run([sys.executable, "-c", script, str(path), target, second], check=True)
-        ran = steps.take()
+        steps.take()
         check(db, account, embedded(path, account), statuses_of(path, account), query)
         ran = steps.take()
         assert "posts.search_changed" in ran and "posts.search_vectors" not in ran[:ran.index("posts.search_hits")]
