@@ -217,9 +217,7 @@ class AccountVectors:
 
         size, block = self.size, self.block
         matrix = block.matrix[:size]
-        # NumPy's own loop, not BLAS: OpenBLAS splits this product over threads, which a busy
-        # machine (other processes, other workers) may not schedule for milliseconds
-        similarity = numpy.einsum("ij,j->i", matrix, query) / block.norms[:size]
+        similarity = (matrix @ query) / block.norms[:size]
         dead = self.dead
         if status is not None:
             allowed: BoolArray = block.statuses[:size] == status
