@@ -384,7 +384,7 @@ def test_an_entry_never_changes_under_a_search_holding_it(vec: Vec) -> None:
     assert np.array_equal(base.block.matrix[:base.size], snapshot)
     assert base.nearest(vec(5), 10) == before
     assert [post_id for post_id, _ in first.nearest(vec(5), 100)].count("p5") == 1
-    assert len(later.rows) == 100 and later.size <= 100 + 64
+    assert later.live == 100 and later.size <= 100 + 64
     gone = later.updated(["p1", "p2"], PostVectors([], [], None))
     assert "p1" not in {post_id for post_id, _ in gone.nearest(vec(1), 100)} and len(gone.nearest(vec(1), 100)) == 98
 

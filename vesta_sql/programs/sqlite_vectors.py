@@ -150,16 +150,22 @@ def _spare(rows: int) -> int:
 @dataclass(frozen=True, slots=True, eq=False)
 class AccountVectors:
     """One account's embedded posts under one token: rows [0, size) of `block` but the `dead` ones
-    (None: none), `rows` the row of each live post."""
+    (None: none), `rows` the row of each live post (None: row i holds `block.ids[i]`, made when
+    first needed, by a write: a fresh load need not pay for it)."""
 
     block: RowBlock
     size: int
     dead: IntArray | None
-    rows: dict[str, int]
+    rows: dict[str, int] | None
 
     @property
     def nbytes(self) -> int:
-        return self.block.nbytes + 100 * len(self.rows) + (8 * len(self.dead) if self.dead is not None else 0)
+        return (self.block.nbytes + (100 * len(self.rows) if self.rows is not None else 0)
+                + (8 * len(self.dead) if self.dead is not None else 0))
+
+    @property
+    def live(self) -> int:
+        return self.size - (len(self.dead) if self.dead is not None else 0)
 
     @classmethod
     def build(cls, ids: list[str], statuses: ObjectArray, matrix: FloatArray, norms: FloatArray) -> AccountVectors:
@@ -168,7 +174,7 @@ class AccountVectors:
         block = RowBlock(count + _spare(count))
         block.claim(0, count)
         block.write(0, ids, statuses, matrix, norms)
-        return cls(block, count, None, {post_id: row for row, post_id in enumerate(ids)})
+        return cls(block, count, None, None)
 
     @classmethod
     def from_record(cls, record: PostVectors) -> AccountVectors:
@@ -179,11 +185,14 @@ class AccountVectors:
         import numpy
 
         ids, statuses, matrix, norms = _rows_of(record)
-        rows = dict(self.rows)
+        if self.rows is None:
+            rows = {post_id: row for row, post_id in enumerate(self.block.ids[:self.size])}
+        else:
+            rows = dict(self.rows)
         gone = [row for row in (rows.pop(post_id, None) for post_id in changed) if row is not None]
         count = len(ids)
         end = self.size + count
-        dead_rows = self.size - len(self.rows) + len(gone)
+        dead_rows = self.size - self.live + len(gone)
         if dead_rows <= _spare(end) and (count == 0 or self.block.claim(self.size, count)):
             self.block.write(self.size, ids, statuses, matrix, norms)
             dead = self.dead
@@ -209,7 +218,7 @@ class AccountVectors:
         block.statuses[:kept] = old.statuses[at]
         block.ids[:] = [old.ids[row] for row in keep]
         block.write(kept, ids, statuses, matrix, norms)
-        return AccountVectors(block, total, None, {post_id: row for row, post_id in enumerate(block.ids)})
+        return AccountVectors(block, total, None, None)
 
     def nearest(self, query: FloatArray, count: int, status: str | None = None) -> list[tuple[str, float]]:
         """The `count` nearest (id, cosine distance) pairs, by distance then id: exact."""
@@ -226,7 +235,7 @@ class AccountVectors:
             total = int(numpy.count_nonzero(allowed))
             similarity[~allowed] = -numpy.inf
         else:
-            total = len(self.rows)
+            total = self.live
             if dead is not None:
                 similarity[dead] = -numpy.inf
         if total == 0:
