@@ -21,6 +21,7 @@ from .runtime import CompiledQuery, Hook, Runtime, TxState, account_for_transact
 
 class Session(Protocol):
     def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any: ...
+    def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]: ...
     def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int: ...
     def savepoint(self) -> AbstractContextManager[None]: ...
 
@@ -31,6 +32,7 @@ class Driver(Protocol):
     def execute(self, query: CompiledQuery, params: dict[str, Any], account_id: str) -> Any: ...
     def execute_global(self, query: CompiledQuery, params: dict[str, Any]) -> Any: ...
     def session(self, account_id: str, write: bool) -> Any: ...
+    def read_session(self, account_id: str) -> Any: ...
     def close(self) -> None: ...
 
 
@@ -69,7 +71,8 @@ def query_call(query: CompiledQuery, driver: Driver, runtime: Runtime) -> Callab
 
 
 class ProgramCall:
-    """A multi-query operation, run in one write transaction."""
+    """A multi-query operation: a writing one runs in one write transaction; a read-only one
+    in the driver's read session (on Postgres, one round trip per step or batch)."""
 
     __slots__ = ("_db", "_namespace", "_name", "__name__")
 
@@ -79,8 +82,10 @@ class ProgramCall:
 
     def __call__(self, account_id: Any = None, **kwargs: Any) -> Any:
         account = require_account(account_id)
-        write = self._db._runtime.program_writes(self._namespace, self._name)
-        with self._db.transaction(account_id=account, write=write) as tx:
+        db = self._db
+        scope = (db.transaction(account_id=account) if db._runtime.program_writes(self._namespace, self._name)
+                 else db._reading(account))
+        with scope as tx:
             return getattr(getattr(tx, self._namespace), self._name)(**kwargs)
 
 
@@ -136,7 +141,14 @@ class Transaction:
         return self._statement(query.name, self._session.execute, query, params)
 
     def _run_step(self, step: Any) -> Any:
-        return self._run(self._runtime.step_query(step), dict(step.kwargs))
+        if not isinstance(step, tuple):
+            return self._run(self._runtime.step_query(step), dict(step.kwargs))
+        batch = []
+        for one in step:  # every value is checked before anything is sent
+            query = self._runtime.step_query(one)
+            batch.append((query, query.bind(self.account_id, dict(one.kwargs))))
+        name = " + ".join(query.name for query, _ in batch)
+        return tuple(self._statement(name, self._session.execute_batch, batch))
 
     def _run_program(self, name: str, program: Any) -> Any:
         state, before = self._state, self._state.statements
@@ -194,6 +206,16 @@ class Database:
                 yield Transaction(self._runtime, session, state)
                 if state.failed is not None:
                     raise state.aborted()  # inside the session: it rolls back
+        finally:
+            state.open = False
+
+    @contextmanager
+    def _reading(self, account: str) -> Iterator[Transaction]:
+        """Where a read-only program runs: the driver's read session, with the rules of a transaction."""
+        state = TxState(account)
+        try:
+            with self._driver.read_session(account) as session:
+                yield Transaction(self._runtime, session, state)
         finally:
             state.open = False
 

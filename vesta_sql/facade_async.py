@@ -20,6 +20,7 @@ from .runtime import CompiledQuery, Hook, Runtime, TxState, account_for_transact
 
 class AsyncSession(Protocol):
     async def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any: ...
+    async def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]: ...
     async def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int: ...
     def savepoint(self) -> AbstractAsyncContextManager[None]: ...
 
@@ -30,6 +31,7 @@ class AsyncDriver(Protocol):
     async def execute(self, query: CompiledQuery, params: dict[str, Any], account_id: str) -> Any: ...
     async def execute_global(self, query: CompiledQuery, params: dict[str, Any]) -> Any: ...
     def session(self, account_id: str, write: bool) -> Any: ...
+    def read_session(self, account_id: str) -> Any: ...
     async def close(self) -> None: ...
 
 
@@ -68,7 +70,8 @@ def async_query_call(query: CompiledQuery, driver: AsyncDriver, runtime: Runtime
 
 
 class AsyncProgramCall:
-    """A multi-query operation, run in one write transaction."""
+    """A multi-query operation: a writing one runs in one write transaction; a read-only one
+    in the driver's read session (on Postgres, one round trip per step or batch)."""
 
     __slots__ = ("_db", "_namespace", "_name", "__name__")
 
@@ -78,8 +81,10 @@ class AsyncProgramCall:
 
     async def __call__(self, account_id: Any = None, **kwargs: Any) -> Any:
         account = require_account(account_id)
-        write = self._db._runtime.program_writes(self._namespace, self._name)
-        async with self._db.transaction(account_id=account, write=write) as tx:
+        db = self._db
+        scope = (db.transaction(account_id=account) if db._runtime.program_writes(self._namespace, self._name)
+                 else db._reading(account))
+        async with scope as tx:
             return await getattr(getattr(tx, self._namespace), self._name)(**kwargs)
 
 
@@ -135,7 +140,14 @@ class AsyncTransaction:
         return await self._statement(query.name, self._session.execute, query, params)
 
     async def _run_step(self, step: Any) -> Any:
-        return await self._run(self._runtime.step_query(step), dict(step.kwargs))
+        if not isinstance(step, tuple):
+            return await self._run(self._runtime.step_query(step), dict(step.kwargs))
+        batch = []
+        for one in step:  # every value is checked before anything is sent
+            query = self._runtime.step_query(one)
+            batch.append((query, query.bind(self.account_id, dict(one.kwargs))))
+        name = " + ".join(query.name for query, _ in batch)
+        return tuple(await self._statement(name, self._session.execute_batch, batch))
 
     async def _run_program(self, name: str, program: Any) -> Any:
         state, before = self._state, self._state.statements
@@ -193,6 +205,16 @@ class AsyncDatabase:
                 yield AsyncTransaction(self._runtime, session, state)
                 if state.failed is not None:
                     raise state.aborted()  # inside the session: it rolls back
+        finally:
+            state.open = False
+
+    @asynccontextmanager
+    async def _reading(self, account: str) -> AsyncIterator[AsyncTransaction]:
+        """Where a read-only program runs: the driver's read session, with the rules of a transaction."""
+        state = TxState(account)
+        try:
+            async with self._driver.read_session(account) as session:
+                yield AsyncTransaction(self._runtime, session, state)
         finally:
             state.open = False
 

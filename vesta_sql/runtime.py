@@ -152,6 +152,8 @@ class Runtime:
 
     def emit(self, query: str, started: float, result: Any, error: BaseException | None) -> None:
         duration = time.perf_counter() - started
+        if isinstance(result, tuple) and result:  # a program's batch: its last statement's rows
+            result = result[-1]
         if isinstance(result, list):
             rows = len(result)
         elif isinstance(result, int) and not isinstance(result, bool):

@@ -58,6 +58,31 @@ def _run_after(conn: psycopg.Connection[Any], setup: tuple[str, tuple[str, ...]]
     return query.shape(rows, cursor)
 
 
+def _run_batch(conn: psycopg.Connection[Any], setup: tuple[str, tuple[str, ...]] | None,
+               batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]:
+    """The statements of `batch` (after `setup`, if any) as one pipeline: one round trip, results in order.
+
+    Outside a transaction block the pipeline's one Sync makes them one implicit transaction,
+    so a transaction-local setting made by `setup` or an earlier statement holds for the
+    later ones, and for nothing after them.
+    """
+    cursors = []
+    with conn.pipeline():
+        if setup is not None:
+            conn.execute(*setup)
+        for query, params in batch:
+            cursors.append(conn.execute(query.sql, params))
+    results = []
+    for (query, _), cursor in zip(batch, cursors, strict=True):
+        rows = cursor.fetchall() if _has_rows(cursor) else []
+        results.append(query.shape(rows, cursor))
+    return results
+
+
+def _batch_name(batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> str:
+    return " + ".join(query.name for query, _ in batch)
+
+
 class PostgresSession:
     __slots__ = ("_conn",)
 
@@ -69,6 +94,12 @@ class PostgresSession:
             return _run(self._conn, query, params)
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
+
+    def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]:
+        try:
+            return _run_batch(self._conn, None, batch)
+        except psycopg.Error as exc:
+            raise dialect.translate_error(exc, _batch_name(batch)) from exc
 
     def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
         try:
@@ -95,6 +126,41 @@ class PostgresSession:
                 yield
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, "savepoint") from exc
+
+
+class AsyncPostgresReadSession:
+    """A read-only program's session, outside any transaction block: each step or batch is
+    pipelined after the account setting under one Sync, so it costs one round trip and
+    leaves nothing behind on the connection (correct behind a transaction-mode pooler).
+
+    Each batch is its own implicit transaction. Under Postgres' default isolation (read
+    committed) every statement sees what was committed when it started, inside a
+    transaction block or not, so a read-only program reads the same either way; what a
+    program needs to hold between statements (a transaction-local setting) it sends in
+    the same batch.
+    """
+
+    __slots__ = ("_conn", "_setup")
+
+    def __init__(self, conn: psycopg.Connection[Any], setup: tuple[str, tuple[str, ...]]) -> None:
+        self._conn, self._setup = conn, setup
+
+    def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any:
+        return (self.execute_batch([(query, params)]))[0]
+
+    def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]:
+        try:
+            return _run_batch(self._conn, self._setup, batch)
+        except psycopg.Error as exc:
+            raise dialect.translate_error(exc, _batch_name(batch)) from exc
+
+    def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
+        raise OperationalError(f"{query.name}: a read-only program cannot write")
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        raise OperationalError("savepoint: a read-only program runs outside a transaction block")
+        yield  # noqa: V201 (unreachable; makes this a generator for the context manager)
 
 
 class PostgresDriver:
@@ -211,6 +277,11 @@ class PostgresDriver:
                     yield PostgresSession(conn)
             except psycopg.Error as exc:
                 raise dialect.translate_error(exc, "transaction") from exc
+
+    @contextmanager
+    def read_session(self, account_id: str) -> Iterator[AsyncPostgresReadSession]:
+        with self._connection("read") as conn:
+            yield AsyncPostgresReadSession(conn, self._setup.scoped(account_id))
 
     def close(self) -> None:
         if not self._inherited:  # a forked child never closes what it inherited
