@@ -159,8 +159,8 @@ def load_postgres(admin: str, name: str, corpus: Corpus) -> tuple[str, str, floa
         vector_indexes = conn.execute("select indexname, indexdef from pg_indexes where tablename = 'posts' "
                                       "and indexdef like '%USING hnsw%'").fetchall()
         assert vector_indexes, "the migrations should have made an HNSW index on posts"
-        for name, _ in vector_indexes:
-            conn.execute(f'drop index "{name}"')
+        for index_name, _ in vector_indexes:
+            conn.execute(f'drop index "{index_name}"')
         with conn.cursor() as cursor:
             with cursor.copy("copy accounts (account_id, created_at) from stdin") as copy:
                 for account in corpus.accounts:

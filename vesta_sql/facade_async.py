@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from .errors import InvalidInputError
 from .guard import DIRECTORY_NAMESPACE, require_account
-from .namespace import Namespace, attach_namespaces
+from .namespace import Namespace, attach_namespaces, build_namespace
 from .programs.driver import drive_async
 from .runtime import CompiledQuery, Hook, Runtime, TxState, account_for_transaction, bind_many, debug_enabled
 
@@ -81,11 +81,11 @@ class AsyncProgramCall:
 
     async def __call__(self, account_id: Any = None, **kwargs: Any) -> Any:
         account = require_account(account_id)
-        db = self._db
-        scope = (db.transaction(account_id=account) if db._runtime.program_writes(self._namespace, self._name)
-                 else db._reading(account))
+        db, namespace, name = self._db, self._namespace, self._name
+        runtime = db._runtime
+        scope = db.transaction(account_id=account) if runtime.program_writes(namespace, name) else db._reading(account)
         async with scope as tx:
-            return await getattr(getattr(tx, self._namespace), self._name)(**kwargs)
+            return await tx._run_program(f"{namespace}.{name}", runtime.start_program(namespace, name, kwargs))
 
 
 class AsyncTxCall:
@@ -122,7 +122,17 @@ class AsyncTransaction:
         self._runtime, self._session = runtime, session
         self._state = state if isinstance(state, TxState) else TxState(state)
         self.account_id = self._state.account_id
-        attach_namespaces(self, runtime, lambda namespace, name, query: AsyncTxCall(self, namespace, name, query))
+
+    def __getattr__(self, namespace: str) -> Namespace:
+        """`tx.posts`, built on first use: a transaction often uses one namespace of many, or none (a program)."""
+        if namespace.startswith("_") or namespace not in self._runtime.namespaces():
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {namespace!r}")
+        space = build_namespace(self._runtime, namespace, lambda ns, name, query: AsyncTxCall(self, ns, name, query))
+        setattr(self, namespace, space)
+        return space
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | self._runtime.namespaces())
 
     async def _statement(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
         """Run one statement; if it fails, the transaction is doomed."""

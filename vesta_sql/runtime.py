@@ -144,8 +144,8 @@ class Runtime:
             self.queries.get(namespace, {}).pop(name, None)
         self.hooks: list[Hook] = []
 
-    def namespaces(self) -> set[str]:
-        return set(self.queries) | {namespace for namespace, _ in self.programs}
+    def namespaces(self) -> frozenset[str]:
+        return frozenset(self.queries) | {namespace for namespace, _ in self.programs}
 
     def observing(self) -> bool:
         return bool(self.hooks) or debug_enabled(logging.DEBUG)

@@ -6,27 +6,36 @@
 -- index) or through the half-precision HNSW index with iterative search (large accounts),
 -- re-ranked by exact distance.
 
--- name: search_settings(account_id, ef_search)$
--- Sets, for the rest of the implicit transaction (the ranking statement follows in the same
--- batch; a setting made by an earlier statement is certain to be in place when the ranking
--- statement starts its index scan): hnsw.ef_search, relaxed iterative scans, and custom
--- plans (a prepared ranking statement must be planned for this account and its size,
--- never with a generic plan made for an average account). One row when the account is
--- registered; an unregistered account has no posts to rank.
+-- name: search_settings(account_id, ef_search, exact_below)$
+-- Sets, for the rest of the implicit transaction (the ranking statement follows in the
+-- same batch; a setting made by an earlier statement is certain to be in place when the
+-- ranking statement starts its index scan): hnsw.ef_search, relaxed iterative scans, and
+-- the plan cache mode, by the account's size (its posts counted up to `exact_below`, an
+-- index-only scan, so the cost is bounded). A large account's ranking statement is planned
+-- for that account (force_custom_plan): a generic plan, made for an average account,
+-- would read a large one through the account index and sort it. A small account's may
+-- use a cached generic plan (with prepared statements), which saves planning it on every
+-- call: its exact branch reads the account through the account index whatever the plan.
 -- param: ef_search int 1..1000
+-- param: exact_below int 1..1000000
 select set_config('hnsw.ef_search', cast(:ef_search as text), true) as ef_search,
        set_config('hnsw.iterative_scan', 'relaxed_order', true) as iterative_scan,
-       set_config('plan_cache_mode', 'force_custom_plan', true) as plan_cache_mode
-  from accounts a
- where a.account_id = :account_id;
+       set_config('plan_cache_mode', case when z.posts < :exact_below then 'auto' else 'force_custom_plan' end,
+                  true) as plan_cache_mode
+  from (select count(*) as posts
+          from (select 1
+                  from posts p
+                 where p.account_id = :account_id
+                 limit :exact_below) s) z;  -- noqa: AM09
 
 -- name: search_ranked(account_id, embedding, k, candidates, status, exact_below)
 -- record_class: PostHit
 -- The k posts nearest to `embedding` by cosine distance, nearest first (ties by id),
--- optionally of one status. The account's size picks the strategy: below `exact_below`
--- posts (counted up to that, an index-only scan) the exact branch reads every post of
--- the account (materialized, so no index order can stand in for the exact ranking); from
--- there on the other branch takes the ids of `candidates` posts from the half-precision
+-- optionally of one status. The account's size picks the strategy, as in search_settings:
+-- below `exact_below` posts the exact branch reads every post of the account and keeps
+-- the k nearest (ordered by an expression no index matches: an index order must not
+-- stand in for the exact ranking); from there on
+-- the other branch takes the ids of `candidates` posts from the half-precision
 -- HNSW index (iterative scans keep it going until enough of them belong to the account)
 -- and ranks them by their exact distance, recomputed in full precision: relaxed
 -- iterative scans return rows only roughly in order, and the planner must not take that
@@ -51,6 +60,8 @@ exact_hits as materialized (
      and p.embedding is not null
      and (cast(:status as text) is null or p.status = :status)
      and (select z.exact from sized z)
+   order by (p.embedding <=> :embedding) + 0, p.id  -- + 0: no index order can stand in for it
+   limit :k
 ),
 index_hits as materialized (
   select p.id
@@ -118,6 +129,8 @@ exact_hits as materialized (
    where p.account_id = :account_id
      and p.embedding is not null
      and (select z.exact from sized z)
+   order by (p.embedding <=> :embedding) + 0, p.id  -- + 0: no index order can stand in for it
+   limit :candidates
 ),
 index_hits as materialized (
   select p.id

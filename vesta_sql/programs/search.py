@@ -3,9 +3,9 @@
 Each dialect has its own read-only programs (the SQL is in `queries/<dialect>/posts.sql`):
 
 * Postgres: one batch, one round trip: `search_settings` sets `hnsw.ef_search`, relaxed
-  iterative scans and custom plans for the implicit transaction; then one ranking statement
-  sizes the account (a bounded count) and ranks either by an exact scan of the account
-  (small accounts) or through the half-precision HNSW index, re-ranked by exact distance
+  iterative scans and the plan cache mode for the implicit transaction; then one ranking
+  statement sizes the account (a bounded count) and ranks either by an exact scan of the
+  account (small accounts) or through the half-precision HNSW index, re-ranked by exact distance
   (large accounts). Settings made by an earlier statement of the same transaction are
   certain to be in place when the ranking statement starts its index scan.
 * SQLite: exact search in NumPy over the account's embeddings, read in one row and kept in
@@ -100,7 +100,7 @@ def _hit(row: PostSummary, distance: float) -> PostHit:
 
 def _settings(q: Steps, candidates: int) -> Step:
     """The HNSW settings for the ranking statement that follows in the same batch."""
-    return q.posts.search_settings(ef_search=min(MAX_EF_SEARCH, max(EF_SEARCH, candidates)))
+    return q.posts.search_settings(ef_search=min(MAX_EF_SEARCH, max(EF_SEARCH, candidates)), exact_below=EXACT_BELOW)
 
 
 @program("posts", "search_similar", write=False, dialects=("postgres",),
