@@ -16,13 +16,22 @@ from .errors import InvalidInputError
 from .guard import DIRECTORY_NAMESPACE, require_account
 from .namespace import Namespace, attach_namespaces, build_namespace
 from .programs.driver import drive
-from .runtime import CompiledQuery, Hook, Runtime, TxState, account_for_transaction, bind_many, debug_enabled
+from .runtime import (
+    CompiledQuery,
+    Hook,
+    Runtime,
+    TxState,
+    account_for_transaction,
+    bind_many,
+    bind_rows,
+    debug_enabled,
+)
 
 
 class Session(Protocol):
     def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any: ...
     def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]: ...
-    def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int: ...
+    def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int: ...
     def savepoint(self) -> AbstractContextManager[None]: ...
 
 
@@ -60,7 +69,7 @@ def query_call(query: CompiledQuery, driver: Driver, runtime: Runtime) -> Callab
     def many(account_id: Any = None, rows: Iterable[Mapping[str, Any]] = ()) -> int:
         """Run this `!` query once per row, in one transaction; returns the total row count."""
         account = require_account(account_id)
-        bound = bind_many(query, account, rows)
+        bound = bind_rows(query, account, rows)  # bound as they are written; a bad row undoes the transaction
         with driver.session(account, True) as session:
             return int(observed(name, session.execute_many, query, bound))
 

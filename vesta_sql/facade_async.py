@@ -15,13 +15,22 @@ from .errors import InvalidInputError
 from .guard import DIRECTORY_NAMESPACE, require_account
 from .namespace import Namespace, attach_namespaces, build_namespace
 from .programs.driver import drive_async
-from .runtime import CompiledQuery, Hook, Runtime, TxState, account_for_transaction, bind_many, debug_enabled
+from .runtime import (
+    CompiledQuery,
+    Hook,
+    Runtime,
+    TxState,
+    account_for_transaction,
+    bind_many,
+    bind_rows,
+    debug_enabled,
+)
 
 
 class AsyncSession(Protocol):
     async def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any: ...
     async def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]: ...
-    async def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int: ...
+    async def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int: ...
     def savepoint(self) -> AbstractAsyncContextManager[None]: ...
 
 
@@ -59,7 +68,7 @@ def async_query_call(query: CompiledQuery, driver: AsyncDriver, runtime: Runtime
     async def many(account_id: Any = None, rows: Iterable[Mapping[str, Any]] = ()) -> int:
         """Run this `!` query once per row, in one transaction; returns the total row count."""
         account = require_account(account_id)
-        bound = bind_many(query, account, rows)
+        bound = bind_rows(query, account, rows)  # bound as they are written; a bad row undoes the transaction
         async with driver.session(account, True) as session:
             return int(await observed(name, session.execute_many, query, bound))
 

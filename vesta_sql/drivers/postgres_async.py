@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -100,7 +100,7 @@ class AsyncPostgresSession:
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, _batch_name(batch)) from exc
 
-    async def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
+    async def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int:
         try:
             async with self._conn.cursor() as cursor:
                 bulk = postgres_bulk.plan_for(query)  # an insert of one row: sent as arrays, in batches
@@ -110,11 +110,14 @@ class AsyncPostgresSession:
                 if (sql := bulk.sql) is None:  # first use: the table's column types, once per process
                     await cursor.execute(*bulk.column_types())
                     sql = bulk.learn(await cursor.fetchall())
-                count = 0
+            # Pipelined: the server writes one batch while the next is bound and sent.
+            sent = []
+            async with self._conn.pipeline():
                 for params in bulk.batches(rows, query.name):
-                    await cursor.execute(sql, params)
-                    count += cursor.rowcount
-                return count
+                    batch = self._conn.cursor()
+                    await batch.execute(sql, params)
+                    sent.append(batch)
+            return sum(batch.rowcount for batch in sent)
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
@@ -153,7 +156,7 @@ class AsyncPostgresReadSession:
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, _batch_name(batch)) from exc
 
-    async def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
+    async def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int:
         raise OperationalError(f"{query.name}: a read-only program cannot write")
 
     @asynccontextmanager

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -101,7 +101,7 @@ class PostgresSession:
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, _batch_name(batch)) from exc
 
-    def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
+    def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int:
         try:
             with self._conn.cursor() as cursor:
                 bulk = postgres_bulk.plan_for(query)  # an insert of one row: sent as arrays, in batches
@@ -111,11 +111,14 @@ class PostgresSession:
                 if (sql := bulk.sql) is None:  # first use: the table's column types, once per process
                     cursor.execute(*bulk.column_types())
                     sql = bulk.learn(cursor.fetchall())
-                count = 0
+            # Pipelined: the server writes one batch while the next is bound and sent.
+            sent = []
+            with self._conn.pipeline():
                 for params in bulk.batches(rows, query.name):
-                    cursor.execute(sql, params)
-                    count += cursor.rowcount
-                return count
+                    batch = self._conn.cursor()
+                    batch.execute(sql, params)
+                    sent.append(batch)
+            return sum(batch.rowcount for batch in sent)
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
@@ -154,7 +157,7 @@ class AsyncPostgresReadSession:
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, _batch_name(batch)) from exc
 
-    def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
+    def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int:
         raise OperationalError(f"{query.name}: a read-only program cannot write")
 
     @contextmanager

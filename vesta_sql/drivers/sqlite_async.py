@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -50,7 +50,7 @@ class AsyncSQLiteSession:
     async def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]:
         return [await _run(self._conn, query, params) for query, params in batch]
 
-    async def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
+    async def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int:
         try:
             cursor = await self._conn.executemany(query.sql, rows)
             return int(cursor.rowcount)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -51,7 +51,7 @@ class SQLiteSession:
     def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]:
         return [self._driver.run_on(self._conn, query, params) for query, params in batch]
 
-    def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
+    def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int:
         try:
             return self._conn.executemany(query.sql, rows).rowcount
         except sqlite3.Error as exc:
