@@ -46,7 +46,7 @@ MAX_K = 1_000
 EXACT_BELOW = 3_000
 # hnsw.ef_search floor for the index path (pgvector caps it at 1,000): recall@10 0.98 on the
 # benchmark's 50,000-post account with the index of migration 0015 (see benchmarks/README.md)
-EF_SEARCH = 140
+EF_SEARCH = 200
 MAX_EF_SEARCH = 1_000
 # Hybrid search fuses the best HYBRID_CANDIDATES of each list (at least 2k).
 HYBRID_CANDIDATES = 50
