@@ -9,8 +9,10 @@
 -- name: search_settings(account_id, ef_search, exact_below)$
 -- Sets, for the rest of the implicit transaction (the ranking statement follows in the
 -- same batch; a setting made by an earlier statement is certain to be in place when the
--- ranking statement starts its index scan): hnsw.ef_search, relaxed iterative scans, and
--- the plan cache mode, by the account's size (its posts counted up to `exact_below`, an
+-- ranking statement starts its index scan): hnsw.ef_search, relaxed iterative scans, no
+-- parallel workers (the planner chose a parallel scan for a large account's exact branch,
+-- which never runs, and starting the workers cost more than the search), and the plan
+-- cache mode, by the account's size (its posts counted up to `exact_below`, an
 -- index-only scan, so the cost is bounded). A large account's ranking statement is planned
 -- for that account (force_custom_plan): a generic plan, made for an average account,
 -- would read a large one through the account index and sort it. A small account's uses
@@ -22,6 +24,7 @@
 -- param: exact_below int 1..1000000
 select set_config('hnsw.ef_search', cast(:ef_search as text), true) as ef_search,
        set_config('hnsw.iterative_scan', 'relaxed_order', true) as iterative_scan,
+       set_config('max_parallel_workers_per_gather', '0', true) as parallel_workers,
        set_config('plan_cache_mode',
                   case when z.posts < :exact_below then 'force_generic_plan' else 'force_custom_plan' end,
                   true) as plan_cache_mode
