@@ -20,8 +20,9 @@ functions holding the SQL, returning the same frozen dataclasses with the same
 conversions (SQLite: ISO text → aware datetime; ids made with the same UUIDv7 function,
 timestamps in the same ISO format), and on Postgres the same psycopg_pool pool
 (getconn/putconn) with the transaction-local account setting pipelined with the
-statement under one Sync, as the package does (pooler-safe). Every contender drops its
-results at once.
+statement under one Sync, and no named prepared statements, as the package does by
+default (pooler-safe; "vesta-sql, prepared" is the opt-in that compares with the bare
+prepared connection). Every contender drops its results at once.
 """
 
 from __future__ import annotations
@@ -457,7 +458,7 @@ def postgres_sync(app_url: str, rounds: int, calls: int, pooled_url: str | None 
     bare = psycopg.connect(conninfo, autocommit=True, options="-c TimeZone=UTC")
     bare.execute(SET_ACCOUNT, (ACCOUNT,))
     pool = ConnectionPool(conninfo, min_size=4, max_size=4, open=True,
-                          kwargs={"autocommit": True, "options": "-c TimeZone=UTC"})
+                          kwargs={"autocommit": True, "options": "-c TimeZone=UTC", "prepare_threshold": None})
     pool.wait()
     plain_q = aiosql_queries("psycopg")
     plain_conn = psycopg.connect(conninfo, autocommit=True, options="-c TimeZone=UTC")
@@ -564,7 +565,7 @@ async def postgres_async(app_url: str, rounds: int, calls: int, pooled_url: str 
     bare = await psycopg.AsyncConnection.connect(app_url, autocommit=True, options="-c TimeZone=UTC")
     await bare.execute(SET_ACCOUNT, (ACCOUNT,))
     pool = AsyncConnectionPool(app_url, min_size=4, max_size=4, open=False,
-                               kwargs={"autocommit": True, "options": "-c TimeZone=UTC"})
+                               kwargs={"autocommit": True, "options": "-c TimeZone=UTC", "prepare_threshold": None})
     await pool.open(wait=True)
     plain_q = aiosql_queries("apsycopg")
     plain_conn = await psycopg.AsyncConnection.connect(app_url, autocommit=True, options="-c TimeZone=UTC")

@@ -1,16 +1,19 @@
 """Vector search benchmark: recall@10 and latency of `db.posts.search_similar` through the façade.
 
-    python benchmarks/vector_search.py [--postgres-url OWNER_URL] [--queries 200] [--shapes a,b] [--no-sqlite]
+    python benchmarks/vector_search.py [--postgres-url OWNER_URL] [--queries 200] [--shapes a,b,c] [--no-sqlite]
 
 Postgres (the app role, so row-level security is included), 100,000 posts of synthetic
-clustered 384-d float32 embeddings, in two shapes:
+clustered 384-d float32 embeddings, in three shapes:
   (a) 100 accounts of 1,000 posts;
-  (b) one account of 50,000 posts and 50 accounts of 1,000.
+  (b) one account of 50,000 posts and 50 accounts of 1,000;
+  (c) as (b), with tighter clusters (noise 0.04 per dimension instead of 0.046): harder.
 Each account writes about its own few topics (cluster centres); query vectors are drawn the
 same way but are not in the data. Recall@10 is measured against an exact NumPy search. For
 reference the table also shows the naive query (`where account_id = $1 order by embedding
-<=> $2 limit 10`, default settings) and the façade's ranking statement alone (no façade, no
-transaction, settings already in place).
+<=> $2 limit 10`, default settings, prepared by psycopg after five runs) and the façade's
+ranking statement alone (no façade, no transaction, settings already in place, prepared
+the same way). The façade runs unprepared by default (safe behind any pooler); it is also
+shown with `prepared_statements=True`.
 
 SQLite: one account of 10,000 posts, exact search through the façade: the first search
 after a write through the same Database (one post's embedding updated before each query,
@@ -77,6 +80,7 @@ class Corpus:
     """Seeded clustered unit vectors: 256 topic centres; each account mixes a few topics."""
 
     def __init__(self, sizes: Sequence[int], seed: int = 7, spread: float = 0.9) -> None:
+        # spread: the norm of each post's noise around its topic centre (per dimension: spread / sqrt(384))
         self.rng = np.random.default_rng(seed)
         centres = self.rng.standard_normal((256, DIM)).astype(np.float32)
         self.centres = centres / np.linalg.norm(centres, axis=1, keepdims=True)
@@ -153,11 +157,15 @@ def load_postgres(admin: str, name: str, corpus: Corpus) -> tuple[str, str, floa
     started = time.perf_counter()
     with psycopg.connect(owner, autocommit=True) as conn:
         register_vector(conn)
-        row = conn.execute("select indexdef from pg_indexes where indexname = 'posts_embedding_idx'").fetchone()
-        assert row is not None, "migration 0002 should have made posts_embedding_idx"
-        index_definition = row[0]
-        conn.execute("drop index posts_embedding_idx")
+        vector_indexes = conn.execute("select indexname, indexdef from pg_indexes where tablename = 'posts' "
+                                      "and indexdef like '%USING hnsw%'").fetchall()
+        assert vector_indexes, "the migrations should have made an HNSW index on posts"
+        for index_name, _ in vector_indexes:
+            conn.execute(f'drop index "{index_name}"')
         with conn.cursor() as cursor:
+            with cursor.copy("copy accounts (account_id, created_at) from stdin") as copy:
+                for account in corpus.accounts:
+                    copy.write_row((account.id, NOW))
             with cursor.copy("copy creators (account_id, id, name, slug, bio, email, created_at, updated_at) from stdin") as copy:
                 for account in corpus.accounts:
                     copy.write_row((account.id, "creator", "Bench", f"bench-{account.id}".replace("_", "-"), "",
@@ -170,7 +178,8 @@ def load_postgres(admin: str, name: str, corpus: Corpus) -> tuple[str, str, floa
                     for post in corpus.posts(account):
                         copy.write_row(post)
         conn.execute("set maintenance_work_mem = '2GB'")
-        conn.execute(index_definition)
+        for _, definition in vector_indexes:
+            conn.execute(definition)
         conn.execute("vacuum analyze posts")
         conn.execute("vacuum analyze creators")
     return owner, with_database(admin, name, APP_ROLE, APP_PASSWORD), time.perf_counter() - started
@@ -199,70 +208,98 @@ def measure(run: Callable[[np.ndarray], list[str]], queries: np.ndarray, truths:
                     times[int(0.95 * (len(times) - 1))] * 1000)
 
 
+def measure_interleaved(methods: dict[str, Callable[[np.ndarray], list[str]]], queries: np.ndarray,
+                        truths: list[list[str]], warmup: int = 10) -> dict[str, Measured]:
+    """Each query run by every method in turn (the order rotating), so load on the machine falls on all alike."""
+    names = list(methods)
+    for query in queries[:warmup]:
+        for name in names:
+            methods[name](query)
+    found: dict[str, list[tuple[float, int, float]]] = {name: [] for name in names}
+    for index, (query, truth) in enumerate(zip(queries, truths, strict=True)):
+        for name in names[index % len(names):] + names[:index % len(names)]:
+            started = time.perf_counter()
+            ids = methods[name](query)
+            found[name].append((time.perf_counter() - started, len(ids), len(set(ids) & set(truth)) / K))
+    results = {}
+    for name, runs in found.items():
+        times = sorted(t for t, _, _ in runs)
+        results[name] = Measured(float(np.mean([r for _, _, r in runs])), float(np.mean([n for _, n, _ in runs])),
+                                 statistics.median(times) * 1000, times[int(0.95 * (len(times) - 1))] * 1000)
+    return results
+
+
 NAIVE = "select p.id from posts p where p.account_id = %s order by p.embedding <=> %s limit %s"
+SHAPES = {
+    "a": ([1_000] * 100, 0.9),
+    "b": ([50_000] + [1_000] * 50, 0.9),
+    "c": ([50_000] + [1_000] * 50, 0.04 * float(np.sqrt(DIM))),
+}
 
 
 def bench_postgres(admin: str, shape: str, queries_per_account: int) -> list[tuple[str, ...]]:
     import psycopg
     from pgvector.psycopg import register_vector
 
-    sizes = [1_000] * 100 if shape == "a" else [50_000] + [1_000] * 50
-    corpus = Corpus(sizes)
+    sizes, spread = SHAPES[shape]
+    corpus = Corpus(sizes, spread=spread)
     _, app, load_s = load_postgres(admin, f"vesta_bench_{shape}", corpus)
     print(f"shape ({shape}): loaded {sum(sizes):,} posts and built the HNSW index in {load_s:.0f} s", file=sys.stderr)
     picks = [("small", corpus.accounts[1])] if shape == "a" else [("big", corpus.accounts[0]), ("small", corpus.accounts[1])]
     rows: list[tuple[str, ...]] = []
+    ef = min(search.MAX_EF_SEARCH, max(search.EF_SEARCH, 4 * K))
     db = vesta_sql.connect(app)
-    raw = psycopg.connect(app, autocommit=True)
-    register_vector(raw)
+    prepared = vesta_sql.connect(app, prepared_statements=True)
+    raw = psycopg.connect(app, autocommit=True)  # the naive query: default settings
+    tuned = psycopg.connect(app, autocommit=True)  # the ranking statement alone: the search's settings, for the session
+    for conn in (raw, tuned):
+        register_vector(conn)
+    tuned.execute("select set_config('hnsw.ef_search', %s, false), set_config('hnsw.iterative_scan', 'relaxed_order', false), "
+                  "set_config('plan_cache_mode', 'force_custom_plan', false)", (str(ef),))
+    ranked_sql = db._runtime.queries["posts"]["search_ranked"].sql  # the statement the program runs
     try:
         for label, account in picks:
             assert account.vectors is not None
             queries, _ = corpus.draw(account, queries_per_account)
             truths = [exact_top(account.vectors, q) for q in queries]
-            raw.execute("select set_config('vesta.account_id', %s, false)", (account.id,))
-
-            def facade(q: np.ndarray, account_id: str = account.id) -> list[str]:
-                return [hit.id for hit in db.posts.search_similar(account_id=account_id, embedding=q, k=K)]
+            for conn in (raw, tuned):
+                conn.execute("select set_config('vesta.account_id', %s, false)", (account.id,))
 
             def naive(q: np.ndarray, account_id: str = account.id) -> list[str]:
                 return [row[0] for row in raw.execute(NAIVE, (account_id, q, K)).fetchall()]
 
-            exact = account.size < search.EXACT_BELOW
-            ranked = db._runtime.queries["posts"]["search_ranked"]  # the statement the program runs
-            ranked_sql = ranked.sql
-
-            def statement(q: np.ndarray, account_id: str = account.id, exact: bool = exact) -> list[str]:
+            def statement(q: np.ndarray, account_id: str = account.id) -> list[str]:
                 params = {"account_id": account_id, "embedding": q, "k": K, "candidates": max(4 * K, 40),
-                          "status": None, "exact": exact}
-                return [row[0] for row in raw.execute(ranked_sql, params).fetchall()]
+                          "status": None, "exact_below": search.EXACT_BELOW}
+                return [row[0] for row in tuned.execute(ranked_sql, params).fetchall()]
 
-            ef = min(search.MAX_EF_SEARCH, max(search.EF_SEARCH, 4 * K))
-            naive_result = measure(naive, queries, truths)
-            raw.execute("select set_config('hnsw.ef_search', %s, false), "
-                        "set_config('hnsw.iterative_scan', 'relaxed_order', false), "
-                        "set_config('plan_cache_mode', 'force_custom_plan', false)", (str(ef),))
-            statement_result = measure(statement, queries, truths)
-            raw.execute("reset hnsw.ef_search")
-            raw.execute("reset hnsw.iterative_scan")
-            raw.execute("reset plan_cache_mode")
-            facade_result = measure(facade, queries, truths)
+            def facade(q: np.ndarray, account_id: str = account.id) -> list[str]:
+                return [hit.id for hit in db.posts.search_similar(account_id=account_id, embedding=q, k=K)]
+
+            def facade_prepared(q: np.ndarray, account_id: str = account.id) -> list[str]:
+                return [hit.id for hit in prepared.posts.search_similar(account_id=account_id, embedding=q, k=K)]
+
             def hybrid(q: np.ndarray, account_id: str = account.id) -> list[str]:
                 hits = db.posts.search_hybrid(account_id=account_id, text="word1 word2", embedding=q, k=K)
                 return [hit.id for hit in hits]
 
-            hybrid_times = measure(hybrid, queries[:100], truths[:100])
-            strategy = "exact scan" if exact else f"HNSW ef_search={ef}, relaxed iterative, re-ranked"
+            exact = account.size < search.EXACT_BELOW
+            strategy = "exact scan" if exact else f"HNSW halfvec ef_search={ef}, relaxed iterative, re-ranked"
+            labels = {"naive": "naive query (default settings, planner's choice)",
+                      "statement": f"ranking statement alone ({strategy})",
+                      "facade": "façade search_similar",
+                      "prepared": "façade search_similar, prepared statements",
+                      "hybrid": "façade search_hybrid (no recall target)"}
+            measured = measure_interleaved({"naive": naive, "statement": statement, "facade": facade,
+                                            "prepared": facade_prepared, "hybrid": hybrid}, queries, truths)
             name = f"({shape}) {label}: {account.size:,} of {sum(sizes):,}"
-            measured = (("naive query (default settings, planner's choice)", naive_result),
-                        (f"ranking statement alone ({strategy})", statement_result),
-                        ("façade search_similar", facade_result))
-            for what, m in measured:
-                rows.append((name, what, f"{m.recall:.3f}", f"{m.rows:.1f}", f"{m.p50:.2f}", f"{m.p95:.2f}"))
-            rows.append((name, "façade search_hybrid (no recall target)", "–", f"{hybrid_times.rows:.1f}",
-                         f"{hybrid_times.p50:.2f}", f"{hybrid_times.p95:.2f}"))
+            for key, m in measured.items():
+                recall = "–" if key == "hybrid" else f"{m.recall:.3f}"
+                rows.append((name, labels[key], recall, f"{m.rows:.1f}", f"{m.p50:.2f}", f"{m.p95:.2f}"))
     finally:
-        raw.close()
+        for conn in (raw, tuned):
+            conn.close()
+        prepared.close()
         db.close()
     return rows
 
@@ -386,7 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--postgres-url", default=os.environ.get("VESTA_TEST_POSTGRES_URL"),
                         help="a superuser (or createdb + createrole) URL; default: an embedded server")
     parser.add_argument("--queries", type=int, default=200, help="query vectors per account (at least 100)")
-    parser.add_argument("--shapes", default="a,b")
+    parser.add_argument("--shapes", default="a,b,c")
     parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args(argv)
     started = time.perf_counter()

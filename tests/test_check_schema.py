@@ -170,7 +170,7 @@ def test_the_package_postgres_schema_keeps_the_invariants(postgres: PostgresFixt
     problems = check_postgres_schema(postgres.admin_url)
     assert [str(p) for p in problems if p.severity == "error"] == []
     notes = [str(p) for p in problems if p.severity == "info"]
-    assert any("posts_embedding_idx is a hnsw vector index" in n for n in notes)
+    assert any("posts_embedding_half_idx is a hnsw vector index on ((embedding::halfvec(384)))" in n for n in notes)
 
 
 def test_postgres_violations_are_each_reported(postgres: PostgresFixture, tmp_path: Path) -> None:

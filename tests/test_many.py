@@ -1,4 +1,4 @@
-"""The many-row path: one transaction, every row validated first."""
+"""The many-row path: one transaction; a bad row anywhere writes nothing."""
 
 from __future__ import annotations
 
@@ -66,6 +66,45 @@ def test_many_row_rules_hold_in_array_form(db: Any, acct: str, uniq: Any) -> Non
         db.engagement.like.many(account_id=acct, rows=rows)
     counts = db.engagement.counts(account_id=acct, post_ids=[post.id])
     assert counts == [] or counts[0].likes == 0
+
+
+def test_a_bad_row_in_a_late_batch_writes_nothing(db: Any, acct: str, uniq: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows are bound as the batches go out (on Postgres the earlier ones are already written): the transaction is
+    undone, so a bad row, a foreign key or a row of another account in the third batch leaves nothing behind."""
+    monkeypatch.setattr(postgres_bulk, "BATCH_ROWS", 4)
+    post = make_post(db, acct, uniq)
+
+    def rows(last: dict[str, Any]) -> Any:  # a generator: read once, as the batches are made
+        yield from ({"post_id": post.id, "user_id": f"u{i}"} for i in range(9))
+        yield last
+
+    with pytest.raises(InvalidInputError, match=r"row 9 .*user_id|user_id"):
+        db.engagement.like.many(account_id=acct, rows=rows({"post_id": post.id, "user_id": None}))
+    with pytest.raises(IntegrityError):
+        db.engagement.like.many(account_id=acct, rows=rows({"post_id": "no-such-post", "user_id": "z"}))
+    with pytest.raises(TenantScopeError, match="row 9 names another account"):
+        db.engagement.like.many(account_id=acct, rows=rows({"account_id": "acc_someone_else", "post_id": post.id,
+                                                             "user_id": "z"}))
+    counts = db.engagement.counts(account_id=acct, post_ids=[post.id])
+    assert counts == [] or counts[0].likes == 0
+    assert db.engagement.like.many(account_id=acct, rows=rows({"post_id": post.id, "user_id": "z"})) == 10
+
+
+@pytest.mark.parametrize("rows", [5, None, "u1", {"post_id": "p"}])
+def test_rows_that_are_not_an_iterable_of_mappings_are_refused(db: Any, acct: str, rows: Any) -> None:
+    with pytest.raises(InvalidInputError, match="rows must be an iterable of parameter mappings"):
+        db.engagement.like.many(account_id=acct, rows=rows)
+
+
+def test_a_bad_row_inside_a_transaction_leaves_it_usable(db: Any, acct: str, uniq: Any) -> None:
+    """Inside a transaction every row is checked before any is sent: the refusal does not doom the transaction."""
+    post = make_post(db, acct, uniq)
+    with db.transaction(account_id=acct) as tx:
+        with pytest.raises(InvalidInputError, match="user_id"):
+            tx.engagement.like.many(rows=[{"post_id": post.id, "user_id": "a"}, {"post_id": post.id, "user_id": 3}])
+        assert tx.engagement.like.many(rows=[{"post_id": post.id, "user_id": "b"}]) == 1
+    assert db.engagement.has_liked(account_id=acct, post_id=post.id, user_id="a") == 0
+    assert db.engagement.has_liked(account_id=acct, post_id=post.id, user_id="b") == 1
 
 
 @pytest.mark.parametrize(("sql", "array_form"), [

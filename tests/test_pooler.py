@@ -236,6 +236,9 @@ def test_many_accounts_through_two_server_connections(pooled_url: str) -> None:
             for table in TENANT_TABLES:
                 assert conn.execute(f"select count(*) from {table}").fetchone() == (0,), table
             assert conn.execute("select current_setting('vesta.account_id', true)").fetchone() in ((None,), ("",))
+            # nor a search's scan settings (transaction-local, sent in the search's one implicit transaction)
+            assert conn.execute("select current_setting('plan_cache_mode'), "
+                                "coalesce(current_setting('hnsw.ef_search', true), '40')").fetchone() == ("auto", "40")
     finally:
         for conn in connections:
             conn.close()

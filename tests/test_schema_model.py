@@ -71,7 +71,7 @@ def test_types_are_each_dialects_own_names(both: tuple[Schema, Schema]) -> None:
     assert posts_pg.column("embedding").type == "vector"  # type: ignore[union-attr]
     assert posts_lite.column("embedding").type == "blob"  # type: ignore[union-attr]
     hnsw = [i for i in posts_pg.indexes if i.method == "hnsw"]
-    assert [i.columns for i in hnsw] == [("embedding",)]
+    assert [i.columns for i in hnsw] == [("(embedding::halfvec(384))",)]
 
 
 def test_on_delete_actions_and_triggers(both: tuple[Schema, Schema]) -> None:

@@ -216,7 +216,7 @@ def test_postgres_index_path_equals_brute_force(db: Any, acct: str, uniq: Any, v
 
 
 def test_postgres_steps_directly(db: Any, acct: str, uniq: Any, vec: Vec) -> None:
-    """The ranking steps on their own: both strategies, after search_plan set the scan settings."""
+    """The ranking steps on their own: both strategies, after search_settings set the scan settings."""
     if db.dialect != "postgres":
         return
     creator = make_creator(db, acct, uniq)
@@ -224,12 +224,11 @@ def test_postgres_steps_directly(db: Any, acct: str, uniq: Any, vec: Vec) -> Non
     query = vec(8000)
     expected = [post_id for post_id, _ in brute_force(posts, query, 5)]
     with db.transaction(account_id=acct, write=False) as tx:
-        assert tx.posts.search_plan(ef_search=100, cap=10) == 10
-        assert tx.posts.search_plan(ef_search=100, cap=1000) == 20
-        for exact in (True, False):
-            hits = tx.posts.search_ranked(embedding=query, k=5, candidates=20, exact=exact)
+        assert tx.posts.search_settings(ef_search=100, exact_below=1_000) == "100"
+        for exact_below in (1_000, 20, 1):  # 20 posts: exact below 1,000; the index at 20 and at 1
+            hits = tx.posts.search_ranked(embedding=query, k=5, candidates=20, exact_below=exact_below)
             assert [hit.id for hit in hits] == expected
-        fused = tx.posts.search_hybrid_ranked(text="post", embedding=query, k=5, candidates=20, exact=False)
+        fused = tx.posts.search_hybrid_ranked(text="post", embedding=query, k=5, candidates=20, exact_below=1)
         assert {hit.id for hit in fused} <= set(posts) and len(fused) == 5
 
 

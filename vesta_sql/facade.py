@@ -14,14 +14,24 @@ from typing import Any, Protocol
 
 from .errors import InvalidInputError
 from .guard import DIRECTORY_NAMESPACE, require_account
-from .namespace import Namespace, attach_namespaces
+from .namespace import Namespace, attach_namespaces, build_namespace
 from .programs.driver import drive
-from .runtime import CompiledQuery, Hook, Runtime, TxState, account_for_transaction, bind_many, debug_enabled
+from .runtime import (
+    CompiledQuery,
+    Hook,
+    Runtime,
+    TxState,
+    account_for_transaction,
+    bind_many,
+    bind_rows,
+    debug_enabled,
+)
 
 
 class Session(Protocol):
     def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any: ...
-    def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int: ...
+    def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]: ...
+    def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int: ...
     def savepoint(self) -> AbstractContextManager[None]: ...
 
 
@@ -31,6 +41,7 @@ class Driver(Protocol):
     def execute(self, query: CompiledQuery, params: dict[str, Any], account_id: str) -> Any: ...
     def execute_global(self, query: CompiledQuery, params: dict[str, Any]) -> Any: ...
     def session(self, account_id: str, write: bool) -> Any: ...
+    def read_session(self, account_id: str) -> Any: ...
     def close(self) -> None: ...
 
 
@@ -58,7 +69,7 @@ def query_call(query: CompiledQuery, driver: Driver, runtime: Runtime) -> Callab
     def many(account_id: Any = None, rows: Iterable[Mapping[str, Any]] = ()) -> int:
         """Run this `!` query once per row, in one transaction; returns the total row count."""
         account = require_account(account_id)
-        bound = bind_many(query, account, rows)
+        bound = bind_rows(query, account, rows)  # bound as they are written; a bad row undoes the transaction
         with driver.session(account, True) as session:
             return int(observed(name, session.execute_many, query, bound))
 
@@ -69,7 +80,8 @@ def query_call(query: CompiledQuery, driver: Driver, runtime: Runtime) -> Callab
 
 
 class ProgramCall:
-    """A multi-query operation, run in one write transaction."""
+    """A multi-query operation: a writing one runs in one write transaction; a read-only one
+    in the driver's read session (on Postgres, one round trip per step or batch)."""
 
     __slots__ = ("_db", "_namespace", "_name", "__name__")
 
@@ -79,9 +91,11 @@ class ProgramCall:
 
     def __call__(self, account_id: Any = None, **kwargs: Any) -> Any:
         account = require_account(account_id)
-        write = self._db._runtime.program_writes(self._namespace, self._name)
-        with self._db.transaction(account_id=account, write=write) as tx:
-            return getattr(getattr(tx, self._namespace), self._name)(**kwargs)
+        db, namespace, name = self._db, self._namespace, self._name
+        runtime = db._runtime
+        scope = db.transaction(account_id=account) if runtime.program_writes(namespace, name) else db._reading(account)
+        with scope as tx:
+            return tx._run_program(f"{namespace}.{name}", runtime.start_program(namespace, name, kwargs))
 
 
 class TxCall:
@@ -118,7 +132,17 @@ class Transaction:
         self._runtime, self._session = runtime, session
         self._state = state if isinstance(state, TxState) else TxState(state)
         self.account_id = self._state.account_id
-        attach_namespaces(self, runtime, lambda namespace, name, query: TxCall(self, namespace, name, query))
+
+    def __getattr__(self, namespace: str) -> Namespace:
+        """`tx.posts`, built on first use: a transaction often uses one namespace of many, or none (a program)."""
+        if namespace.startswith("_") or namespace not in self._runtime.namespaces():
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {namespace!r}")
+        space = build_namespace(self._runtime, namespace, lambda ns, name, query: TxCall(self, ns, name, query))
+        setattr(self, namespace, space)
+        return space
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | self._runtime.namespaces())
 
     def _statement(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
         """Run one statement; if it fails, the transaction is doomed."""
@@ -136,7 +160,14 @@ class Transaction:
         return self._statement(query.name, self._session.execute, query, params)
 
     def _run_step(self, step: Any) -> Any:
-        return self._run(self._runtime.step_query(step), dict(step.kwargs))
+        if not isinstance(step, tuple):
+            return self._run(self._runtime.step_query(step), dict(step.kwargs))
+        batch = []
+        for one in step:  # every value is checked before anything is sent
+            query = self._runtime.step_query(one)
+            batch.append((query, query.bind(self.account_id, dict(one.kwargs))))
+        name = " + ".join(query.name for query, _ in batch)
+        return tuple(self._statement(name, self._session.execute_batch, batch))
 
     def _run_program(self, name: str, program: Any) -> Any:
         state, before = self._state, self._state.statements
@@ -194,6 +225,16 @@ class Database:
                 yield Transaction(self._runtime, session, state)
                 if state.failed is not None:
                     raise state.aborted()  # inside the session: it rolls back
+        finally:
+            state.open = False
+
+    @contextmanager
+    def _reading(self, account: str) -> Iterator[Transaction]:
+        """Where a read-only program runs: the driver's read session, with the rules of a transaction."""
+        state = TxState(account)
+        try:
+            with self._driver.read_session(account) as session:
+                yield Transaction(self._runtime, session, state)
         finally:
             state.open = False
 

@@ -18,13 +18,21 @@ class Namespace:
         return f"<namespace {self._name}: {', '.join(calls)}>"
 
 
-def attach_namespaces(owner: object, runtime: Runtime, make_call: Callable[[str, str, CompiledQuery | None], object]) -> None:
+MakeCall = Callable[[str, str, CompiledQuery | None], object]
+
+
+def build_namespace(runtime: Runtime, namespace: str, make_call: MakeCall) -> Namespace:
+    """One namespace: one call per query and program of it."""
+    space = Namespace(namespace)
+    for name, query in runtime.queries.get(namespace, {}).items():
+        setattr(space, name, make_call(namespace, name, query))
+    for program_namespace, name in runtime.programs:
+        if program_namespace == namespace:
+            setattr(space, name, make_call(namespace, name, None))
+    return space
+
+
+def attach_namespaces(owner: object, runtime: Runtime, make_call: MakeCall) -> None:
     """Give `owner` one attribute per namespace, holding one call per query and program."""
     for namespace in runtime.namespaces():
-        space = Namespace(namespace)
-        for name, query in runtime.queries.get(namespace, {}).items():
-            setattr(space, name, make_call(namespace, name, query))
-        for program_namespace, name in runtime.programs:
-            if program_namespace == namespace:
-                setattr(space, name, make_call(namespace, name, None))
-        setattr(owner, namespace, space)
+        setattr(owner, namespace, build_namespace(runtime, namespace, make_call))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
@@ -144,14 +144,16 @@ class Runtime:
             self.queries.get(namespace, {}).pop(name, None)
         self.hooks: list[Hook] = []
 
-    def namespaces(self) -> set[str]:
-        return set(self.queries) | {namespace for namespace, _ in self.programs}
+    def namespaces(self) -> frozenset[str]:
+        return frozenset(self.queries) | {namespace for namespace, _ in self.programs}
 
     def observing(self) -> bool:
         return bool(self.hooks) or debug_enabled(logging.DEBUG)
 
     def emit(self, query: str, started: float, result: Any, error: BaseException | None) -> None:
         duration = time.perf_counter() - started
+        if isinstance(result, tuple) and result:  # a program's batch: its last statement's rows
+            result = result[-1]
         if isinstance(result, list):
             rows = len(result)
         elif isinstance(result, int) and not isinstance(result, bool):
@@ -217,20 +219,37 @@ class Runtime:
             raise InvalidInputError(f"{namespace}.{name}: {exc}") from None
 
 
-def bind_many(query: CompiledQuery, account_id: str, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Validate every row before anything runs: one bad row and nothing is written."""
+def bind_rows(query: CompiledQuery, account_id: str, rows: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Each row of a many-row call, validated as it is reached.
+
+    For `db.<ns>.<query>.many`, which runs in a transaction of its own: the rows are bound
+    while the first batches are already being written (on Postgres, pipelined), and a bad
+    row raises there and undoes the transaction, so nothing is written either way.
+    """
     if query.op != "count":
         raise InvalidInputError(f"{query.name}: only row-count ('!') queries have a many-row form")
     if isinstance(rows, (str, bytes, Mapping)):
         raise InvalidInputError(f"{query.name}.many: rows must be an iterable of parameter mappings")
-    bound = []
+    try:
+        iterator = iter(rows)
+    except TypeError:
+        raise InvalidInputError(f"{query.name}.many: rows must be an iterable of parameter mappings, "
+                                f"got {type(rows).__name__}") from None
+    return _bound(query, account_id, iterator)
+
+
+def _bound(query: CompiledQuery, account_id: str, rows: Iterator[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
             raise InvalidInputError(f"{query.name}.many: row {index} is a {type(row).__name__}, not a mapping")
         if "account_id" in row and row["account_id"] != account_id:
             raise TenantScopeError(f"{query.name}.many: row {index} names another account")
-        bound.append(query.bind(account_id, {k: v for k, v in row.items() if k != "account_id"}))
-    return bound
+        yield query.bind(account_id, {k: v for k, v in row.items() if k != "account_id"})
+
+
+def bind_many(query: CompiledQuery, account_id: str, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Validate every row before anything runs (inside a transaction: a bad row must not doom it)."""
+    return list(bind_rows(query, account_id, rows))
 
 
 def account_for_transaction(tx_account: str, kwargs: dict[str, Any], query: str) -> None:

@@ -1,56 +1,81 @@
 -- Search over posts, Postgres side. `db.posts.search_similar` and `db.posts.search_hybrid`
--- are read-only programs (vesta_sql/programs/search.py): `search_plan` sets the HNSW scan
--- settings for the transaction and sizes the account, then one ranking query runs either
--- an exact scan of the account (small accounts: every post, through the account index) or
--- an HNSW scan with iterative search (large accounts), re-ranked by exact distance.
+-- are read-only programs (vesta_sql/programs/search.py) that send two statements in one
+-- batch, one round trip: `search_settings` sets the HNSW scan settings for the implicit
+-- transaction, then one ranking statement sizes the account (a bounded count) and ranks
+-- either by an exact scan of the account (small accounts: every post, through the account
+-- index) or through the half-precision HNSW index with iterative search (large accounts),
+-- re-ranked by exact distance.
 
--- name: search_plan(account_id, ef_search, cap)$
--- How many posts the account has, counted up to `cap` (an index-only scan, so its cost is
--- bounded). Also sets, for the rest of the transaction, hnsw.ef_search and relaxed
--- iterative scans (they must be in place before the ranking query starts its index scan)
--- and custom plans: a prepared ranking statement must be planned for this account and
--- this strategy, never with a generic plan made for an average account.
+-- name: search_settings(account_id, ef_search, exact_below)$
+-- Sets, for the rest of the implicit transaction (the ranking statement follows in the
+-- same batch; a setting made by an earlier statement is certain to be in place when the
+-- ranking statement starts its index scan): hnsw.ef_search, relaxed iterative scans, no
+-- parallel workers (the planner chose a parallel scan for a large account's exact branch,
+-- which never runs, and starting the workers cost more than the search), and the plan
+-- cache mode, by the account's size (its posts counted up to `exact_below`, an
+-- index-only scan, so the cost is bounded). A large account's ranking statement is planned
+-- for that account (force_custom_plan): a generic plan, made for an average account,
+-- would read a large one through the account index and sort it. A small account's uses
+-- the cached generic plan (with prepared statements; Postgres' own choice would keep
+-- planning it on every call, about 0.3 ms): its exact branch reads the account through
+-- the account index, which a generic plan picks unless the average account holds a large
+-- share of the table (then its estimate may favour a scan of the table).
 -- param: ef_search int 1..1000
--- param: cap int 1..1000000
-select (select count(*)
+-- param: exact_below int 1..1000000
+select set_config('hnsw.ef_search', cast(:ef_search as text), true) as ef_search,
+       set_config('hnsw.iterative_scan', 'relaxed_order', true) as iterative_scan,
+       set_config('max_parallel_workers_per_gather', '0', true) as parallel_workers,
+       set_config('plan_cache_mode',
+                  case when z.posts < :exact_below then 'force_generic_plan' else 'force_custom_plan' end,
+                  true) as plan_cache_mode
+  from (select count(*) as posts
           from (select 1
                   from posts p
                  where p.account_id = :account_id
-                 limit :cap) s) as posts,  -- noqa: AM09
-       set_config('hnsw.ef_search', cast(:ef_search as text), true) as ef_search,
-       set_config('hnsw.iterative_scan', 'relaxed_order', true) as iterative_scan,
-       set_config('plan_cache_mode', 'force_custom_plan', true) as plan_cache_mode;
+                 limit :exact_below) s) z;  -- noqa: AM09
 
--- name: search_ranked(account_id, embedding, k, candidates, status, exact)
+-- name: search_ranked(account_id, embedding, k, candidates, status, exact_below)
 -- record_class: PostHit
 -- The k posts nearest to `embedding` by cosine distance, nearest first (ties by id),
--- optionally of one status. `exact` picks the strategy (see search_plan): the exact
--- branch reads every post of the account (materialized, so the HNSW index cannot be
--- used for it); the other takes the ids of `candidates` posts from the HNSW index
--- (iterative scans keep it going until enough of them belong to the account) and ranks
--- them by their exact distance, recomputed: relaxed iterative scans return rows only
--- roughly in order, and the planner must not take that order as sorted. Only the chosen
--- branch runs: the other one's condition is false before it starts.
+-- optionally of one status. The account's size picks the strategy, as in search_settings:
+-- below `exact_below` posts the exact branch reads every post of the account and keeps
+-- the k nearest (ordered by an expression no index matches: an index order must not
+-- stand in for the exact ranking); from there on
+-- the other branch takes the ids of `candidates` posts from the half-precision
+-- HNSW index (iterative scans keep it going until enough of them belong to the account)
+-- and ranks them by their exact distance, recomputed in full precision: relaxed
+-- iterative scans return rows only roughly in order, and the planner must not take that
+-- order as sorted. Only the chosen branch runs: the other one's condition is false
+-- before it starts.
 -- param: embedding vector
 -- param: k int 1..1000
 -- param: candidates int 1..4000
 -- param: status str? in ('draft', 'published', 'archived') = none
--- param: exact bool
-with exact_hits as materialized (
+-- param: exact_below int 1..1000000
+with sized as materialized (
+  select count(*) < :exact_below as exact
+    from (select 1
+            from posts p
+           where p.account_id = :account_id
+           limit :exact_below) s  -- noqa: AM09
+),
+exact_hits as materialized (
   select p.id, p.embedding <=> :embedding as distance
     from posts p
    where p.account_id = :account_id
      and p.embedding is not null
      and (cast(:status as text) is null or p.status = :status)
-     and :exact
+     and (select z.exact from sized z)
+   order by (p.embedding <=> :embedding) + 0, p.id  -- + 0: no index order can stand in for it
+   limit :k
 ),
 index_hits as materialized (
   select p.id
     from posts p
    where p.account_id = :account_id
      and (cast(:status as text) is null or p.status = :status)
-     and not :exact
-   order by p.embedding <=> :embedding
+     and not (select z.exact from sized z)
+   order by cast(p.embedding as halfvec(384)) <=> cast(:embedding as halfvec(384))
    limit :candidates
 ),
 candidates as (
@@ -75,18 +100,26 @@ select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_
  where p.account_id = :account_id
  order by r.distance, r.id;
 
--- name: search_hybrid_ranked(account_id, text, embedding, k, candidates, exact)
+-- name: search_hybrid_ranked(account_id, text, embedding, k, candidates, exact_below)
 -- record_class: HybridHit
 -- Reciprocal rank fusion (1 / (60 + rank), summed over the lists a post is in) of the
 -- full-text matches (websearch_to_tsquery over the 'simple' tsvector of title and body,
 -- best ts_rank_cd first, read from the stored tsvectors of posts_search) and the
--- `candidates` nearest posts by cosine distance (exact or HNSW, as in search_ranked).
+-- `candidates` nearest posts by cosine distance (exact or HNSW, chosen by the account's
+-- size, as in search_ranked).
 -- param: text str
 -- param: embedding vector
 -- param: k int 1..1000
 -- param: candidates int 1..4000
--- param: exact bool
-with text_hits as (
+-- param: exact_below int 1..1000000
+with sized as materialized (
+  select count(*) < :exact_below as exact
+    from (select 1
+            from posts p
+           where p.account_id = :account_id
+           limit :exact_below) s  -- noqa: AM09
+),
+text_hits as (
   select t.id, row_number() over (order by t.score desc, t.id) as rank
     from (select s.post_id as id,
                  ts_rank_cd(s.search_vector, websearch_to_tsquery('simple', :text)) as score
@@ -101,14 +134,16 @@ exact_hits as materialized (
     from posts p
    where p.account_id = :account_id
      and p.embedding is not null
-     and :exact
+     and (select z.exact from sized z)
+   order by (p.embedding <=> :embedding) + 0, p.id  -- + 0: no index order can stand in for it
+   limit :candidates
 ),
 index_hits as materialized (
   select p.id
     from posts p
    where p.account_id = :account_id
-     and not :exact
-   order by p.embedding <=> :embedding
+     and not (select z.exact from sized z)
+   order by cast(p.embedding as halfvec(384)) <=> cast(:embedding as halfvec(384))
    limit :candidates
 ),
 vector_hits as (

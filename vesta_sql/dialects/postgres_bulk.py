@@ -11,14 +11,16 @@ moves them into arrays. `account_id` stays a single bound parameter (the call's 
 every row was bound with it), so the statement is scoped exactly as the proven one-row
 statement is, and row-level security checks every row as before. Row triggers, defaults,
 constraints and `on conflict … do nothing` behave row by row as before; the row count is
-the sum. Any other shape (expressions, `do update`, `returning`, list or vector values)
+the sum. The batches are pipelined: the server writes one while the next is bound and
+sent. Any other shape (expressions, `do update`, `returning`, list or vector values)
 keeps `executemany`. Column types are read once per statement from the catalogue.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +29,10 @@ from ..errors import TenantScopeError
 if TYPE_CHECKING:
     from ..runtime import CompiledQuery
 
-BATCH_ROWS = 10_000  # bounds a statement's size and memory; larger batches measured no quicker
+# Rows per statement. The batches are pipelined (the server writes one while the next is
+# bound), so smaller ones start the server sooner and leave less unoverlapped at the end;
+# 2,500 measured quickest of 1,000 / 2,500 / 5,000 / 10,000 for 100,000 likes.
+BATCH_ROWS = 2_500
 ACCOUNT = "account_id"
 _SCALAR_KINDS = frozenset({"str", "int", "float", "bool", "datetime", "json", "new_id", "now"})
 _PARAMETER = re.compile(r"%\((\w+)\)s")
@@ -72,17 +77,21 @@ class BulkInsert:
                           + (f"\n{self.conflict}" if self.conflict else ""))
         return sql
 
-    def batches(self, rows: Sequence[dict[str, Any]], name: str) -> Iterator[dict[str, Any]]:
-        """The parameters of each batch: the account once, every other parameter as one list per batch."""
+    def batches(self, rows: Iterable[dict[str, Any]], name: str) -> Iterator[dict[str, Any]]:
+        """The parameters of each batch: the account once, every other parameter as one list per batch.
+
+        `rows` is read a batch at a time (it may bind each row as it is reached).
+        """
         arrayed = [parameter for parameter in self.parameters if parameter != ACCOUNT]
-        if not rows:
-            return
-        account = rows[0].get(ACCOUNT)
-        if ACCOUNT in self.parameters and any(row[ACCOUNT] != account for row in rows):
-            raise TenantScopeError(f"{name}.many: the rows name more than one account")  # bind_many rules it out
         pick = itemgetter(*arrayed)
-        for start in range(0, len(rows), BATCH_ROWS):
-            picked = [pick(row) for row in rows[start:start + BATCH_ROWS]]
+        account: Any = None
+        remaining = iter(rows)
+        while chunk := list(islice(remaining, BATCH_ROWS)):
+            if account is None:
+                account = chunk[0].get(ACCOUNT)
+            if ACCOUNT in self.parameters and any(row[ACCOUNT] != account for row in chunk):
+                raise TenantScopeError(f"{name}.many: the rows name more than one account")  # bind_rows rules it out
+            picked = [pick(row) for row in chunk]
             if len(arrayed) == 1:
                 params: dict[str, Any] = {arrayed[0]: picked}
             else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -57,6 +57,31 @@ async def _run_after(conn: psycopg.AsyncConnection[Any], setup: tuple[str, tuple
     return query.shape(rows, cursor)
 
 
+async def _run_batch(conn: psycopg.AsyncConnection[Any], setup: tuple[str, tuple[str, ...]] | None,
+                     batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]:
+    """The statements of `batch` (after `setup`, if any) as one pipeline: one round trip, results in order.
+
+    Outside a transaction block the pipeline's one Sync makes them one implicit transaction,
+    so a transaction-local setting made by `setup` or an earlier statement holds for the
+    later ones, and for nothing after them.
+    """
+    cursors = []
+    async with conn.pipeline():
+        if setup is not None:
+            await conn.execute(*setup)
+        for query, params in batch:
+            cursors.append(await conn.execute(query.sql, params))
+    results = []
+    for (query, _), cursor in zip(batch, cursors, strict=True):
+        rows = await cursor.fetchall() if _has_rows(cursor) else []
+        results.append(query.shape(rows, cursor))
+    return results
+
+
+def _batch_name(batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> str:
+    return " + ".join(query.name for query, _ in batch)
+
+
 class AsyncPostgresSession:
     __slots__ = ("_conn",)
 
@@ -69,7 +94,13 @@ class AsyncPostgresSession:
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
-    async def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
+    async def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]:
+        try:
+            return await _run_batch(self._conn, None, batch)
+        except psycopg.Error as exc:
+            raise dialect.translate_error(exc, _batch_name(batch)) from exc
+
+    async def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int:
         try:
             async with self._conn.cursor() as cursor:
                 bulk = postgres_bulk.plan_for(query)  # an insert of one row: sent as arrays, in batches
@@ -79,11 +110,14 @@ class AsyncPostgresSession:
                 if (sql := bulk.sql) is None:  # first use: the table's column types, once per process
                     await cursor.execute(*bulk.column_types())
                     sql = bulk.learn(await cursor.fetchall())
-                count = 0
+            # Pipelined: the server writes one batch while the next is bound and sent.
+            sent = []
+            async with self._conn.pipeline():
                 for params in bulk.batches(rows, query.name):
-                    await cursor.execute(sql, params)
-                    count += cursor.rowcount
-                return count
+                    batch = self._conn.cursor()
+                    await batch.execute(sql, params)
+                    sent.append(batch)
+            return sum(batch.rowcount for batch in sent)
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
@@ -94,6 +128,41 @@ class AsyncPostgresSession:
                 yield
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, "savepoint") from exc
+
+
+class AsyncPostgresReadSession:
+    """A read-only program's session, outside any transaction block: each step or batch is
+    pipelined after the account setting under one Sync, so it costs one round trip and
+    leaves nothing behind on the connection (correct behind a transaction-mode pooler).
+
+    Each batch is its own implicit transaction. Under Postgres' default isolation (read
+    committed) every statement sees what was committed when it started, inside a
+    transaction block or not, so a read-only program reads the same either way; what a
+    program needs to hold between statements (a transaction-local setting) it sends in
+    the same batch.
+    """
+
+    __slots__ = ("_conn", "_setup")
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any], setup: tuple[str, tuple[str, ...]]) -> None:
+        self._conn, self._setup = conn, setup
+
+    async def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any:
+        return (await self.execute_batch([(query, params)]))[0]
+
+    async def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]:
+        try:
+            return await _run_batch(self._conn, self._setup, batch)
+        except psycopg.Error as exc:
+            raise dialect.translate_error(exc, _batch_name(batch)) from exc
+
+    async def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int:
+        raise OperationalError(f"{query.name}: a read-only program cannot write")
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        raise OperationalError("savepoint: a read-only program runs outside a transaction block")
+        yield  # noqa: V201 (unreachable; makes this a generator for the context manager)
 
 
 class AsyncPostgresDriver:
@@ -216,6 +285,11 @@ class AsyncPostgresDriver:
                     yield AsyncPostgresSession(conn)
             except psycopg.Error as exc:
                 raise dialect.translate_error(exc, "transaction") from exc
+
+    @asynccontextmanager
+    async def read_session(self, account_id: str) -> AsyncIterator[AsyncPostgresReadSession]:
+        async with self._connection("read") as conn:
+            yield AsyncPostgresReadSession(conn, self._setup.scoped(account_id))
 
     async def close(self) -> None:
         if not self._inherited:  # a forked child never closes what it inherited

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -58,6 +58,31 @@ def _run_after(conn: psycopg.Connection[Any], setup: tuple[str, tuple[str, ...]]
     return query.shape(rows, cursor)
 
 
+def _run_batch(conn: psycopg.Connection[Any], setup: tuple[str, tuple[str, ...]] | None,
+               batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]:
+    """The statements of `batch` (after `setup`, if any) as one pipeline: one round trip, results in order.
+
+    Outside a transaction block the pipeline's one Sync makes them one implicit transaction,
+    so a transaction-local setting made by `setup` or an earlier statement holds for the
+    later ones, and for nothing after them.
+    """
+    cursors = []
+    with conn.pipeline():
+        if setup is not None:
+            conn.execute(*setup)
+        for query, params in batch:
+            cursors.append(conn.execute(query.sql, params))
+    results = []
+    for (query, _), cursor in zip(batch, cursors, strict=True):
+        rows = cursor.fetchall() if _has_rows(cursor) else []
+        results.append(query.shape(rows, cursor))
+    return results
+
+
+def _batch_name(batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> str:
+    return " + ".join(query.name for query, _ in batch)
+
+
 class PostgresSession:
     __slots__ = ("_conn",)
 
@@ -70,7 +95,13 @@ class PostgresSession:
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
-    def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
+    def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]:
+        try:
+            return _run_batch(self._conn, None, batch)
+        except psycopg.Error as exc:
+            raise dialect.translate_error(exc, _batch_name(batch)) from exc
+
+    def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int:
         try:
             with self._conn.cursor() as cursor:
                 bulk = postgres_bulk.plan_for(query)  # an insert of one row: sent as arrays, in batches
@@ -80,11 +111,14 @@ class PostgresSession:
                 if (sql := bulk.sql) is None:  # first use: the table's column types, once per process
                     cursor.execute(*bulk.column_types())
                     sql = bulk.learn(cursor.fetchall())
-                count = 0
+            # Pipelined: the server writes one batch while the next is bound and sent.
+            sent = []
+            with self._conn.pipeline():
                 for params in bulk.batches(rows, query.name):
-                    cursor.execute(sql, params)
-                    count += cursor.rowcount
-                return count
+                    batch = self._conn.cursor()
+                    batch.execute(sql, params)
+                    sent.append(batch)
+            return sum(batch.rowcount for batch in sent)
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
@@ -95,6 +129,41 @@ class PostgresSession:
                 yield
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, "savepoint") from exc
+
+
+class AsyncPostgresReadSession:
+    """A read-only program's session, outside any transaction block: each step or batch is
+    pipelined after the account setting under one Sync, so it costs one round trip and
+    leaves nothing behind on the connection (correct behind a transaction-mode pooler).
+
+    Each batch is its own implicit transaction. Under Postgres' default isolation (read
+    committed) every statement sees what was committed when it started, inside a
+    transaction block or not, so a read-only program reads the same either way; what a
+    program needs to hold between statements (a transaction-local setting) it sends in
+    the same batch.
+    """
+
+    __slots__ = ("_conn", "_setup")
+
+    def __init__(self, conn: psycopg.Connection[Any], setup: tuple[str, tuple[str, ...]]) -> None:
+        self._conn, self._setup = conn, setup
+
+    def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any:
+        return (self.execute_batch([(query, params)]))[0]
+
+    def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]:
+        try:
+            return _run_batch(self._conn, self._setup, batch)
+        except psycopg.Error as exc:
+            raise dialect.translate_error(exc, _batch_name(batch)) from exc
+
+    def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int:
+        raise OperationalError(f"{query.name}: a read-only program cannot write")
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        raise OperationalError("savepoint: a read-only program runs outside a transaction block")
+        yield  # noqa: V201 (unreachable; makes this a generator for the context manager)
 
 
 class PostgresDriver:
@@ -211,6 +280,11 @@ class PostgresDriver:
                     yield PostgresSession(conn)
             except psycopg.Error as exc:
                 raise dialect.translate_error(exc, "transaction") from exc
+
+    @contextmanager
+    def read_session(self, account_id: str) -> Iterator[AsyncPostgresReadSession]:
+        with self._connection("read") as conn:
+            yield AsyncPostgresReadSession(conn, self._setup.scoped(account_id))
 
     def close(self) -> None:
         if not self._inherited:  # a forked child never closes what it inherited

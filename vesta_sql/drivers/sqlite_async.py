@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import aiosqlite
@@ -47,7 +47,10 @@ class AsyncSQLiteSession:
     async def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any:
         return await _run(self._conn, query, params)
 
-    async def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
+    async def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]:
+        return [await _run(self._conn, query, params) for query, params in batch]
+
+    async def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int:
         try:
             cursor = await self._conn.executemany(query.sql, rows)
             return int(cursor.rowcount)
@@ -166,6 +169,10 @@ class AsyncSQLiteDriver:
             if marked is not None:
                 self._writes.exit(marked)
             await self._checkin(conn)
+
+    def read_session(self, account_id: str) -> AbstractAsyncContextManager[AsyncSQLiteSession]:
+        """A read-only program's session: a read transaction, so all its steps see one snapshot."""
+        return self.session(account_id, False)
 
     async def close(self) -> None:
         self._closed = True

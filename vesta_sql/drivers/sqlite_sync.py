@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from ..dialects import sqlite as dialect
@@ -48,7 +48,10 @@ class SQLiteSession:
     def execute(self, query: CompiledQuery, params: dict[str, Any]) -> Any:
         return self._driver.run_on(self._conn, query, params)
 
-    def execute_many(self, query: CompiledQuery, rows: list[dict[str, Any]]) -> int:
+    def execute_batch(self, batch: list[tuple[CompiledQuery, dict[str, Any]]]) -> list[Any]:
+        return [self._driver.run_on(self._conn, query, params) for query, params in batch]
+
+    def execute_many(self, query: CompiledQuery, rows: Iterable[dict[str, Any]]) -> int:
         try:
             return self._conn.executemany(query.sql, rows).rowcount
         except sqlite3.Error as exc:
@@ -197,6 +200,10 @@ class SQLiteDriver:
             if marked is not None:
                 self._writes.exit(marked)
             self._checkin(conn)
+
+    def read_session(self, account_id: str) -> AbstractContextManager[SQLiteSession]:
+        """A read-only program's session: a read transaction, so all its steps see one snapshot."""
+        return self.session(account_id, False)
 
     def close(self) -> None:
         self._closed = True

@@ -1,8 +1,11 @@
 """Driving a program: the steps it yields, run one by one by the sync or the async façade.
 
 A program is a generator that yields `Step`s (a query and its parameters) and gets each
-step's result back. It never touches a connection itself, so the same program runs on
-both dialects, sync and async. The account comes from the transaction, never from the
+step's result back. It may also yield a tuple of steps, a batch: they run in order and it
+gets a tuple of their results. On Postgres a batch is sent as one pipeline (one round
+trip), so a program that needs no result between two statements yields them together.
+It never touches a connection itself, so the same program runs on both dialects, sync and
+async. The account comes from the transaction, never from the
 program; the steps it may run are the ones its registration declares (`registry.py`).
 """
 
@@ -15,7 +18,7 @@ from typing import Any, TypeVar
 from ..errors import VestaError
 
 T = TypeVar("T")
-Program = Generator["Step", Any, T]
+Program = Generator["Step | tuple[Step, ...]", Any, T]
 
 
 class ProgramError(VestaError):
@@ -66,15 +69,20 @@ def declared_only(program: str, declared: frozenset[tuple[str, str]], running: P
             step = running.send(result)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
-        if (step.namespace, step.name) not in declared:
-            running.close()
-            raise ProgramError(f"program {program} ran the step {step.namespace}.{step.name}, which it does not "
-                               "declare; a program runs only the steps its registration lists (steps=…)")
+        for one in step if isinstance(step, tuple) else (step,):
+            if not isinstance(one, Step):
+                running.close()
+                raise ProgramError(f"program {program} yielded {type(one).__name__}; a program yields a step "
+                                   "(`q.namespace.query(…)`) or a tuple of steps")
+            if (one.namespace, one.name) not in declared:
+                running.close()
+                raise ProgramError(f"program {program} ran the step {one.namespace}.{one.name}, which it does not "
+                                   "declare; a program runs only the steps its registration lists (steps=…)")
         result = yield step
 
 
-def drive(program_: Program[T], run: Callable[[Step], Any]) -> T:
-    """Run a program synchronously, `run` executing each step."""
+def drive(program_: Program[T], run: Callable[[Step | tuple[Step, ...]], Any]) -> T:
+    """Run a program synchronously, `run` executing each step or batch."""
     result: Any = None
     while True:
         try:
@@ -84,7 +92,7 @@ def drive(program_: Program[T], run: Callable[[Step], Any]) -> T:
         result = run(step)
 
 
-async def drive_async(program_: Program[T], run: Callable[[Step], Awaitable[Any]]) -> T:
+async def drive_async(program_: Program[T], run: Callable[[Step | tuple[Step, ...]], Awaitable[Any]]) -> T:
     """Run a program with an async `run`; the program itself is the same code."""
     result: Any = None
     while True:

@@ -2,11 +2,12 @@
 
 Each dialect has its own read-only programs (the SQL is in `queries/<dialect>/posts.sql`):
 
-* Postgres: `search_plan` sizes the account (a bounded count) and sets `hnsw.ef_search` and
-  relaxed iterative scans for the transaction; then one query ranks either by an exact scan
-  of the account (small accounts) or through the HNSW index, re-ranked by exact distance
-  (large accounts). Settings made in an earlier statement of the same transaction are
-  certain to be in place when the ranking query starts its index scan.
+* Postgres: one batch, one round trip: `search_settings` sets `hnsw.ef_search`, relaxed
+  iterative scans and the plan cache mode for the implicit transaction; then one ranking
+  statement sizes the account (a bounded count) and ranks either by an exact scan of the
+  account (small accounts) or through the half-precision HNSW index, re-ranked by exact distance
+  (large accounts). Settings made by an earlier statement of the same transaction are
+  certain to be in place when the ranking statement starts its index scan.
 * SQLite: exact search in NumPy over the account's embeddings (`sqlite_vectors.py`), kept in
   memory under the account's search token (changed by triggers on every relevant write,
   read in the same transaction). After a write, the cached entry of an earlier token is
@@ -26,7 +27,7 @@ from ..errors import InvalidInputError
 from ..params import MAX_LIST_ITEMS, MAX_TEXT_CHARS, check_size, text_bytes, validate_vector
 from ..records.posts import PostSummary
 from ..records.search import HybridHit, PostHit
-from .driver import Program, Steps
+from .driver import Program, Step, Steps
 from .registry import program
 from .sqlite_vectors import CACHE, AccountVectors, PostVectors, SearchChanges
 
@@ -40,7 +41,9 @@ MAX_K = 1_000
 # Postgres: accounts with fewer posts than this are ranked by an exact scan (about 1 ms per
 # 1,000 posts); larger ones through the HNSW index.
 EXACT_BELOW = 3_000
-EF_SEARCH = 200  # hnsw.ef_search floor for the index path; pgvector caps it at 1,000
+# hnsw.ef_search floor for the index path (pgvector caps it at 1,000): recall@10 0.98 on the
+# benchmark's 50,000-post account with the index of migration 0015 (see benchmarks/README.md)
+EF_SEARCH = 200
 MAX_EF_SEARCH = 1_000
 # Hybrid search fuses the best HYBRID_CANDIDATES of each list (at least 2k).
 HYBRID_CANDIDATES = 50
@@ -89,34 +92,32 @@ def _hit(row: PostSummary, distance: float) -> PostHit:
 # --- Postgres ---------------------------------------------------------------------------
 
 
-def _postgres_plan(q: Steps, candidates: int) -> Program[bool]:
-    """Set the HNSW settings for the transaction; True when the account is small enough for an exact scan."""
-    ef_search = min(MAX_EF_SEARCH, max(EF_SEARCH, candidates))
-    posts = yield q.posts.search_plan(ef_search=ef_search, cap=EXACT_BELOW)
-    return int(posts) < EXACT_BELOW
+def _settings(q: Steps, candidates: int) -> Step:
+    """The HNSW settings for the ranking statement that follows in the same batch."""
+    return q.posts.search_settings(ef_search=min(MAX_EF_SEARCH, max(EF_SEARCH, candidates)), exact_below=EXACT_BELOW)
 
 
 @program("posts", "search_similar", write=False, dialects=("postgres",),
-         steps=("posts.search_plan", "posts.search_ranked"))
+         steps=("posts.search_settings", "posts.search_ranked"))
 def search_similar_postgres(q: Steps, *, embedding: Any, k: int = 10, status: str | None = None) -> Program[list[PostHit]]:
     """The k posts of the account nearest to `embedding` (cosine distance), nearest first, optionally of one status."""
     vector, k = _similar_input(embedding, k, status)
     candidates = max(4 * k, 40)
-    exact = yield from _postgres_plan(q, candidates)
-    hits: list[PostHit] = yield q.posts.search_ranked(
-        embedding=vector, k=k, candidates=candidates, status=status, exact=exact)
+    hits: list[PostHit]
+    _, hits = yield (_settings(q, candidates), q.posts.search_ranked(
+        embedding=vector, k=k, candidates=candidates, status=status, exact_below=EXACT_BELOW))
     return hits
 
 
 @program("posts", "search_hybrid", write=False, dialects=("postgres",),
-         steps=("posts.search_plan", "posts.search_hybrid_ranked"))
+         steps=("posts.search_settings", "posts.search_hybrid_ranked"))
 def search_hybrid_postgres(q: Steps, *, text: str, embedding: Any, k: int = 10) -> Program[list[HybridHit]]:
     """Posts matching `text` (web-search syntax) or near `embedding`, fused by reciprocal rank, best first."""
     vector, k = _hybrid_input(text, embedding, k)
     candidates = _hybrid_candidates(k)
-    exact = yield from _postgres_plan(q, candidates)
-    hits: list[HybridHit] = yield q.posts.search_hybrid_ranked(
-        text=text, embedding=vector, k=k, candidates=candidates, exact=exact)
+    hits: list[HybridHit]
+    _, hits = yield (_settings(q, candidates), q.posts.search_hybrid_ranked(
+        text=text, embedding=vector, k=k, candidates=candidates, exact_below=EXACT_BELOW))
     return hits
 
 

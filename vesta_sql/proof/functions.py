@@ -78,6 +78,7 @@ PLANNER_SETTINGS: dict[str, frozenset[str]] = {
     "postgres": frozenset({
         "hnsw.ef_search", "hnsw.iterative_scan", "hnsw.max_scan_tuples", "hnsw.scan_mem_multiplier",
         "ivfflat.probes", "ivfflat.iterative_scan", "ivfflat.max_probes", "plan_cache_mode",
+        "max_parallel_workers_per_gather",
     }),
 }
 

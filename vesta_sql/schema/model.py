@@ -47,7 +47,7 @@ class Index:
     """An index made by `create index` (the ones behind primary keys and unique constraints are left out)."""
 
     name: str
-    columns: tuple[str, ...]  # "" for an expression
+    columns: tuple[str, ...]  # an expression: its text on Postgres ("(embedding::halfvec(384))"), "" on SQLite
     unique: bool = False
     method: str = ""  # Postgres's access method (btree, gin, hnsw, …); "" on SQLite
     partial: bool = False  # has a where clause: covers some rows only

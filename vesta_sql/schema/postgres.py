@@ -41,8 +41,8 @@ select con.conname, con.contype, rel.relname,
 # Indexes not made by a constraint (those are the keys above).
 _INDEXES = """
 select i.relname, t.relname, am.amname, ix.indisunique, ix.indpred is not null,
-       array(select coalesce(a.attname, '') from unnest(cast(ix.indkey as int2[])) with ordinality k(num, pos)
-               left join pg_attribute a on a.attrelid = ix.indrelid and a.attnum = k.num order by k.pos)
+       array(select pg_get_indexdef(ix.indexrelid, cast(k.pos as int), true)
+               from unnest(cast(ix.indkey as int2[])) with ordinality k(num, pos) order by k.pos)
   from pg_index ix
   join pg_class i on i.oid = ix.indexrelid
   join pg_class t on t.oid = ix.indrelid
