@@ -69,6 +69,7 @@ NAMES: dict[str, frozenset[str]] = {
         "bool_or", "every", "string_agg", "l2_distance", "cosine_distance", "inner_product", "vector_norm",
         "vector_dims", "l2_normalize", "generate_subscripts", "all", "array_dims", "array_lower", "array_upper",
         "isfinite", "octet_length", "ts_headline", "generate_series",
+        "querytree", "regexp_matches",  # pure functions of their arguments (the text leg of hybrid search)
     }),
 }
 
