@@ -176,7 +176,7 @@ def test_the_text_leg_equals_scanning_every_tsvector(corpus: tuple[Any, str], pg
             with db.transaction(account_id=account, write=False) as tx:
                 # no post has an embedding: the fused list is the text leg's, in its order, with its ranks
                 hits = tx.posts.search_hybrid_ranked(text=text, embedding=[1.0] * 384, k=1000, candidates=candidates,
-                                                     exact=True)
+                                                     exact_below=1_000_000)
             assert [(hit.id, hit.text_rank) for hit in hits] == expected, text
             found[text] = len(expected)
     assert found["common"] == found["-nothinghere"] == found["post"] == candidates
