@@ -15,7 +15,8 @@ import pytest
 
 from vesta_sql.admin import migrate
 from vesta_sql.admin.accounts import delete_account
-from vesta_sql.resources import migrations_dir
+from vesta_sql.loader import folder_specs
+from vesta_sql.resources import migrations_dir, queries_dir
 
 from .conftest import open_flavour
 from .pg import PostgresFixture
@@ -112,7 +113,7 @@ def test_terms_of_another_account_are_invisible_and_cannot_be_written(pg_db: Any
 
 # --- the text leg equals the scan ----------------------------------------------------------------
 
-POSTS = 2600  # enough for a term in every post to pass the 2,000 posts the leg checks one by one
+POSTS = 3100  # above the 3,000 posts under which the leg reads the account, and the 2,000 it checks one by one
 
 
 def body(i: int) -> str:
@@ -148,8 +149,8 @@ values (%s, %s, %s, %s, %s, 'draft', now(), now())"""
 
 
 @pytest.fixture(scope="module")
-def corpus(request: pytest.FixtureRequest) -> tuple[Any, str]:
-    """(the app role's façade, an account of POSTS posts); two other accounts hold the same words."""
+def corpus(request: pytest.FixtureRequest) -> tuple[Any, list[str]]:
+    """(the app role's façade, [an account of POSTS posts, two of 300]): the accounts hold the same words."""
     owner, _ = request.getfixturevalue("pg_urls")
     db = open_flavour("postgres", request)
     accounts = [f"acc_terms_{uuid.uuid4().hex[:12]}" for _ in range(3)]
@@ -160,13 +161,14 @@ def corpus(request: pytest.FixtureRequest) -> tuple[Any, str]:
             with conn.cursor() as cur:
                 cur.executemany(INSERT, [(account, f"p{i:05d}", creator, f"Post {i} on topic{i % 7}", body(i + n))
                                          for i in range(POSTS if n == 0 else 300)])
-    return db, accounts[0]
+    return db, accounts
 
 
-@pytest.mark.parametrize("candidates", [40, 1000])
-def test_the_text_leg_equals_scanning_every_tsvector(corpus: tuple[Any, str], pg_urls: tuple[str, str],
-                                                    candidates: int) -> None:
-    db, account = corpus
+@pytest.mark.parametrize(("candidates", "which"), [(40, 0), (1000, 0), (40, 1)])
+def test_the_text_leg_equals_scanning_every_tsvector(corpus: tuple[Any, list[str]], pg_urls: tuple[str, str],
+                                                    candidates: int, which: int) -> None:
+    db, accounts = corpus
+    account = accounts[which]
     in_step(pg_urls[0], account)
     found = {}
     with psycopg.connect(pg_urls[1]) as app:
@@ -179,7 +181,7 @@ def test_the_text_leg_equals_scanning_every_tsvector(corpus: tuple[Any, str], pg
                                                      exact_below=1_000_000)
             assert [(hit.id, hit.text_rank) for hit in hits] == expected, text
             found[text] = len(expected)
-    assert found["common"] == found["-nothinghere"] == found["post"] == candidates
+    assert found["common"] == found["-nothinghere"] == found["post"] == min(candidates, POSTS if which == 0 else 300)
     assert found["alpha beta"] > 0 and found["w7 w13"] > 0 and found[URL] > 0 and found[f"{LONG}1"] > 0
     assert found[""] == found["!!!"] == found["nothinghere"] == found["w5 nothinghere"] == 0
 
@@ -220,3 +222,33 @@ def test_0014_fills_the_terms_of_existing_posts_and_rolls_back(postgres: Postgre
         assert conn.execute("select count(*) from posts_search where post_id = 'p-after'").fetchone() == (1,)
     migrate.apply(owner)
     assert ("rollback", "p-after") in in_step(owner, account)
+
+
+def stored_vectors_read(app: psycopg.Connection[Any], account: str, text: str) -> int:
+    """How many posts_search rows the hybrid statement reads for `text` (EXPLAIN ANALYZE, as the app role)."""
+    spec = next(s for s in folder_specs(queries_dir(), "postgres") if s.qualified_name == "posts.search_hybrid_ranked")
+    params = {"account_id": account, "text": text, "embedding": "[" + ",".join(["1"] * 384) + "]", "k": 10,
+              "candidates": 40, "exact_below": 3000}
+    (plan,), = app.execute("explain (analyze, format json) " + spec.sql, params).fetchone()
+
+    def read(node: dict[str, Any]) -> int:
+        own = (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * node.get("Actual Loops", 0)
+        mine = own if node.get("Relation Name") == "posts_search" else 0
+        return int(mine) + sum(read(child) for child in node.get("Plans", []))
+    return read(plan["Plan"])
+
+
+def test_the_leg_reads_the_stored_vectors_of_its_candidates_only(corpus: tuple[Any, list[str]],
+                                                                  pg_urls: tuple[str, str]) -> None:
+    big, small = corpus[1][0], corpus[1][1]
+    with psycopg.connect(pg_urls[1]) as app:
+        for account in (big, small):
+            app.execute("select set_config('vesta.account_id', %s, false)", (account,))
+            assert stored_vectors_read(app, account, "-alpha") >= (POSTS if account == big else 300)  # no positive term
+        app.execute("select set_config('vesta.account_id', %s, false)", (big,))
+        assert stored_vectors_read(app, big, "common") >= POSTS  # 2,000 posts or more to check: the account's rows
+        assert stored_vectors_read(app, big, "w7 w13") < 40  # the posts with both words
+        assert stored_vectors_read(app, big, "w7 or w13") < 200  # the posts with either (about 130)
+        assert stored_vectors_read(app, big, "alpha") == POSTS // 2  # a term in half of the posts, checked one by one
+        app.execute("select set_config('vesta.account_id', %s, false)", (small,))
+        assert stored_vectors_read(app, small, "w7 w13") >= 300  # a small account: its rows

@@ -113,10 +113,11 @@ select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_
 -- one row per lexeme and post): those holding a lexeme of the query outside its negations
 -- (every match holds one). A query without `|` needs all of them, so only the posts of its
 -- rarest lexeme are read, less those lacking the next rarest. Only these posts are checked
--- with `@@` and ranked. When there is no such lexeme (only negations: querytree 'T') or
--- 2,000 posts or more would be checked (then reading the account's rows is as fast), the
--- leg reads the account's stored tsvectors, as before 0014. Terms are stored and looked up
--- by their first 64 characters (see 0014). The results are the same either way.
+-- with `@@` and ranked. The leg reads the account's stored tsvectors instead, as before
+-- 0014, when that is as fast (a small account, below `exact_below` posts, or 2,000 posts or
+-- more to check) or when the query has no such lexeme (only negations: querytree 'T').
+-- Terms are stored and looked up by their first 64 characters (see 0014). The results are
+-- the same either way.
 -- param: text str
 -- param: embedding vector
 -- param: k int 1..1000
@@ -129,39 +130,35 @@ with sized as materialized (
            where p.account_id = :account_id
            limit :exact_below) s  -- noqa: AM09
 ),
-text_query as (
-  select cast(querytree(websearch_to_tsquery('simple', :text)) as text) as positive
-),
 text_terms as (
-  -- the lexemes of querytree's output: quoted, with ' and \ doubled
-  select distinct left(regexp_replace(m.lexeme[1], '([''\\])\1', '\1', 'g'), 64) as term
-    from text_query q
-   cross join lateral regexp_matches(q.positive, '''((?:[^'']|'''')*)''', 'g') as m (lexeme)
-),
-text_counts as (
-  select tt.term,
+  -- the query's lexemes outside negations (querytree's output quotes them, doubling ' and \),
+  -- each with the account's posts holding it, counted up to 2,000
+  select t.term,
          (select count(*)
             from (select 1
                     from posts_search_terms x
                    where x.account_id = :account_id
-                     and x.term = tt.term
-                   limit 2000) c) as hits,  -- noqa: AM09
-         strpos(regexp_replace(q.positive, '''(?:[^'']|'''')*''', '', 'g'), '|') = 0 as conjunction
-    from text_terms tt
-   cross join text_query q
+                     and x.term = t.term
+                   limit 2000) c) as hits  -- noqa: AM09
+    from (select distinct left(regexp_replace(m.lexeme[1], '([''\\])\1', '\1', 'g'), 64) as term
+            from regexp_matches(cast(querytree(websearch_to_tsquery('simple', :text)) as text),
+                                '''((?:[^'']|'''')*)''', 'g') as m (lexeme)) t
+   where not (select z.exact from sized z)
 ),
 text_plan as (
-  select case when bool_and(c.conjunction)
-              then array(select c1.term from text_counts c1 order by c1.hits, c1.term limit 1)
-              else array_agg(c.term) end as probe,
-         case when bool_and(c.conjunction)
-              then (select c2.term
-                      from text_counts c2
-                     where c2.hits < 2000
-                     order by c2.hits, c2.term
-                     offset 1 limit 1) end as also,
-         coalesce(case when bool_and(c.conjunction) then min(c.hits) else sum(c.hits) end, 0) < 2000 as indexed
-    from text_counts c
+  -- no `|` outside the lexemes: a match holds every lexeme, so the rarest one's posts will
+  -- do, less those without the next rarest, else the posts of every lexeme
+  select case when c.conjunction
+              then array(select t.term from text_terms t order by t.hits, t.term limit 1)
+              else array(select t.term from text_terms t) end as probe,
+         case when c.conjunction
+              then (select t.term from text_terms t where t.hits < 2000 order by t.hits, t.term offset 1 limit 1)
+              end as also,
+         not (select z.exact from sized z)
+         and coalesce((select case when c.conjunction then min(t.hits) else sum(t.hits) end from text_terms t), 0) < 2000
+         and cast(querytree(websearch_to_tsquery('simple', :text)) as text) <> 'T' as indexed
+    from (select strpos(regexp_replace(cast(querytree(websearch_to_tsquery('simple', :text)) as text),
+                                       '''(?:[^'']|'''')*''', '', 'g'), '|') = 0 as conjunction) c
 ),
 text_scored as materialized (
   -- materialized: the score (null for a post that does not match) is computed once per post
@@ -175,32 +172,27 @@ text_scored as materialized (
             from posts_search_terms x
            where x.account_id = :account_id
              and x.term = any(cast((select p.probe from text_plan p) as text []))
-             and not exists (select 1
-                               from text_plan p
-                              where p.also is not null
-                                and not exists (select 1
-                                                  from posts_search_terms y
-                                                 where y.account_id = :account_id
-                                                   and y.term = p.also
-                                                   and y.post_id = x.post_id))) x
+             and ((select p.also from text_plan p) is null
+                  or exists (select 1
+                               from posts_search_terms y
+                              where y.account_id = :account_id
+                                and y.term = (select p.also from text_plan p)
+                                and y.post_id = x.post_id))) x
    where (select p.indexed from text_plan p)
-),
-text_matches as (
-  select c.id, c.score
-    from text_scored c
-   where c.score is not null
-  union all
-  select s.post_id as id, ts_rank_cd(s.search_vector, websearch_to_tsquery('simple', :text)) as score
-    from posts_search s
-   where s.account_id = :account_id
-     and s.search_vector @@ websearch_to_tsquery('simple', :text)
-     and (cast(querytree(websearch_to_tsquery('simple', :text)) as text) = 'T'
-          or not (select p.indexed from text_plan p))
 ),
 text_hits as (
   select t.id, row_number() over (order by t.score desc, t.id) as rank
     from (select m.id, m.score
-            from text_matches m
+            from (select c.id, c.score
+                    from text_scored c
+                   where c.score is not null
+                  union all
+                  select s.post_id as id,
+                         ts_rank_cd(s.search_vector, websearch_to_tsquery('simple', :text)) as score
+                    from posts_search s
+                   where s.account_id = :account_id
+                     and s.search_vector @@ websearch_to_tsquery('simple', :text)
+                     and not (select p.indexed from text_plan p)) m
            order by m.score desc, m.id
            limit :candidates) t
 ),
