@@ -149,13 +149,21 @@ text_plan as (
   -- no `|` outside the lexemes: a match holds every lexeme, so the rarest one's posts will
   -- do, less those without the next rarest, else the posts of every lexeme
   select case when c.conjunction
-              then array(select t.term from text_terms t order by t.hits, t.term limit 1)
-              else array(select t.term from text_terms t) end as probe,
+              then array[(select r.term
+                            from text_terms r
+                           order by r.hits, r.term
+                           limit 1)]
+              else array(select e.term
+                           from text_terms e) end as probe,
          case when c.conjunction
-              then (select t.term from text_terms t where t.hits < 2000 order by t.hits, t.term offset 1 limit 1)
-              end as also,
+              then (select n.term
+                      from text_terms n
+                     where n.hits < 2000
+                     order by n.hits, n.term
+                     limit 1 offset 1) end as next_rarest,
          not (select z.exact from sized z)
-         and coalesce((select case when c.conjunction then min(t.hits) else sum(t.hits) end from text_terms t), 0) < 2000
+         and coalesce((select case when c.conjunction then min(t.hits) else sum(t.hits) end
+                         from text_terms t), 0) < 2000
          and cast(querytree(websearch_to_tsquery('simple', :text)) as text) <> 'T' as indexed
     from (select strpos(regexp_replace(cast(querytree(websearch_to_tsquery('simple', :text)) as text),
                                        '''(?:[^'']|'''')*''', '', 'g'), '|') = 0 as conjunction) c
@@ -171,12 +179,12 @@ text_scored as materialized (
     from (select distinct x.post_id
             from posts_search_terms x
            where x.account_id = :account_id
-             and x.term = any(cast((select p.probe from text_plan p) as text []))
-             and ((select p.also from text_plan p) is null
+             and x.term = any(cast((select p.probe from text_plan p) as text[]))
+             and ((select p.next_rarest from text_plan p) is null
                   or exists (select 1
                                from posts_search_terms y
                               where y.account_id = :account_id
-                                and y.term = (select p.also from text_plan p)
+                                and y.term = (select p.next_rarest from text_plan p)
                                 and y.post_id = x.post_id))) x
    where (select p.indexed from text_plan p)
 ),
