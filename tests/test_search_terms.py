@@ -15,6 +15,7 @@ import pytest
 
 from vesta_sql.admin import migrate
 from vesta_sql.admin.accounts import delete_account
+from vesta_sql.admin.roles import create_app_role
 from vesta_sql.loader import folder_specs
 from vesta_sql.resources import migrations_dir, queries_dir
 
@@ -212,8 +213,14 @@ def test_0014_fills_the_terms_of_existing_posts_and_rolls_back(postgres: Postgre
         with conn.cursor() as cur:
             cur.executemany(INSERT, [(account, f"p{i}", "c1", f"Post {i}", body(i)) for i in range(201)])
 
+    create_app_role(owner, "vesta_terms_app", "pw")  # granted before 0014, not run again after it
+
     migrate.apply(owner)
     assert len(in_step(owner, account)) > 201
+    with psycopg.connect(postgres.url_for(owner, "vesta_terms_app", "pw")) as app:  # its post writes still work
+        app.execute("select set_config('vesta.account_id', %s, false)", (account,))
+        app.execute(INSERT, (account, "p-app", "c1", "Written", "by the app role"))
+    assert ("app", "p-app") in in_step(owner, account)
 
     migrate.rollback(owner, to=sorted(p.stem for p in before.glob("*.sql"))[-1])  # 0014 and any later ones
     with psycopg.connect(owner) as conn:

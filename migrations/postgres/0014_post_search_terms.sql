@@ -25,6 +25,26 @@ create table posts_search_terms (
 -- A post's own terms: what its delete (the cascade) and its updates look up.
 create index posts_search_terms_post_idx on posts_search_terms (account_id, post_id);
 
+-- The roles that write posts_search (the app role, through the trigger, which runs as the
+-- writer) may write this table too: post writes keep working before `vesta-sql app-role`
+-- is run again.
+do $$
+declare
+  writer text;
+begin
+  for writer in
+    select distinct cast(cast(a.grantee as regrole) as text)
+      from pg_class c
+     cross join lateral aclexplode(c.relacl) as a
+     where c.oid = cast('posts_search' as regclass)
+       and a.privilege_type = 'INSERT'
+       and a.grantee not in (0, c.relowner)
+  loop
+    execute format('grant select, insert, update, delete on posts_search_terms to %s', writer);
+  end loop;
+end;
+$$;
+
 alter table posts_search_terms enable row level security;
 alter table posts_search_terms force row level security;
 create policy tenant_isolation on posts_search_terms
