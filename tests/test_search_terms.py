@@ -137,7 +137,8 @@ QUERIES = [
     "alpha or beta", "w5 or w7", "nothinghere or w5", "common or w5", "alpha | beta", "alpha or",
     # phrases, negation, only negation (no positive term: the scan)
     '"alpha beta"', '"post 10 on"', '"on topic3" -alpha', '"alpha -beta"', "alpha -beta", "w5 -alpha", "-alpha",
-    "w5 or -alpha", "-nothinghere", "- alpha", "--alpha",
+    "w5 or -alpha", "-nothinghere", "- alpha", "--alpha", '"post 10" -"on topic3"', "alpha or beta -w5",
+    "-(alpha beta)", 'alpha -"beta or w5"', "alpha <-> -beta",
     # punctuation, empty, accents, case, long and quoted lexemes, operators taken literally
     "", "   ", "!!!", '"', "-", "or", "(alpha) beta", "alpha:* beta", "café", "cafe", "CAFÉ", f"{LONG}1", "x" * 64,
     "foo-bar", "foo", "bar", URL, "it's", "/it's", "example.com", 'a "b" c:', "w5 <-> w7", "alpha ! beta",
