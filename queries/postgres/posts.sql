@@ -195,12 +195,15 @@ text_hits as (
                     from text_scored c
                    where c.score is not null
                   union all
-                  select s.post_id as id,
-                         ts_rank_cd(s.search_vector, websearch_to_tsquery('simple', :text)) as score
-                    from posts_search s
-                   where s.account_id = :account_id
-                     and s.search_vector @@ websearch_to_tsquery('simple', :text)
-                     and not (select p.indexed from text_plan p)) m
+                  -- ordered and cut here too: the scan may then run in parallel, as before 0014
+                  (select s.post_id as id,
+                          ts_rank_cd(s.search_vector, websearch_to_tsquery('simple', :text)) as score
+                     from posts_search s
+                    where s.account_id = :account_id
+                      and s.search_vector @@ websearch_to_tsquery('simple', :text)
+                      and not (select p.indexed from text_plan p)
+                    order by score desc, s.post_id
+                    limit :candidates)) m
            order by m.score desc, m.id
            limit :candidates) t
 ),
