@@ -9,16 +9,15 @@
 -- every index entry small (a lexeme may reach 2047 bytes); a longer lexeme then only adds
 -- candidates, never loses one, since the search checks `@@` on each.
 --
--- Derived from posts_search like posts_search from posts (not copied or exported, no
--- reference to the account registry) and kept in step by a trigger on posts_search, not
--- by a foreign key: the key's check on each of a post's ten or so terms, and the index on
--- (account_id, post_id) its cascade would need, tripled the cost of writing a post; the
--- trigger finds a post's terms through the primary key, from the lexemes of the old
--- tsvector. Measured (executemany of 3,000 posts, as the owner): inserting a post takes
--- 172 us against 71 before this migration, an update of its body 179 against 83, a delete
--- 72 against 29.
--- Post writes wait while the table is filled (posts_search is locked until the trigger is
--- in place): about 4 s for 100,000 posts (a million terms) on a 2-core machine.
+-- Derived from posts like posts_search (not copied or exported, no reference to the account
+-- registry) and kept in step by a trigger on posts, not by a foreign key to posts_search:
+-- the key's check on each of a post's ten or so terms, and the index on (account_id,
+-- post_id) its cascade would need, tripled the cost of writing a post; the trigger finds a
+-- post's terms through the primary key, from the lexemes of the old text. Measured
+-- (executemany of 3,000 posts, as the owner): inserting a post takes 156 us against 61
+-- before this migration, an update of its body 158 against 53, a delete 70 against 23.
+-- Post writes wait while the table is filled (posts is locked until the trigger is in
+-- place): about 4 s for 100,000 posts (a million terms) on a 2-core machine.
 set local lock_timeout = '5s';
 set local statement_timeout = '30min';
 
@@ -56,7 +55,7 @@ create policy tenant_isolation on posts_search_terms
   with check (account_id = current_setting('vesta.account_id', true));
 
 -- No post writes between the fill and the trigger: the lock the trigger needs, taken first.
-lock table posts_search in share row exclusive mode;
+lock table posts in share row exclusive mode;
 
 insert into posts_search_terms (account_id, term, post_id)
 select distinct s.account_id, left(w.lexeme, 64), s.post_id
@@ -65,8 +64,10 @@ select distinct s.account_id, left(w.lexeme, 64), s.post_id
 
 analyze posts_search_terms;
 
--- A post's terms follow its stored tsvector: inserted with it, replaced when it changes
--- (only those it lost or gained), deleted with it (also when posts cascades the delete).
+-- A post's terms follow its text, as posts_search does (the same tsvector, made from the
+-- same expression): written with the post, replaced by what changed when its title or body
+-- changes, deleted with it (a cascade from creators included). The old terms come from the
+-- old row's text, so they are found through the primary key.
 create function posts_search_terms_sync() returns trigger
 language plpgsql
 as $$
@@ -74,15 +75,17 @@ begin
   if tg_op in ('UPDATE', 'DELETE') then
     delete from posts_search_terms t
      where t.account_id = old.account_id
-       and t.post_id = old.post_id
-       and t.term = any (array(select left(w.lexeme, 64) from unnest(old.search_vector) as w))
+       and t.post_id = old.id
+       and t.term = any (array(select left(w.lexeme, 64)
+                                 from unnest(to_tsvector('simple', old.title || ' ' || old.body)) as w))
        and (tg_op = 'DELETE'
-            or t.term <> all (array(select left(w.lexeme, 64) from unnest(new.search_vector) as w)));
+            or t.term <> all (array(select left(w.lexeme, 64)
+                                      from unnest(to_tsvector('simple', new.title || ' ' || new.body)) as w)));
   end if;
   if tg_op in ('INSERT', 'UPDATE') then
     insert into posts_search_terms (account_id, term, post_id)
-    select distinct new.account_id, left(w.lexeme, 64), new.post_id
-      from unnest(new.search_vector) as w
+    select distinct new.account_id, left(w.lexeme, 64), new.id
+      from unnest(to_tsvector('simple', new.title || ' ' || new.body)) as w
     on conflict (account_id, term, post_id) do nothing;
   end if;
   return null;
@@ -92,5 +95,5 @@ $$;
 revoke execute on function posts_search_terms_sync() from public;
 
 create trigger posts_search_terms_sync
-after insert or update of search_vector or delete on posts_search
+after insert or update of title, body or delete on posts
 for each row execute function posts_search_terms_sync();
