@@ -195,7 +195,7 @@ text_hits as (
                     from text_scored c
                    where c.score is not null
                   union all
-                  -- ordered and cut here too: the scan may then run in parallel, as before 0014
+                  -- ordered and cut here too, as before 0014: a top-N sort of the scan
                   (select s.post_id as id,
                           ts_rank_cd(s.search_vector, websearch_to_tsquery('simple', :text)) as score
                      from posts_search s
