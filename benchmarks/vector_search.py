@@ -180,8 +180,8 @@ def load_postgres(admin: str, name: str, corpus: Corpus) -> tuple[str, str, floa
         conn.execute("set maintenance_work_mem = '2GB'")
         for _, definition in vector_indexes:
             conn.execute(definition)
-        conn.execute("vacuum analyze posts")
-        conn.execute("vacuum analyze creators")
+        for table in ("posts", "creators", "posts_search", "posts_search_terms"):
+            conn.execute(f"vacuum analyze {table}")
     return owner, with_database(admin, name, APP_ROLE, APP_PASSWORD), time.perf_counter() - started
 
 
