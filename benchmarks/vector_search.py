@@ -255,6 +255,7 @@ def bench_postgres(admin: str, shape: str, queries_per_account: int) -> list[tup
     for conn in (raw, tuned):
         register_vector(conn)
     tuned.execute("select set_config('hnsw.ef_search', %s, false), set_config('hnsw.iterative_scan', 'relaxed_order', false), "
+                  "set_config('max_parallel_workers_per_gather', '0', false), "
                   "set_config('plan_cache_mode', 'force_custom_plan', false)", (str(ef),))
     ranked_sql = db._runtime.queries["posts"]["search_ranked"].sql  # the statement the program runs
     try:
