@@ -239,7 +239,9 @@ def stored_vectors_read(app: psycopg.Connection[Any], account: str, text: str) -
     spec = next(s for s in folder_specs(queries_dir(), "postgres") if s.qualified_name == "posts.search_hybrid_ranked")
     params = {"account_id": account, "text": text, "embedding": "[" + ",".join(["1"] * 384) + "]", "k": 10,
               "candidates": 40, "exact_below": 3000}
-    (plan,), = app.execute("explain (analyze, format json) " + spec.sql, params).fetchone()
+    row = app.execute("explain (analyze, format json) " + spec.sql, params).fetchone()
+    assert row is not None
+    (plan,) = row[0]
 
     def read(node: dict[str, Any]) -> int:
         own = (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * node.get("Actual Loops", 0)
