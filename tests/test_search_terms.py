@@ -217,6 +217,13 @@ def test_0014_fills_the_terms_of_existing_posts_and_rolls_back(postgres: Postgre
             cur.executemany(INSERT, [(account, f"p{i}", "c1", f"Post {i}", body(i)) for i in range(201)])
 
     create_app_role(owner, "vesta_terms_app", "pw")  # granted before 0014, not run again after it
+    # run by a role under the tenant policy (the app role here), 0014 refuses before anything: it would see
+    # none of the rows it must fill from
+    forward = (migrations_dir("postgres") / "0014_post_search_terms.sql").read_text(encoding="utf-8")
+    with psycopg.connect(postgres.url_for(owner, "vesta_terms_app", "pw")) as app:
+        with pytest.raises(psycopg.errors.RaiseException, match="row-level security hides") as refused:
+            app.execute(forward)
+        assert "BYPASSRLS" in str(refused.value.diag.message_hint)
 
     migrate.apply(owner)
     assert len(in_step(owner, account)) > 201

@@ -21,6 +21,19 @@
 set local lock_timeout = '5s';
 set local statement_timeout = '30min';
 
+-- The fill below reads every account's posts_search rows. An owner under the tenant policy
+-- (neither superuser nor BYPASSRLS) would see none of them and leave the existing posts
+-- without terms, so their words would never be found: refuse instead, before anything.
+do $$
+begin
+  if pg_relation_size('posts_search') > 0
+     and not (select r.rolsuper or r.rolbypassrls from pg_roles r where r.rolname = current_user) then
+    raise exception 'migration 0014 fills posts_search_terms from every account''s rows of posts_search, which row-level security hides from the role %', current_user
+      using hint = 'run `vesta-sql migrate` as a superuser or a role with BYPASSRLS (for this run), then run it again';
+  end if;
+end
+$$;
+
 create table posts_search_terms (
   account_id text not null,
   term text not null,
