@@ -194,18 +194,7 @@ class Measured:
 
 
 def measure(run: Callable[[np.ndarray], list[str]], queries: np.ndarray, truths: list[list[str]], warmup: int = 10) -> Measured:
-    for query in queries[:warmup]:
-        run(query)
-    recalls, rows, times = [], [], []
-    for query, truth in zip(queries, truths, strict=True):
-        started = time.perf_counter()
-        found = run(query)
-        times.append(time.perf_counter() - started)
-        rows.append(len(found))
-        recalls.append(len(set(found) & set(truth)) / K)
-    times.sort()
-    return Measured(float(np.mean(recalls)), float(np.mean(rows)), statistics.median(times) * 1000,
-                    times[int(0.95 * (len(times) - 1))] * 1000)
+    return measure_interleaved({"run": run}, queries, truths, warmup)["run"]
 
 
 def measure_interleaved(methods: dict[str, Callable[[np.ndarray], list[str]]], queries: np.ndarray,

@@ -143,9 +143,10 @@ class Runtime:
             # a dialect's program stands in for the other dialect's single-statement query
             self.queries.get(namespace, {}).pop(name, None)
         self.hooks: list[Hook] = []
+        self._namespaces = frozenset(self.queries) | {namespace for namespace, _ in self.programs}
 
     def namespaces(self) -> frozenset[str]:
-        return frozenset(self.queries) | {namespace for namespace, _ in self.programs}
+        return self._namespaces
 
     def observing(self) -> bool:
         return bool(self.hooks) or debug_enabled(logging.DEBUG)

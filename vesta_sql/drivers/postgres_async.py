@@ -44,17 +44,8 @@ async def _run(conn: psycopg.AsyncConnection[Any], query: CompiledQuery, params:
 
 async def _run_after(conn: psycopg.AsyncConnection[Any], setup: tuple[str, tuple[str, ...]], query: CompiledQuery,
                      params: dict[str, Any]) -> Any:
-    """`setup` then the query, pipelined: one Sync, so both run in one implicit transaction.
-
-    The results are read after the pipeline block: leaving it sends the Sync and flushes
-    everything (`Pipeline.sync()` inside the block may stop flushing before a value of a
-    megabyte or more is sent, and then waits forever for an answer).
-    """
-    async with conn.pipeline():
-        await conn.execute(*setup)
-        cursor = await conn.execute(query.sql, params)
-    rows = await cursor.fetchall() if _has_rows(cursor) else []
-    return query.shape(rows, cursor)
+    """`setup` then the query, pipelined: one Sync, so both run in one implicit transaction."""
+    return (await _run_batch(conn, setup, [(query, params)]))[0]
 
 
 async def _run_batch(conn: psycopg.AsyncConnection[Any], setup: tuple[str, tuple[str, ...]] | None,
@@ -63,7 +54,9 @@ async def _run_batch(conn: psycopg.AsyncConnection[Any], setup: tuple[str, tuple
 
     Outside a transaction block the pipeline's one Sync makes them one implicit transaction,
     so a transaction-local setting made by `setup` or an earlier statement holds for the
-    later ones, and for nothing after them.
+    later ones, and for nothing after them. The results are read after the pipeline block:
+    leaving it sends the Sync and flushes everything (`Pipeline.sync()` inside the block may
+    stop flushing before a value of a megabyte or more is sent, and then waits forever).
     """
     cursors = []
     async with conn.pipeline():

@@ -45,17 +45,8 @@ def _run(conn: psycopg.Connection[Any], query: CompiledQuery, params: dict[str, 
 
 def _run_after(conn: psycopg.Connection[Any], setup: tuple[str, tuple[str, ...]], query: CompiledQuery,
                params: dict[str, Any]) -> Any:
-    """`setup` then the query, pipelined: one Sync, so both run in one implicit transaction.
-
-    The results are read after the pipeline block: leaving it sends the Sync and flushes
-    everything (`Pipeline.sync()` inside the block may stop flushing before a value of a
-    megabyte or more is sent, and then waits forever for an answer).
-    """
-    with conn.pipeline():
-        conn.execute(*setup)
-        cursor = conn.execute(query.sql, params)
-    rows = cursor.fetchall() if _has_rows(cursor) else []
-    return query.shape(rows, cursor)
+    """`setup` then the query, pipelined: one Sync, so both run in one implicit transaction."""
+    return (_run_batch(conn, setup, [(query, params)]))[0]
 
 
 def _run_batch(conn: psycopg.Connection[Any], setup: tuple[str, tuple[str, ...]] | None,
@@ -64,7 +55,9 @@ def _run_batch(conn: psycopg.Connection[Any], setup: tuple[str, tuple[str, ...]]
 
     Outside a transaction block the pipeline's one Sync makes them one implicit transaction,
     so a transaction-local setting made by `setup` or an earlier statement holds for the
-    later ones, and for nothing after them.
+    later ones, and for nothing after them. The results are read after the pipeline block:
+    leaving it sends the Sync and flushes everything (`Pipeline.sync()` inside the block may
+    stop flushing before a value of a megabyte or more is sent, and then waits forever).
     """
     cursors = []
     with conn.pipeline():
