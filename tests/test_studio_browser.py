@@ -86,10 +86,12 @@ def test_the_studio_in_chromium(tmp_path: Path) -> None:
             page.click("nav a:text-is('console')")
             page.fill("#sql", "select p.title, p.status from posts p where p.account_id = :account_id order by p.title limit 5")
             page.click("#run")
+            page.wait_for_selector("#result tbody tr")  # the click posts the form; count once the answer is in
             assert page.locator("#result tbody tr").count() == 5
             page.screenshot(path=str(shots / "console.png"))
             page.fill("#sql", "select p.title from posts p order by p.title")
             page.click("#run")
+            page.wait_for_selector("#refused")
             assert "account_id = :account_id" in page.inner_text("#refused")
             assert page.locator("#result").count() == 0
             page.screenshot(path=str(shots / "console-refused.png"))
