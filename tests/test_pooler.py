@@ -199,13 +199,16 @@ def test_many_accounts_through_two_server_connections(pooled_url: str) -> None:
     accounts = [f"acc_pool_{uuid.uuid4().hex[:10]}" for _ in range(ACCOUNTS)]
     tally = Tally()
     pool_size = 3 * DEFAULT_POOL_SIZE  # each client pool alone is larger than the server pool
-    db = vesta_sql.connect(pooled_url, pool_size=pool_size)
+    # 24 workers queue for 2 server connections: on a loaded machine a wait for a client
+    # connection can pass the default 10 s; this test is about whose rows come back, not latency
+    wait_s = 120.0
+    db = vesta_sql.connect(pooled_url, pool_size=pool_size, pool_timeout_s=wait_s)
     for account in accounts:
         db.accounts.register(account_id=account)
     db.add_hook(tally.hook)
 
     async def run_async() -> None:
-        adb = await vesta_sql.connect_async(pooled_url, pool_size=pool_size)
+        adb = await vesta_sql.connect_async(pooled_url, pool_size=pool_size, pool_timeout_s=wait_s)
         adb.add_hook(tally.hook)
         try:
             await asyncio.gather(*(async_worker(adb, accounts[n % ACCOUNTS], n, tally) for n in range(TASKS)))
