@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import vesta_sql
 from vesta_sql import errors
 from vesta_sql.programs import search, sqlite_vectors
 from vesta_sql.records.search import HybridHit, PostHit
@@ -230,6 +231,33 @@ def test_postgres_steps_directly(db: Any, acct: str, uniq: Any, vec: Vec) -> Non
             assert [hit.id for hit in hits] == expected
         fused = tx.posts.search_hybrid_ranked(text="post", embedding=query, k=5, candidates=20, exact_below=1)
         assert {hit.id for hit in fused} <= set(posts) and len(fused) == 5
+
+
+@pytest.mark.parametrize("prepared", [False, True], ids=["unprepared", "prepared"])
+def test_postgres_plan_cache_mode_goes_by_size_only_with_prepared_statements(
+        pg_urls: tuple[str, str], acct: str, uniq: Any, vec: Vec, prepared: bool) -> None:
+    """Unprepared, every statement is planned for its own parameters: the settings count nothing. Prepared,
+    a small account's ranking statement keeps the generic plan and a large one's is planned for it."""
+    db: Any = vesta_sql.connect(pg_urls[1], prepared_statements=prepared)
+    try:
+        creator = make_creator(db, acct, uniq)
+        posts = seed(db, acct, creator, vec, range(1, 6))
+        program = db._runtime.start_program("posts", "search_similar", {"embedding": vec(1), "k": 3})
+        settings, _ = next(program)  # the program's one batch: the settings, then the ranking
+        program.close()
+        assert settings.kwargs["prepared"] is prepared
+        modes = {}
+        with db.transaction(account_id=acct, write=False) as tx:
+            for exact_below in (1_000, 3):  # 5 posts: small below 1,000, large from 3
+                tx.posts.search_settings(ef_search=40, exact_below=exact_below, prepared=prepared)
+                modes[exact_below] = tx._session._conn.execute("select current_setting('plan_cache_mode')").fetchone()[0]
+        small = "force_generic_plan" if prepared else "force_custom_plan"
+        assert modes == {1_000: small, 3: "force_custom_plan"}
+        for seed_ in range(10):  # past psycopg's five runs before it prepares
+            hits = db.posts.search_similar(account_id=acct, embedding=vec(100 + seed_), k=3)
+            assert [hit.id for hit in hits] == [post_id for post_id, _ in brute_force(posts, vec(100 + seed_), 3)]
+    finally:
+        db.close()
 
 
 def test_sqlite_steps_directly(db: Any, acct: str, uniq: Any, vec: Vec) -> None:

@@ -37,7 +37,8 @@ def _folders(extra_queries: QueryFolders | None) -> list[str | Path]:
 
 
 def _runtime(dialect_name: str, extra_queries: QueryFolders | None, clock: Callable[[], datetime] | None,
-             id_factory: Callable[[], str] | None, record_classes: Mapping[str, type] | None) -> Runtime:
+             id_factory: Callable[[], str] | None, record_classes: Mapping[str, type] | None,
+             prepared_statements: bool = False) -> Runtime:
     """Load and prove every query for the dialect (imports the dialect's driver modules only then)."""
     extra_queries = _folders(extra_queries)
     if dialect_name == "sqlite":
@@ -48,7 +49,7 @@ def _runtime(dialect_name: str, extra_queries: QueryFolders | None, clock: Calla
     from .dialects import postgres
 
     return Runtime(postgres, postgres.PostgresCodec(), extra_queries=extra_queries, clock=clock, id_factory=id_factory,
-                   record_classes=record_classes)
+                   record_classes=record_classes, prepared_statements=prepared_statements)
 
 
 def connect(
@@ -83,7 +84,7 @@ def connect(
     connections, or PgBouncer 1.21+ with `max_prepared_statements` set (see docs/pooler.md).
     """
     target = _target(url, env)
-    runtime = _runtime(target.dialect, extra_queries, clock, id_factory, record_classes)
+    runtime = _runtime(target.dialect, extra_queries, clock, id_factory, record_classes, prepared_statements)
     schema_version.check(target, allow_newer=allow_newer_schema)
     if target.dialect == "sqlite":
         from .drivers.sqlite_sync import SQLiteDriver
@@ -117,7 +118,7 @@ async def connect_async(
     if target.dialect == "sqlite" and statement_timeout_ms:
         # aiosqlite runs statements on its own thread, out of reach of a progress handler set here
         raise ConfigError("statement_timeout_ms is not supported by the async SQLite façade (use connect, or Postgres)")
-    runtime = _runtime(target.dialect, extra_queries, clock, id_factory, record_classes)
+    runtime = _runtime(target.dialect, extra_queries, clock, id_factory, record_classes, prepared_statements)
     import asyncio  # here, not at the top: the sync path should not pay for importing asyncio
 
     await asyncio.to_thread(schema_version.check, target, allow_newer=allow_newer_schema)

@@ -23,7 +23,7 @@ from .guard import require_account
 from .ids import new_id
 from .loader import QuerySpec, load_catalog
 from .params import Codec, make_binder
-from .programs.driver import Program, Step
+from .programs.driver import PREPARED_STEPS, STEPS, Program, Step
 from .programs.registry import ProgramSpec, programs_for
 from .rows import Decoder, RowConverter, build_converter
 
@@ -126,8 +126,9 @@ class Runtime:
 
     def __init__(self, dialect: Dialect, codec: Codec, *, extra_queries: Sequence[str | Path] | None,
                  clock: Callable[[], datetime] | None, id_factory: Callable[[], str] | None,
-                 record_classes: Mapping[str, type] | None = None) -> None:
+                 record_classes: Mapping[str, type] | None = None, prepared_statements: bool = False) -> None:
         self.dialect = dialect.NAME
+        self._steps = PREPARED_STEPS if prepared_statements else STEPS  # what programs see of the connection
         catalog, directory = load_catalog(dialect.NAME, extra_queries, record_classes)
         make = clock or utc_now
         ids = id_factory or new_id
@@ -215,7 +216,7 @@ class Runtime:
 
     def start_program(self, namespace: str, name: str, kwargs: dict[str, Any]) -> Program[Any]:
         try:
-            return self.programs[(namespace, name)].start(kwargs)
+            return self.programs[(namespace, name)].start(kwargs, self._steps)
         except TypeError as exc:
             raise InvalidInputError(f"{namespace}.{name}: {exc}") from None
 

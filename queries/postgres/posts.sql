@@ -6,33 +6,37 @@
 -- index) or through the half-precision HNSW index with iterative search (large accounts),
 -- re-ranked by exact distance.
 
--- name: search_settings(account_id, ef_search, exact_below)$
+-- name: search_settings(account_id, ef_search, exact_below, prepared)$
 -- Sets, for the rest of the implicit transaction (the ranking statement follows in the
 -- same batch; a setting made by an earlier statement is certain to be in place when the
 -- ranking statement starts its index scan): hnsw.ef_search, relaxed iterative scans, no
 -- parallel workers (the planner chose a parallel scan for a large account's exact branch,
 -- which never runs, and starting the workers cost more than the search), and the plan
--- cache mode, by the account's size (its posts counted up to `exact_below`, an
--- index-only scan, so the cost is bounded). A large account's ranking statement is planned
--- for that account (force_custom_plan): a generic plan, made for an average account,
--- would read a large one through the account index and sort it. A small account's uses
--- the cached generic plan (with prepared statements; Postgres' own choice would keep
--- planning it on every call, about 0.3 ms): its exact branch reads the account through
--- the account index, which a generic plan picks unless the average account holds a large
--- share of the table (then its estimate may favour a scan of the table).
+-- cache mode. Without prepared statements every statement is planned for its own
+-- parameters whatever the mode, so the mode is force_custom_plan and nothing is counted.
+-- With them (`prepared`: true) the mode goes by the account's size, its posts counted up
+-- to `exact_below` (an index-only scan, so the cost is bounded; the count runs only then).
+-- A large account's ranking statement is planned for that account (force_custom_plan):
+-- a generic plan, made for an average account, would read a large one through the
+-- account index and sort it. A small account's uses the cached generic plan (Postgres'
+-- own choice would keep planning it on every call, about 0.3 ms): its exact branch reads
+-- the account through the account index, which a generic plan picks unless the average
+-- account holds a large share of the table (then its estimate may favour a scan of the table).
 -- param: ef_search int 1..1000
 -- param: exact_below int 1..1000000
+-- param: prepared bool = false
 select set_config('hnsw.ef_search', cast(:ef_search as text), true) as ef_search,
        set_config('hnsw.iterative_scan', 'relaxed_order', true) as iterative_scan,
        set_config('max_parallel_workers_per_gather', '0', true) as parallel_workers,
        set_config('plan_cache_mode',
-                  case when z.posts < :exact_below then 'force_generic_plan' else 'force_custom_plan' end,
-                  true) as plan_cache_mode
-  from (select count(*) as posts
-          from (select 1
-                  from posts p
-                 where p.account_id = :account_id
-                 limit :exact_below) s) z;  -- noqa: AM09
+                  case when not :prepared then 'force_custom_plan'
+                       when (select count(*)
+                               from (select 1
+                                       from posts p
+                                      where p.account_id = :account_id
+                                      limit :exact_below) s) < :exact_below then 'force_generic_plan'  -- noqa: AM09
+                       else 'force_custom_plan' end,
+                  true) as plan_cache_mode;
 
 -- name: search_ranked(account_id, embedding, k, candidates, status, exact_below)
 -- record_class: PostHit

@@ -50,15 +50,23 @@ class _StepNamespace:
 
 
 class Steps:
-    """`q.posts.find_by_id(id=…)` builds a step for the program to yield."""
+    """`q.posts.find_by_id(id=…)` builds a step for the program to yield.
 
-    __slots__ = ()
+    `q.prepared_statements`: whether the connection prepares repeated statements (Postgres'
+    `prepared_statements=True`), for a program whose best plan depends on it.
+    """
+
+    __slots__ = ("prepared_statements",)
+
+    def __init__(self, prepared_statements: bool = False) -> None:
+        self.prepared_statements = prepared_statements
 
     def __getattr__(self, namespace: str) -> _StepNamespace:
         return _StepNamespace(namespace)
 
 
 STEPS = Steps()
+PREPARED_STEPS = Steps(prepared_statements=True)
 
 
 def declared_only(program: str, declared: frozenset[tuple[str, str]], running: Program[T]) -> Program[T]:

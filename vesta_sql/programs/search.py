@@ -94,7 +94,8 @@ def _hit(row: PostSummary, distance: float) -> PostHit:
 
 def _settings(q: Steps, candidates: int) -> Step:
     """The HNSW settings for the ranking statement that follows in the same batch."""
-    return q.posts.search_settings(ef_search=min(MAX_EF_SEARCH, max(EF_SEARCH, candidates)), exact_below=EXACT_BELOW)
+    return q.posts.search_settings(ef_search=min(MAX_EF_SEARCH, max(EF_SEARCH, candidates)), exact_below=EXACT_BELOW,
+                                   prepared=q.prepared_statements)
 
 
 @program("posts", "search_similar", write=False, dialects=("postgres",),
