@@ -188,6 +188,20 @@ REFUSED = [
     ("postgres", "select p.title from posts p where p.account_id = cast(:account_id as char)", "compared to CAST"),
     ("sqlite", "select p.title from posts p where p.account_id = :account_id::text", "another parameter's name"),
     ("postgres", "delete from account_directory where account_id = :account_id", "only the database's own triggers"),
+    # a row in account_deletions lets the account's append-only payment system log be deleted
+    ("sqlite", "insert into account_deletions (account_id, id, created_at) values (:account_id, 'x', :now)",
+     "only `vesta-sql account delete` writes it"),
+    ("sqlite", 'insert into "ACCOUNT_DELETIONS" (account_id, id, created_at) values (:account_id, \'x\', :now)',
+     "only `vesta-sql account delete` writes it"),
+    ("sqlite", "with d(account_id) as (select :account_id) insert into account_deletions (account_id, id, created_at)"
+     " select d.account_id, 'x', :now from d", "only `vesta-sql account delete` writes it"),
+    ("sqlite", "update account_deletions set id = 'y' where account_id = :account_id", "only `vesta-sql account delete`"),
+    ("sqlite", "delete from account_deletions where account_id = :account_id", "only `vesta-sql account delete`"),
+    ("postgres", "insert into account_deletions (account_id, id, created_at) values (:account_id, 'x', now())",
+     "only `vesta-sql account delete` writes it"),
+    ("postgres", "with d as (insert into account_deletions (account_id, id, created_at) values (:account_id, 'x', now())"
+     " returning d.account_id) select count(*) from d", "only `vesta-sql account delete` writes it"),
+    ("postgres", "delete from account_deletions where account_id = :account_id", "only `vesta-sql account delete`"),
     ("postgres", "insert into account_directory (kind, key, account_id) values ('sso_org', 'org-b', :account_id)"
      " on conflict (kind, key) do update set key = 'stolen'", "only the database's own triggers"),
     ("postgres", "insert into posts (account_id, id, creator_id, title, body, status, created_at, updated_at)"

@@ -16,6 +16,10 @@ DIRECTORY_TABLE = "account_directory"
 # The account registry: every tenant table references it (Postgres by foreign keys, SQLite by triggers).
 REGISTRY_TABLE = "accounts"
 
+# What lets the append-only payment system log be deleted, an account at a time (migration
+# 0010): written by `vesta-sql account delete` alone, never by a loaded query.
+DELETION_PERMITS_TABLE = "account_deletions"
+
 # The transaction-local setting Postgres's row-level security policies read.
 ACCOUNT_SETTING = "vesta.account_id"
 SET_ACCOUNT_SQL = f"select set_config('{ACCOUNT_SETTING}', %s, true)"

@@ -29,14 +29,14 @@ from typing import Any, TextIO
 
 from ..config import parse_url
 from ..errors import InvalidInputError, MigrationError, VestaError
-from ..names import SET_ACCOUNT_SQL, timestamp_text
+from ..names import DELETION_PERMITS_TABLE, SET_ACCOUNT_SQL, timestamp_text
 from ..schema.model import Schema
 from ..schema.postgres import read_postgres
 from ..schema.sqlite import read_sqlite
 from .db import open_postgres, open_sqlite
 from .schema_info import ACCOUNT, DIRECTORY, Table, data_tables, fk_order, is_search_table
 
-PERMITS = "account_deletions"
+PERMITS = DELETION_PERMITS_TABLE
 _UTC = timezone.utc
 
 

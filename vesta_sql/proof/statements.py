@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from ..names import DELETION_PERMITS_TABLE
 from .reads import Branch, Item, ReadAnalyzer, _from_items
 from .scope import (
     QUERIES,
@@ -60,6 +61,9 @@ class Analyzer(ReadAnalyzer):
             self.report(problem, table)
         if source.name == DIRECTORY_TABLE:
             self.report(f"{verb} of {DIRECTORY_TABLE}: only the database's own triggers write the account directory", table)
+        if source.name == DELETION_PERMITS_TABLE:
+            self.report(f"{verb} of {DELETION_PERMITS_TABLE}: only `vesta-sql account delete` writes it (a row there lets "
+                        "the account's append-only payment system log be deleted)", table)
         info = self.tables.get(source.name)
         if info is not None and info.kind == "fts5":
             self.report(f"{verb} of the FTS5 index {source.name}: the database's triggers keep it (and a command row such as "
