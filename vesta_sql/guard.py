@@ -49,8 +49,9 @@ def require_account(account_id: object) -> str:
         return account_id
     if account_id is None:
         raise TenantScopeError("account_id is required: every call is scoped to one account")
-    if not isinstance(account_id, str):
-        raise TenantScopeError(f"account_id must be a str, got {type(account_id).__name__}")
+    if type(account_id) is not str:  # a subclass may compare or hash unlike the str it claims to be
+        raise TenantScopeError(f"account_id must be a str, got {type(account_id).__name__}"
+                               + (" (a subclass of str: pass str(value))" if isinstance(account_id, str) else ""))
     if not account_id.strip():
         raise TenantScopeError("account_id must not be empty or blank")
     if account_id != account_id.strip():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import partial
 from typing import Any, Protocol
 
@@ -53,8 +53,7 @@ def make_encoder(query: str, spec: ParamSpec, codec: Codec) -> Callable[[Any], A
     def check_str(value: Any) -> Any:
         if type(value) is not str:
             raise _type_error(query, name, "a str", value)
-        if len(value) > MAX_TEXT_CHARS:
-            check_size(query, name, text_bytes(query, name, value))
+        check_size(query, name, check_text(query, name, value))
         return value
 
     def check_int(value: Any) -> Any:
@@ -82,6 +81,8 @@ def make_encoder(query: str, spec: ParamSpec, codec: Codec) -> Callable[[Any], A
         if value.tzinfo is None or value.utcoffset() is None:
             raise InvalidInputError(
                 f"{query}: parameter {name!r} must be a timezone-aware datetime (naive datetimes are ambiguous)")
+        if value.year in (1, 9999):  # SQLite stores UTC text: 9999-12-31 23:00 at -14:00 has no UTC form
+            _check_utc_form(query, name, value)
         return codec.datetime_in(value)
 
     def check_json(value: Any) -> Any:
@@ -92,6 +93,8 @@ def make_encoder(query: str, spec: ParamSpec, codec: Codec) -> Callable[[Any], A
         except (TypeError, ValueError, RecursionError) as exc:
             raise InvalidInputError(f"{query}: parameter {name!r} is not valid JSON: {exc}") from None
         check_size(query, name, len(text))  # ASCII-only text: one byte a character
+        if "\\u0000" in text or "\\ud" in text:  # escapes of NUL or surrogates (pairs are fine): look closer
+            _check_json_strings(query, name, value)
         return codec.json_bind(text)
 
     def check_vector(value: Any) -> Any:
@@ -106,9 +109,8 @@ def make_encoder(query: str, spec: ParamSpec, codec: Codec) -> Callable[[Any], A
         for item in value:
             if type(item) is not str:
                 raise _type_error(query, f"{name}[…]", "a str", item)
-            total += len(item)
-        if total > MAX_TEXT_CHARS:
-            check_size(query, name, sum(text_bytes(query, name, item) for item in value))
+            total += check_text(query, f"{name}[…]", item)
+        check_size(query, name, total)
         return codec.str_list_in(list(value))
 
     checks: dict[ParamKind, Callable[[Any], Any]] = {
@@ -145,6 +147,38 @@ def text_bytes(query: str, name: str, value: str) -> int:
         return len(value.encode("utf-8"))
     except UnicodeEncodeError:
         raise InvalidInputError(f"{query}: parameter {name!r} is not valid text (it holds a lone surrogate)") from None
+
+
+def check_text(query: str, name: str, value: str) -> int:
+    """The UTF-8 size of `value`, refusing text a dialect cannot store: NUL (Postgres refuses it, SQLite
+    would keep it: the same value must fare alike on both) and lone surrogates (no UTF-8 form)."""
+    if "\x00" in value:
+        raise InvalidInputError(f"{query}: parameter {name!r} holds a NUL character (U+0000) at position "
+                                f"{value.index(chr(0))}, which Postgres cannot store in text; remove it")
+    return len(value) if value.isascii() else text_bytes(query, name, value)
+
+
+def _check_utc_form(query: str, name: str, value: datetime) -> None:
+    """Refuse a datetime whose UTC form falls outside the years 1–9999 (Postgres would take it, SQLite cannot)."""
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        raise InvalidInputError(f"{query}: parameter {name!r} = {value.isoformat()} is out of range: in UTC it "
+                                "falls outside the years 1 to 9999") from None
+
+
+def _check_json_strings(query: str, name: str, value: Any) -> None:
+    """Every key and string inside a JSON value, checked as text (called only when its JSON text shows an escape)."""
+    if isinstance(value, str):
+        check_text(query, name, value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                check_text(query, name, key)
+            _check_json_strings(query, name, item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check_json_strings(query, name, item)
 
 
 def check_size(query: str, name: str, size: int) -> None:
@@ -260,9 +294,10 @@ def make_binder(
 
 
 # Inline checks for the common types; a value failing them goes to its encoder (which raises).
+# str: ASCII without NUL is storable text as it stands; anything else goes through check_text
 _FAST_CHECKS: dict[ParamKind, str] = {
-    "str": "type({v}) is str and len({v}) <= MAX_TEXT",
-    "new_id": "type({v}) is str and len({v}) <= MAX_TEXT",
+    "str": "type({v}) is str and len({v}) <= MAX_TEXT and {v}.isascii() and '\\x00' not in {v}",
+    "new_id": "type({v}) is str and len({v}) <= MAX_TEXT and {v}.isascii() and '\\x00' not in {v}",
     "int": "type({v}) is int and INT_MIN <= {v} <= INT_MAX",
     "bool": "type({v}) is bool",
 }

@@ -24,7 +24,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInputError
-from ..params import MAX_LIST_ITEMS, MAX_TEXT_CHARS, check_size, text_bytes, validate_vector
+from ..params import MAX_LIST_ITEMS, check_size, check_text, validate_vector
 from ..records.posts import PostSummary
 from ..records.search import HybridHit, PostHit
 from .driver import Program, Step, Steps
@@ -62,8 +62,7 @@ def _check_text(query: str, name: str, value: object, nullable: bool = False) ->
         return
     if type(value) is not str:
         raise InvalidInputError(f"{query}: parameter {name!r} must be a str, got {type(value).__name__}")
-    if len(value) > MAX_TEXT_CHARS:
-        check_size(query, name, text_bytes(query, name, value))
+    check_size(query, name, check_text(query, name, value))
 
 
 def _similar_input(embedding: object, k: object, status: object) -> tuple[FloatArray, int]:
