@@ -24,8 +24,10 @@ from vesta_sql.errors import MigrationError
 from vesta_sql.resources import migrations_dir
 
 _numbers = itertools.count()
-# the package's newest migration; the ones a test adds are numbered past any real one
+# the package's newest migration; the one a test adds takes the next number (`migrate` refuses a gap)
 NEWEST = sorted(path.stem for path in migrations_dir("sqlite").glob("*.sql"))[-1]
+NEXT = f"{int(NEWEST[:4]) + 1:04d}"
+TAGS, INDEX = f"{NEXT}_tags", f"{NEXT}_posts_title_index"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -98,13 +100,13 @@ def test_an_edited_applied_migration_is_drift_until_accepted(url: str, folder: P
 def test_a_migration_unknown_to_this_install_is_drift(url: str, folder: Path, tmp_path: Path) -> None:
     newer = tmp_path / "newer"
     shutil.copytree(folder, newer)
-    add(newer, "9001_tags", "create table tags (id text primary key);\n", "drop table tags;\n")
+    add(newer, TAGS, "create table tags (id text primary key);\n", "drop table tags;\n")
     migrate.apply(url, folder=newer)  # a newer release migrated this database
-    assert states(url, folder)["9001_tags"] == (True, "unknown")
-    with pytest.raises(MigrationError, match=r"unknown to this install .*: 9001_tags"):
+    assert states(url, folder)[TAGS] == (True, "unknown")
+    with pytest.raises(MigrationError, match=rf"unknown to this install .*: {TAGS}"):
         migrate.rollback(url, folder=folder)  # it would undo the package's newest, not the newest applied
     assert states(url, folder)[NEWEST] == (True, "")
-    assert migrate.rollback(url, folder=folder, accept_drift=["9001_tags"]) == [NEWEST]
+    assert migrate.rollback(url, folder=folder, accept_drift=[TAGS]) == [NEWEST]
 
 
 def test_a_database_migrated_before_checksums_records_them_and_says_so(url: str, folder: Path) -> None:
@@ -120,17 +122,17 @@ def test_a_database_migrated_before_checksums_records_them_and_says_so(url: str,
 
 
 def test_reapply_last_accepts_the_newest_files_new_content_only(url: str, folder: Path) -> None:
-    add(folder, "9001_tags", "create table tags (account_id text not null, id text not null, primary key (account_id, id));\n",
+    add(folder, TAGS, "create table tags (account_id text not null, id text not null, primary key (account_id, id));\n",
         "drop table tags;\n")
     migrate.apply(url, folder=folder)
-    add(folder, "9001_tags", "create table tags (account_id text not null, id text not null, label text, "
+    add(folder, TAGS, "create table tags (account_id text not null, id text not null, label text, "
                              "primary key (account_id, id));\n", "drop table tags;\n")
-    assert states(url, folder)["9001_tags"] == (True, "changed")
-    with pytest.raises(MigrationError, match="9001_tags"):
+    assert states(url, folder)[TAGS] == (True, "changed")
+    with pytest.raises(MigrationError, match=TAGS):
         migrate.apply(url, folder=folder)
-    assert migrate.apply(url, folder=folder, reapply_last=True) == ["9001_tags"]
+    assert migrate.apply(url, folder=folder, reapply_last=True) == [TAGS]
     assert execute(url, "select count(label) from tags") == [(0,)]
-    assert states(url, folder)["9001_tags"] == (True, "")
+    assert states(url, folder)[TAGS] == (True, "")
     # any other drift still refuses
     edited = folder / "0002_posts.sql"
     edited.write_text(edited.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
@@ -161,18 +163,18 @@ def test_a_failed_non_transactional_migration_says_it_was_not_rolled_back(postgr
     url = postgres.create_database("vesta_drift_loose")
     migrate.apply(url, folder=folder)
     # yoyo undoes a statement that ran only by its paired rollback statement: the body index has none
-    add(folder, "9001_posts_title_index", "-- transactional: false\n"
+    add(folder, INDEX, "-- transactional: false\n"
         "create index concurrently if not exists posts_title_idx on posts (title);\n"
         "create index concurrently if not exists posts_body_idx on posts (body);\n"
         "create index concurrently if not exists posts_nowhere_idx on posts (no_such_column);\n",
         "drop index concurrently if exists posts_title_idx;\n")
-    with pytest.raises(MigrationError, match=r"9001_posts_title_index.sql: failed and was NOT rolled back") as caught:
+    with pytest.raises(MigrationError, match=rf"{INDEX}.sql: failed and was NOT rolled back") as caught:
         migrate.apply(url, folder=folder)
     assert "the statements before the failing one stay applied" in str(caught.value)
     assert execute(url, "select count(*) from pg_indexes where indexname = 'posts_body_idx'") == [(1,)]
-    assert states(url, folder)["9001_posts_title_index"] == (False, "")
+    assert states(url, folder)[INDEX] == (False, "")
     # a transactional one is rolled back, and says so
-    add(folder, "9001_posts_title_index", "create table t (id text);\ncreate index t_nowhere on t (nothing);\n",
+    add(folder, INDEX, "create table t (id text);\ncreate index t_nowhere on t (nothing);\n",
         "drop table t;\n")
     with pytest.raises(MigrationError, match=r"failed and was rolled back"):
         migrate.apply(url, folder=folder)

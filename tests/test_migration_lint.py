@@ -1,7 +1,7 @@
 """The migration safety lint in `vesta-sql check`: one bad migration per rule, each reported with its file and line.
 
 Each case copies the package's migrations (and its `.squawk.toml`) into a scratch root and adds
-one new migration, 0013, to both dialects; the package's own migrations pass.
+one new migration, numbered next, to both dialects; the package's own migrations pass.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from vesta_sql.resources import migrations_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUTS = "set local lock_timeout = '5s';\nset local statement_timeout = '15min';\n"
-NAME = "0013_change.sql"
+NAME = f"{len(list(migrations_dir('sqlite').glob('*.sql'))) + 1:04d}_change.sql"  # the next number
 
 
 def _root(tmp_path: Path, *, postgres: str | None = None, sqlite: str | None = None,

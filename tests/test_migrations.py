@@ -132,16 +132,19 @@ def test_foreign_key_cannot_point_at_another_accounts_row(sqlite_db: str, pg_db:
         assert pg.execute("select count(*) from posts").fetchone()[0] == 0  # type: ignore[index]
 
 
+BROKEN = f"{len(list(migrations_dir('sqlite').glob('*.sql'))) + 1:04d}_broken"  # the next number
+
+
 def broken_folder(tmp_path: Path, dialect: str) -> Path:
     """The package's migrations plus one that creates a table, then fails."""
     folder = tmp_path / f"broken-{dialect}"
     shutil.copytree(migrations_dir(dialect), folder)
-    (folder / "0999_broken.sql").write_text(
+    (folder / f"{BROKEN}.sql").write_text(
         "create table half_done (account_id text not null, id text not null, primary key (account_id, id));\n"
         "insert into half_done (account_id, id) values ('a', '1');\n"
         "insert into table_that_does_not_exist (x) values (1);\n"
     )
-    (folder / "rollback" / "0999_broken.sql").write_text("drop table half_done;\n")
+    (folder / "rollback" / f"{BROKEN}.sql").write_text("drop table half_done;\n")
     return folder
 
 
@@ -152,10 +155,10 @@ def test_failed_migration_leaves_database_as_before(url: str, tmp_path: Path) ->
     folder = broken_folder(tmp_path, dialect)
     with pytest.raises(MigrationError) as caught:
         migrate.apply(url, folder=folder)
-    assert "0999_broken.sql" in str(caught.value)
+    assert f"{BROKEN}.sql" in str(caught.value)
     assert columns_of(url) == before
     states = migrate.status(url, folder=folder)
-    assert [s.id for s in states if not s.applied] == ["0999_broken"]
+    assert [s.id for s in states if not s.applied] == [BROKEN]
 
 
 def test_in_memory_sqlite_is_refused() -> None:

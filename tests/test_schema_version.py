@@ -27,18 +27,19 @@ def expected(dialect: str) -> list[str]:
 
 
 def folder(dialect: str, tmp: Path, count: int | None = None, future: str | None = None) -> Path:
-    """The package's first `count` migrations, plus an optional newer one (`future` is its text)."""
+    """The package's first `count` migrations, plus an optional newer one (`future` is its text), numbered next."""
     out = tmp / f"m-{dialect}-{count}-{bool(future)}"
     (out / "rollback").mkdir(parents=True)
     for path in sorted(migrations_dir(dialect).glob("*.sql"))[:count]:
         shutil.copyfile(path, out / path.name)
         shutil.copyfile(path.parent / "rollback" / path.name, out / "rollback" / path.name)
     if future is not None:
-        (out / "0999_future.sql").write_text(future, encoding="utf-8")
-        (out / "rollback" / "0999_future.sql").write_text("drop table future_things;\n", encoding="utf-8")
+        (out / f"{FUTURE_ID}.sql").write_text(future, encoding="utf-8")
+        (out / "rollback" / f"{FUTURE_ID}.sql").write_text("drop table future_things;\n", encoding="utf-8")
     return out
 
 
+FUTURE_ID = f"{len(expected('sqlite')) + 1:04d}_future"
 FUTURE = "create table future_things (id text primary key);\n"
 COMPATIBLE = "-- compatible: yes\n" + FUTURE
 
@@ -93,8 +94,8 @@ def test_a_newer_database_needs_compatible_migrations_or_allow_newer(blank: tupl
     owner, app = blank
     migrate.apply(owner, folder=folder(dialect, tmp_path, None, FUTURE))
     grant(owner)
-    with pytest.raises(SchemaVersionError, match=rf"database at 0999_future, this package expects {expected(dialect)[-1]}"
-                                                 r".*0999_future are not marked `-- compatible: yes`"):
+    with pytest.raises(SchemaVersionError, match=rf"database at {FUTURE_ID}, this package expects {expected(dialect)[-1]}"
+                                                 rf".*{FUTURE_ID} are not marked `-- compatible: yes`"):
         vesta_sql.connect(app)
     vesta_sql.connect(app, allow_newer_schema=True).close()
 

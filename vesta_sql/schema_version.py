@@ -18,6 +18,7 @@ from typing import Any
 
 from .config import DatabaseUrl, redact, redact_error
 from .errors import SchemaVersionError
+from .migration_files import problems
 from .resources import migrations_dir
 
 MIGRATIONS = "_yoyo_migration"
@@ -32,7 +33,13 @@ def is_compatible(path: Path) -> bool:
 
 
 def expected(dialect: str) -> list[str]:
-    return [path.stem for path in sorted(migrations_dir(dialect).glob("*.sql"))]
+    """This install's migrations, in order; refused when the folder has a gap (a file lost from the install)."""
+    folder = migrations_dir(dialect)
+    found = problems(folder)
+    if found:
+        raise SchemaVersionError(f"this install's migrations at {folder} are incomplete: {'; '.join(found)} "
+                                 "(or reinstall vesta-sql)")
+    return [path.stem for path in sorted(folder.glob("*.sql"))]
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,10 @@ def verdict(dialect: str, applied: Applied | None, *, allow_newer: bool, where: 
         raise SchemaVersionError(f"{where} is not migrated, this package expects {wanted[-1]}: run `vesta-sql migrate`")
     known = [m for m in wanted if m in applied.ids]
     missing = [m for m in wanted if m not in applied.ids]
+    skipped = [m for m in missing if known and m < known[-1]]
+    if skipped:  # `migrate` cannot close this gap: it refuses to run them after the later ones
+        raise SchemaVersionError(f"{where} skipped {', '.join(skipped)} (later migrations are applied): it was "
+                                 "migrated out of order; `vesta-sql status` shows the gap and what to do")
     if missing:
         at = known[-1] if known else "none of this package's migrations"
         raise SchemaVersionError(f"database at {at}, this package expects {wanted[-1]} ({len(missing)} migration(s) "

@@ -7,11 +7,15 @@ import io
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..environments import Target, expand, protected_match, resolve
 from ..environments import environments as configured
 from ..errors import ConfigError, VestaError
 from .confirm import confirm, interactive
+
+if TYPE_CHECKING:
+    from .migrate import MigrationState
 
 
 def note(text: str) -> None:
@@ -86,18 +90,31 @@ def cmd_status(args: argparse.Namespace) -> int:
         note("this database has wrangler's d1_migrations but no yoyo record: if its schema came from those "
              "migrations, `vesta-sql mark --to ID` records them after checking the tables and columns")
     for state in states:
-        mark = "?" if state.drift == "unknown" else "!" if state.drift == "changed" else "x" if state.applied else " "
-        print(f"  [{mark}] {state.id}" + (f"  ({_DRIFT_WORDS[state.drift]})" if state.drift else ""))
+        print(_status_line(state))
     pending = sum(not state.applied for state in states)
     changed = sum(state.drift == "changed" for state in states)
     unknown = sum(state.drift == "unknown" for state in states)
+    skipped = [state.id for state in states if state.skipped]
     applied = len(states) - pending - unknown
     drifted = f", {changed} changed since applied, {unknown} unknown to this install" if changed or unknown else ""
-    print(f"{applied} applied, {pending} pending{drifted}")
+    gap = f", {len(skipped)} skipped (pending before applied ones)" if skipped else ""
+    print(f"{applied} applied, {pending} pending{drifted}{gap}")
     if drifted:
         print("drift: `migrate` and `rollback` refuse until the files match (or --accept-drift FILE…)")
-        return 1
-    return 0
+    if skipped:
+        first = [state.id for state in states].index(skipped[0])
+        undo = f"rollback --to {states[first - 1].id}" if first else "rollback --all"
+        print(f"out of order: `migrate` refuses to apply {', '.join(skipped)} after the later migrations already "
+              f"applied; restore the database from a backup, or `vesta-sql {undo}` (it drops what they made), "
+              "then migrate")
+    return 1 if drifted or skipped else 0
+
+
+def _status_line(state: MigrationState) -> str:
+    if state.skipped:
+        return f"  [-] {state.id}  (skipped: not applied, though later migrations are)"
+    mark = "?" if state.drift == "unknown" else "!" if state.drift == "changed" else "x" if state.applied else " "
+    return f"  [{mark}] {state.id}" + (f"  ({_DRIFT_WORDS[state.drift]})" if state.drift else "")
 
 
 def _wrangler_migrated(url: str) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MigrationError
+from ..migration_files import check_folder
 
 TABLE = "_yoyo_vesta_checksum"
 _CREATE = (f"create table if not exists {TABLE} (migration_id varchar(255) primary key, "
@@ -149,6 +150,7 @@ def d1_status(database: Path, folder: Path) -> D1Status:
 
     if not database.is_file():
         raise MigrationError(f"no such file: {database}")
+    check_folder(folder)
     with tempfile.TemporaryDirectory(prefix="vesta-d1-") as scratch:
         path = database
         if database.suffix.lower() == ".sql":

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..config import DatabaseUrl, parse_url, redact, redact_error
 from ..errors import MigrationError
+from ..migration_files import check_folder
 from ..resources import DIALECTS, inside_installed_package, migrations_dir
 from ..schema_version import COMPATIBLE_MARK, LOG, is_compatible
 from . import drift
@@ -31,6 +32,7 @@ class MigrationState:
     id: str
     applied: bool
     drift: str = ""  # "changed" (since applied), "unknown" (to this install), "unrecorded" (no checksum yet)
+    skipped: bool = False  # not applied, though a migration after it is: `migrate` refuses to run it out of order
 
 
 def missing_sqlite_file(url: str) -> Path | None:
@@ -69,16 +71,14 @@ def _yoyo(url: str, folder: Path | None, *, create: bool = False) -> Iterator[tu
     source = folder or migrations_dir(target.dialect)
     if not source.is_dir():
         raise MigrationError(f"no migrations folder at {source}")
+    check_folder(source)  # before the database is opened (or a SQLite file created)
     with tempfile.TemporaryDirectory(prefix="vesta-migrations-") as scratch:
         laid_out = Path(scratch)
         for forward in sorted(source.glob("*.sql")):
             if create and not has_statement(forward.read_text(encoding="utf-8")):
                 raise MigrationError(f"{forward}: holds no statement yet; write the migration (or delete the file) first")
             shutil.copyfile(forward, laid_out / forward.name)
-            rollback = source / "rollback" / forward.name
-            if not rollback.is_file():
-                raise MigrationError(f"{forward}: has no rollback file at {rollback}")
-            shutil.copyfile(rollback, laid_out / f"{forward.stem}.rollback.sql")
+            shutil.copyfile(source / "rollback" / forward.name, laid_out / f"{forward.stem}.rollback.sql")
         _ensure_target(target, create)
         try:
             backend = get_backend(target.yoyo_url)
@@ -106,6 +106,7 @@ def apply(url: str, *, folder: Path | None = None, accept_drift: Sequence[str] =
         applied: list[str] = []
         with backend.lock(timeout=LOCK_TIMEOUT_S):
             # re-read under the lock: a concurrent process may have applied them meanwhile
+            refuse_out_of_order(backend, migrations)  # first: `_guard` may record checksums
             _guard(backend, migrations, source, accept_drift, "migrate", on_note,
                    newest=migrations[-1].id if reapply_last and migrations else None)
             if reapply_last:
@@ -122,6 +123,35 @@ def apply(url: str, *, folder: Path | None = None, accept_drift: Sequence[str] =
                     _mark_compatible(backend, migration.id)
                 applied.append(migration.id)
         return applied
+
+
+def skipped(backend: Any, migrations: Sequence[Any]) -> list[Any]:
+    """The pending migrations that sort before an applied one: yoyo would apply them after it, out of order."""
+    done = [backend.is_applied(m) for m in migrations]
+    last = max((i for i, applied in enumerate(done) if applied), default=0)
+    return [m for i, m in enumerate(migrations[:last]) if not done[i]]
+
+
+def refuse_out_of_order(backend: Any, migrations: Sequence[Any]) -> None:
+    """Refuse to migrate a database with a migration skipped, naming it and the applied ones after it."""
+    gap = skipped(backend, migrations)
+    if not gap:
+        return
+    ids = [m.id for m in migrations]
+    first = ids.index(gap[0].id)
+    after = [m.id for m in migrations[first:] if backend.is_applied(m)]
+    undo = f"`vesta-sql rollback --to {ids[first - 1]}`" if first else "`vesta-sql rollback --all`"
+    it = "it" if len(gap) == 1 else "them"
+    raise MigrationError(
+        f"refusing to migrate: {_listed([m.id for m in gap])} not applied while later migrations are "
+        f"({_listed(after)}): applying {it} now would run {it} out of order, after migrations written to follow "
+        f"{it}. Nothing was changed. Restore the database from a backup taken before {after[0]} was applied, "
+        f"or undo the later ones with {undo} (it drops what they made; add --dry-run to see what) "
+        "and run `vesta-sql migrate` again")
+
+
+def _listed(ids: list[str]) -> str:
+    return ids[0] if len(ids) == 1 else f"{ids[0]} … {ids[-1]} ({len(ids)} migrations)" if len(ids) > 3 else ", ".join(ids)
 
 
 def _undone(migration: Any) -> str:
@@ -196,6 +226,7 @@ def pending(url: str, *, folder: Path | None = None) -> list[str]:
     """The ids `apply` would apply now (all of them for a SQLite file that does not exist yet)."""
     if missing_sqlite_file(url) is not None:
         source = folder or migrations_dir("sqlite")
+        check_folder(source)
         return [p.stem for p in sorted(source.glob("*.sql"))]
     with _yoyo(url, folder) as (backend, migrations, _):
         return [m.id for m in backend.to_apply(migrations)]
@@ -206,7 +237,8 @@ def status(url: str, *, folder: Path | None = None) -> list[MigrationState]:
     with _yoyo(url, folder) as (backend, migrations, source):
         found = drift.find(backend, migrations, source)
         marks = {**{m: "changed" for m in found.changed}, **{m: "unrecorded" for m in found.unrecorded}}
-        states = [MigrationState(m.id, backend.is_applied(m), marks.get(m.id, "")) for m in migrations]
+        gap = {m.id for m in skipped(backend, migrations)}
+        states = [MigrationState(m.id, backend.is_applied(m), marks.get(m.id, ""), m.id in gap) for m in migrations]
         states += [MigrationState(m, True, "unknown") for m in found.unknown]
         backend.rollback()
         return states
@@ -214,10 +246,16 @@ def status(url: str, *, folder: Path | None = None) -> list[MigrationState]:
 
 def check_drift(url: str, *, accept_drift: Sequence[str] = (), action: str, folder: Path | None = None,
                 newest_accepted: bool = False) -> None:
-    """Refuse early (before any prompt) what `apply`/`rollback` would refuse under the lock; changes nothing."""
+    """Refuse early (before any prompt) what `apply`/`rollback` would refuse under the lock; changes nothing.
+
+    The folder's numbering always; for `migrate`, a skipped migration too (`rollback` may undo the
+    migrations after it: one way to close the gap)."""
     if missing_sqlite_file(url) is not None:
+        check_folder(folder or migrations_dir("sqlite"))
         return
     with _yoyo(url, folder) as (backend, migrations, source):
+        if action == "migrate":
+            refuse_out_of_order(backend, migrations)
         found = drift.find(backend, migrations, source)
         backend.rollback()
     if newest_accepted and migrations and migrations[-1].id in found.changed:

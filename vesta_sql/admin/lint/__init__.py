@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ...errors import VestaError
 from ...loader import QuerySpec, folder_specs
+from ...migration_files import problems as numbering_problems
 from ...resources import inside_installed_package, migrations_dir, queries_dir
 from ..check.report import Problem
 from .sqlite_rebuild import lint_sqlite
@@ -67,6 +68,8 @@ def lint_migrations(root: Path | None = None, *, extra_queries: Sequence[str | P
             problems.append(Problem(str(base / "postgres"), 0, "squawk", str(exc)))
     problems += lint_sqlite(base / "sqlite")
     for dialect in ("sqlite", "postgres"):
+        # what `migrate` would refuse: a gap, a repeated number, a rollback without its forward file
+        problems += [Problem(str(base / dialect), 0, "migration-numbering", what) for what in numbering_problems(base / dialect)]
         problems += lint_still_used(base / dialect, dialect, _queries(dialect, extra))
     return sorted(_ignored(problems))
 
