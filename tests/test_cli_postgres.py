@@ -4,19 +4,23 @@ and accounts that do not exist (both dialects). The CLI is called in-process."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 import pytest
 from psycopg import sql
 
 from vesta_sql.admin import migrate
+from vesta_sql.resources import migrations_dir
 
-from .cli_support import run
+from .cli_support import project, run
 from .copy_support import seed
 from .pg import PostgresFixture
 
 OWNER = "vesta_cr_owner"
+ALL = [p.stem for p in sorted(migrations_dir("postgres").glob("*.sql"))]
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +131,31 @@ def test_account_delete_confirms_and_has_a_dry_run(owner_url: str, acct: str, un
     data = {line for line in dry.out.splitlines()[:-1] if "account_directory" not in line}
     assert done.code == 0 and data <= set(done.out.splitlines()[:-1]) and "  account_directory: 3" in dry.out
     assert run(capsys, "account", "export", "--account", acct, "--url", owner_url).code == 1
+
+
+# --- a protected database under another spelling ---------------------------------------------------
+
+def _spellings(owner_url: str, link: Path) -> list[str]:
+    """The same database as `owner_url` (a socket URL), written otherwise: what `rollback --url` must still protect."""
+    parts = urlsplit(owner_url)
+    user, socket = parts.username or "", parse_qs(parts.query)["host"][0]
+    database = parts.path.lstrip("/")
+    link.symlink_to(socket)
+    return [f"postgresql://{user}@/{database}?host={socket}/",
+            f"postgresql://{user}@/{database}?host={socket}&port=5432",
+            f"postgresql:///{database}?host={link}&user={user}",
+            f"postgresql://{user}@/?dbname={database}&host={socket}/../{Path(socket).name}"]
+
+
+def test_a_rollback_by_another_spelling_of_a_protected_database_is_refused(
+        postgres: PostgresFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    owner = postgres.create_database("vesta_protected")
+    if "host=/" not in owner or urlsplit(owner).port is not None:
+        pytest.skip("the spellings below are of a server reached by its socket directory")
+    migrate.apply(owner)
+    monkeypatch.chdir(project(tmp_path / "app", f'[environments.prod]\nowner_url = "{owner}"\n'))
+    for url in _spellings(owner, tmp_path / "link"):
+        result = run(capsys, "rollback", "--to", ALL[-2], "--url", url)
+        assert result.code == 1 and "protected as 'prod'" in result.err and "needs confirmation" in result.err, url
+    assert all(state.applied for state in migrate.status(owner))
+    assert run(capsys, "rollback", "--to", ALL[-2], "--url", owner, "--yes").code == 0  # with --yes it goes ahead

@@ -63,3 +63,19 @@ def test_a_connection_error_reads_on_one_line() -> None:
     url = "postgresql://owner:s3cret@127.0.0.1:1/vesta"
     text = redact_error("connection refused s3cret\n\tIs the server running on that host?", url, one_line=True)
     assert text == "connection refused *** Is the server running on that host?"
+
+
+def test_query_string_passwords_are_redacted_too() -> None:
+    url = "postgresql://owner:n3t@/app?host=/sock&password=hun%40ter2&sslpassword=k3y&sslmode=require"
+    assert redact(url) == "postgresql://owner:***@/app?host=/sock&password=***&sslpassword=***&sslmode=require"
+    assert redact("postgresql://o@h/x?passfile=/p&password=") == "postgresql://o@h/x?passfile=/p&password=***"
+    text = redact_error(f"bad {url}: hun@ter2 hun%40ter2 k3y n3t", url)
+    assert text == f"bad {redact(url)}: *** *** *** ***"
+
+
+def test_a_pool_failure_is_redacted() -> None:
+    from vesta_sql.dialects.postgres import connect_failure
+
+    url = "postgresql://app@/nosuch?host=/sock&password=topsecret"
+    message = str(connect_failure(psycopg.OperationalError("failed for topsecret\nat the end topsecret"), 1, url))
+    assert message == "cannot connect to Postgres within 1 s: at the end ***"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -146,3 +147,27 @@ def test_extra_queries_takes_one_folder_as_a_str_or_a_path(sqlite_url: str) -> N
     for given in (str(extra), extra):
         with vesta_sql.connect(sqlite_url, extra_queries=given) as db:
             assert hasattr(db, "fan_stats")
+
+
+def test_an_empty_url_or_env_is_refused_not_taken_for_a_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project(tmp_path, '[environments]\nprod = "sqlite:///p.db"\n'))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'other.db'}")
+    for url, env in (("", None), (" ", None), (None, ""), ("", "prod")):
+        with pytest.raises(vesta_sql.ConfigError, match=r"is empty \(an unset variable\?\)"):
+            vesta_sql.connect(url, env=env)
+        with pytest.raises(vesta_sql.ConfigError, match=r"is empty \(an unset variable\?\)"):
+            asyncio.run(vesta_sql.connect_async(url, env=env))
+    with pytest.raises(vesta_sql.ConfigError, match="a URL or env=NAME"):  # None is "not given", as before
+        vesta_sql.connect()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["vesta-sql.toml"]
+
+
+def test_a_password_in_the_query_string_stays_out_of_connect_errors(postgres: PostgresFixture, tmp_path: Path) -> None:
+    missing = f"postgresql://app@/nosuch?host={tmp_path}&password=topsecret"
+    parts = urlsplit(postgres.admin_url)  # the server's host and port, another user and a wrong password
+    wrong = f"postgresql://{parts.netloc.split('@')[-1]}{parts.path}?{parts.query}&user={ROLE}_nobody&password=topsecret"
+    for url in (missing, wrong):
+        for attempt in (lambda: vesta_sql.connect(url), lambda: asyncio.run(vesta_sql.connect_async(url))):
+            with pytest.raises(vesta_sql.OperationalError) as caught:
+                attempt()
+            assert "topsecret" not in str(caught.value) and "password=***" in str(caught.value), url

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 from .errors import ConfigError
 
@@ -48,26 +48,40 @@ def parse_url(url: str) -> DatabaseUrl:
     raise ConfigError(f"unsupported database URL {redact(url)!r}: expected sqlite:/// or postgresql://")
 
 
+# query parameters whose value is a secret (libpq's `password` and the client key's `sslpassword`)
+SECRET_PARAMETERS = ("password", "sslpassword")
+_SECRET_QUERY = re.compile(r"(?i)(^|[?&])((?:" + "|".join(SECRET_PARAMETERS) + r")=)[^&#]*")
+
+
 def redact(url: str) -> str:
-    """The URL with its password replaced by ***, for output and errors."""
+    """The URL with its passwords (`user:pass@` and `password=`-style query parameters) replaced by ***."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<unreadable URL>"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    if parts.password is not None:
+        url = urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+    base, mark, query = url.partition("?")  # as text: urlunsplit drops an empty netloc's `//` (postgresql:///db)
+    return base + mark + _SECRET_QUERY.sub(r"\1\2***", query)
+
+
+def secrets(url: str) -> set[str]:
+    """The URL's passwords, as written and percent-decoded (what a driver's message might echo)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return set()
+    written = [parts.password] if parts.password else []
+    written += [match.group(0).split("=", 1)[1] for match in _SECRET_QUERY.finditer(parts.query)]
+    found = {value for text in written for value in (text, unquote(text), unquote_plus(text))}
+    return {value for value in found if value}
 
 
 def redact_error(exc: BaseException | str, url: str, *, one_line: bool = False) -> str:
-    """An error's text with the URL's password (as written and percent-decoded) replaced by ***;
+    """An error's text with the URL's passwords (as written and percent-decoded) replaced by ***;
     `one_line` joins a driver's multi-line message (psycopg's connection hints) into one line."""
     text = " ".join(str(exc).split()) if one_line else str(exc).strip()
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        return text
-    for secret in {password, unquote(password)} if password else ():
+    text = text.replace(url, redact(url))  # a message quoting the whole URL keeps its shape
+    for secret in sorted(secrets(url), key=len, reverse=True):  # the longest first: a decoded one may be inside
         text = text.replace(secret, "***")
     return text

@@ -19,6 +19,12 @@ QueryFolders = str | Path | Sequence[str | Path]
 
 def _target(url: str | None, env: str | None) -> DatabaseUrl:
     """The URL given, or the app URL of a configured environment (the configuration the CLI reads)."""
+    # an empty string (`os.environ.get("DATABASE_URL", "")`) is a mistake to name, never a default database
+    if url is not None and not url.strip():
+        raise ConfigError("connect: the URL is empty (an unset variable?): pass a database URL "
+                          "(sqlite:///file.db or postgresql://…), or env=NAME for a configured environment")
+    if env is not None and not env.strip():
+        raise ConfigError("connect: env is empty (an unset variable?): pass a configured environment's name, or a URL")
     if (url is None) == (env is None):
         raise ConfigError("connect needs a URL or env=NAME (one of them, not both)")
     if url is not None:
@@ -70,7 +76,8 @@ def connect(
     """A synchronous façade on `sqlite:///file.db`, `sqlite://:memory:` or `postgresql://…`.
 
     `env="prod"` connects with that environment's app URL (`app_url`, else `url`) from
-    `[tool.vesta-sql.environments]` / vesta-sql.toml, as the CLI reads it. Every query is
+    `[tool.vesta-sql.environments]` / vesta-sql.toml, as the CLI reads it. Neither given is
+    a ConfigError, and so is an empty one (`url=""`, an unset variable): never a default. Every query is
     loaded and proven by the tenant guard before this returns; one unproven query refuses
     the whole connection. The database must be at this package's migration version
     (`SchemaVersionError` otherwise; `allow_newer_schema=True` accepts migrations newer than

@@ -4,7 +4,8 @@ An environment lives in `[tool.vesta-sql.environments]` of pyproject.toml or `[e
 of vesta-sql.toml, as a URL string or a table with `url`, `owner_url`, `app_url` and
 `protected`. Admin commands run as the owner (`owner_url`, else `url`); the app connects
 with `app_url`, else `url`. `prod` is protected unless it says `protected = false`.
-`DATABASE_URL` and the embedded default apply only when no environment and no URL is named.
+`DATABASE_URL` and the embedded default apply only when no environment and no URL is named
+(an empty one is an error). Protection compares databases, not URL text (identity.py).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from typing import Any
 
 from .config import DEFAULT_URL, DatabaseUrl, parse_url, redact
 from .errors import ConfigError
+from .identity import identity
 
 PROTECTED_BY_DEFAULT = ("prod",)
+UNSET_PLACEHOLDER = "vesta-unset-variable"  # names no real host or database
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -38,6 +41,18 @@ class Environment:
                                   "the owner: add owner_url (or url) to it")
             raise ConfigError(f"environment {self.name!r} ({self.config_file}) has no url (or {role}_url)")
         return expand(str(self.entry[key]), base=self.config_file.parent, where=f"environment {self.name!r}")
+
+    def urls(self) -> list[DatabaseUrl]:
+        """Every URL it names, for comparing databases: an unset ${VAR} (a password, usually) stands as a
+        placeholder, so that the host and database still compare; a URL that does not read is left out."""
+        found = []
+        for key in ("url", "owner_url", "app_url"):
+            if key in self.entry:
+                try:
+                    found.append(expand(str(self.entry[key]), base=self.config_file.parent, unset=UNSET_PLACEHOLDER))
+                except ConfigError:
+                    continue
+        return found
 
 
 @dataclass(frozen=True)
@@ -60,11 +75,14 @@ def coerce_url(text: str) -> str:
     return f"sqlite:///{text}"
 
 
-def expand(text: str, *, base: Path | None = None, where: str = "the URL") -> DatabaseUrl:
-    """`${VAR}` expanded (an unset variable is an error naming it); a relative SQLite path resolved against `base`."""
+def expand(text: str, *, base: Path | None = None, where: str = "the URL", unset: str | None = None) -> DatabaseUrl:
+    """`${VAR}` expanded (an unset variable is an error naming it, or `unset` when given); a relative SQLite
+    path resolved against `base`."""
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in os.environ:
+            if unset is not None:
+                return unset
             raise ConfigError(f"{where}: environment variable {name} is not set (the URL uses ${{{name}}})")
         return os.environ[name]
 
@@ -123,46 +141,40 @@ def _unknown(name: str, known: dict[str, Environment]) -> ConfigError:
     return ConfigError(f"unknown environment {name!r} (configured in {next(iter(known.values())).config_file}: {listed})")
 
 
-def database_key(target: DatabaseUrl) -> tuple[str, ...]:
-    """What identifies a database: the SQLite file, or Postgres host, port and database name."""
-    if target.dialect == "sqlite":
-        path = str(target.sqlite_path)
-        return ("sqlite", path if path == ":memory:" else os.path.realpath(path))
-    from psycopg.conninfo import conninfo_to_dict
-
-    try:
-        info = conninfo_to_dict(target.conninfo)
-    except Exception:  # an unreadable URL cannot be matched; connecting will report it
-        return ("postgres", target.conninfo)
-    host = str(info.get("host") or os.environ.get("PGHOST") or "localhost")
-    host = "localhost" if host in ("127.0.0.1", "::1") else host.lower()
-    port = str(info.get("port") or os.environ.get("PGPORT") or 5432)
-    user = str(info.get("user") or os.environ.get("PGUSER") or "")
-    dbname = str(info.get("dbname") or os.environ.get("PGDATABASE") or user)
-    return ("postgres", host, port, dbname)
-
-
 def protected_match(target: DatabaseUrl, known: dict[str, Environment]) -> str | None:
-    """The protected environment whose owner or app URL names the same database as `target`."""
-    key = database_key(target)
+    """The protected environment any of whose URLs (url, owner_url, app_url) names the same database as `target`,
+    however either is spelled; a target that cannot be read is taken for the first protected one of its dialect."""
+    wanted = identity(target)
     for environment in known.values():
         if not environment.protected:
             continue
-        for role in ("owner", "app"):
-            try:
-                if database_key(environment.url_for(role)) == key:
-                    return environment.name
-            except ConfigError:  # unset ${VAR} or no URL for that role: nothing to compare
+        for theirs in environment.urls():
+            if theirs.dialect != target.dialect:
                 continue
+            if wanted is None:  # in doubt, protected: it may be this database
+                return environment.name
+            named = identity(theirs)
+            if named is not None and named.same(wanted):
+                return environment.name
     return None
+
+
+EMPTY_URL = ("--url is empty (an unset variable?): give a database URL or a SQLite file path, or leave --url out "
+             "to use DATABASE_URL or the embedded default")
+EMPTY_ENV = ("--env is empty (an unset variable?): give a configured environment's name, or leave --env out "
+             "to use DATABASE_URL or the embedded default")
 
 
 def resolve(env: str | None = None, url: str | None = None, *, role: str = "owner", cwd: Path | None = None) -> Target:
     """The database meant by `--env` / `--url`, else DATABASE_URL, else the embedded default."""
     known = environments(cwd)
-    if url:
+    if url is not None:
+        if not url.strip():  # `--url "$UNSET"`: never the default's or DATABASE_URL's database instead
+            raise ConfigError(EMPTY_URL)
         target, source = expand(url, where="--url"), "--url"
     elif env is not None:
+        if not env.strip():
+            raise ConfigError(EMPTY_ENV)
         if env not in known:
             raise _unknown(env, known)
         environment = known[env]

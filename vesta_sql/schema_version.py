@@ -98,7 +98,7 @@ def _postgres_applied(target: DatabaseUrl) -> Applied | None:
         from .errors import OperationalError
 
         if _POOLER_REFUSAL in str(exc):  # the same words as the pool's: name the pooler and its setting
-            raise connect_failure(exc, 10) from None
+            raise connect_failure(exc, 10, target.url) from None
         reason = redact_error(exc, target.url, one_line=True)
         raise OperationalError(f"cannot connect to {redact(target.url)}: {reason}") from None
     with conn:

@@ -7,12 +7,13 @@ import os
 import sys
 from collections.abc import Sequence
 
+from ..environments import EMPTY_ENV, EMPTY_URL
 from ..errors import ConfigError, VestaError
 from . import commands as run
 
 ENV_HELP = "an environment from [tool.vesta-sql.environments] or vesta-sql.toml (an unknown name is an error)"
 URL_HELP = ("a database URL or a SQLite file path (sqlite:///vesta.db, vesta.db, postgresql://…); "
-            "without --env and --url: DATABASE_URL, else sqlite:///.vesta/dev.db")
+            "without --env and --url: DATABASE_URL, else sqlite:///.vesta/dev.db (an empty --url is an error)")
 YES_HELP = "confirm without a prompt (needed on a protected database when standard input is not a terminal)"
 
 
@@ -93,7 +94,8 @@ def _add_admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
 
     copy = commands.add_parser("copy", help="copy accounts from SQLite (a file or a `wrangler d1 export` dump) into Postgres")
     copy.add_argument("--from", dest="source", required=True, help="sqlite:///file.db, a file path, or a .sql D1 export")
-    copy.add_argument("--to", required=True, help="the Postgres target (owner role), migrated to the same version")
+    copy.add_argument("--to", dest="destination", required=True,
+                      help="the Postgres target (owner role), migrated to the same version")
     copy.add_argument("--account", action="append", default=[], help="copy only this account (repeatable)")
     copy.add_argument("--batch-rows", type=int, default=20_000, help="rows per COPY batch and transaction")
     copy.add_argument("--yes", action="store_true", help=YES_HELP)
@@ -177,9 +179,30 @@ def _quiet_broken_pipe() -> int:
     return 141  # as a tool killed by SIGPIPE
 
 
+# options naming a database (or where a secret is): an empty one (`--url "$UNSET"`) is a mistake, never "the default"
+_NOT_EMPTY = {
+    "env": EMPTY_ENV,
+    "url": EMPTY_URL,
+    "app_url": "--app-url is empty (an unset variable?): give the app role's URL, or leave --app-url out",
+    "postgres_url": "--postgres-url is empty (an unset variable?): give a Postgres server's URL, or leave --postgres-url out",
+    "source": "--from is empty (an unset variable?): give the SQLite file, its sqlite:/// URL or a D1 export",
+    "destination": "--to is empty (an unset variable?): give the Postgres URL to copy into",
+    "password_env": "--password-env is empty: give the name of the environment variable holding the password",
+}
+
+
+def refuse_empty(args: argparse.Namespace) -> None:
+    """Raise ConfigError for the first option given as an empty (or blank) string; nothing has run yet."""
+    for dest, message in _NOT_EMPTY.items():
+        value = getattr(args, dest, None)
+        if isinstance(value, str) and not value.strip():
+            raise ConfigError(message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        refuse_empty(args)
         code = int(args.run(args))
         sys.stdout.flush()
         return code

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..config import redact
 from ..environments import Target, expand, protected_match, resolve
 from ..environments import environments as configured
 from ..errors import ConfigError, VestaError
@@ -332,9 +333,9 @@ def _app_stubs(args: argparse.Namespace) -> int:
 def cmd_copy(args: argparse.Namespace) -> int:
     from .copy.run import copy
 
-    destination = expand(args.to, where="--to")
+    destination = expand(args.destination, where="--to")
     target = Target(destination, "--to", protected_match(destination, configured()))
-    note(f"copying from {args.source} into {target.describe()}")
+    note(f"copying from {redact(args.source)} into {target.describe()}")
     confirm(target, "copying into", yes=args.yes)
     report = copy(args.source, destination.url, accounts=args.account or None, batch_rows=args.batch_rows)
     print(report.summary())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import parse_url, redact
+from ..config import parse_url, redact, redact_error
 from ..errors import ConfigError
 from ..names import DIRECTORY_TABLE
 
@@ -71,7 +71,7 @@ def create_app_role(owner_url: str, role: str, password: str | None = None) -> l
     try:
         conn: Any = psycopg.connect(target.conninfo, autocommit=True)
     except psycopg.Error as exc:
-        raise ConfigError(f"cannot connect to {redact(owner_url)}: {exc}") from None
+        raise ConfigError(f"cannot connect to {redact(owner_url)}: {redact_error(exc, owner_url, one_line=True)}") from None
     with conn:
         owner = conn.execute("select current_user").fetchone()[0]
         try:

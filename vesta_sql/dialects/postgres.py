@@ -13,6 +13,7 @@ from psycopg.types.datetime import TimestamptzBinaryLoader, TimestamptzLoader
 from psycopg.types.json import Jsonb
 
 from .. import constraint_names, errors
+from ..config import redact_error
 from ..names import SET_ACCOUNT_SQL
 from ..rows import Decoder
 
@@ -54,11 +55,13 @@ def connection_kwargs(prepared_statements: bool = False) -> dict[str, Any]:
     return {"autocommit": True, "prepare_threshold": 5 if prepared_statements else None}
 
 
-def connect_failure(exc: BaseException | None, timeout_s: float) -> errors.OperationalError:
-    """The error for a pool that could not open, naming the server's own reason when there is one."""
+def connect_failure(exc: BaseException | None, timeout_s: float, url: str) -> errors.OperationalError:
+    """The error for a pool that could not open, naming the server's own reason when there is one
+    (with the URL's passwords redacted: this text ends up in an app's logs)."""
     if exc is None:
         return errors.OperationalError(f"cannot connect to Postgres within {timeout_s:g} s")
-    reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    text = redact_error(exc, url)
+    reason = text.splitlines()[-1] if text else type(exc).__name__
     if _POOLER_REFUSAL in str(exc):
         return errors.OperationalError(
             f"cannot connect to Postgres: the server refused a startup parameter ({reason}). This is what a "

@@ -195,7 +195,7 @@ class AsyncPostgresDriver:
         except PoolTimeout as exc:
             await pool.close()
             failure = await _first_failure(self._conninfo, self._kwargs, self._timeout)
-            raise dialect.connect_failure(failure, self._timeout) from exc
+            raise dialect.connect_failure(failure, self._timeout, self._conninfo) from exc
 
     def after_fork(self) -> None:
         """In a forked child: detach the parent's connections, so that nothing reaches its sessions.

@@ -193,7 +193,7 @@ class PostgresDriver:
         except PoolTimeout as exc:
             pool.close()
             failure = _first_failure(self._conninfo, self._kwargs, self._timeout)
-            raise dialect.connect_failure(failure, self._timeout) from exc
+            raise dialect.connect_failure(failure, self._timeout, self._conninfo) from exc
 
     def after_fork(self) -> None:
         """In a forked child: detach the parent's connections, so that nothing reaches its sessions.

@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from ...config import redact
+from ...config import redact, redact_error
 from ...errors import VestaError
 from ...names import ACCOUNT_COLUMN as ACCOUNT
 from ...names import DIRECTORY_TABLE
@@ -76,7 +76,8 @@ def check_postgres_schema(url: str, folder: Path | None = None) -> list[Problem]
         with psycopg.connect(url, autocommit=True) as admin:
             admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     except psycopg.Error as exc:
-        return [Problem(display(source), 0, "", f"cannot create a scratch database on {redact(url)}: {exc}".strip())]
+        why = f"cannot create a scratch database on {redact(url)}: {redact_error(exc, url)}".strip()
+        return [Problem(display(source), 0, "", why)]
     scratch = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
     try:
         try:
