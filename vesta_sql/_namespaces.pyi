@@ -3755,7 +3755,8 @@ def connect(
     """A synchronous façade on `sqlite:///file.db`, `sqlite://:memory:` or `postgresql://…`.
 
     `env="prod"` connects with that environment's app URL (`app_url`, else `url`) from
-    `[tool.vesta-sql.environments]` / vesta-sql.toml, as the CLI reads it. Every query is
+    `[tool.vesta-sql.environments]` / vesta-sql.toml, as the CLI reads it. Neither given is
+    a ConfigError, and so is an empty one (`url=""`, an unset variable): never a default. Every query is
     loaded and proven by the tenant guard before this returns; one unproven query refuses
     the whole connection. The database must be at this package's migration version
     (`SchemaVersionError` otherwise; `allow_newer_schema=True` accepts migrations newer than
