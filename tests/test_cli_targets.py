@@ -86,6 +86,17 @@ def test_resolve_refuses_an_empty_url_or_env(tmp_path: Path) -> None:
     assert resolve(cwd=tmp_path).source == "the embedded default"  # None still means "not given"
 
 
+def test_env_and_url_together_are_an_error_not_a_guess(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(project(tmp_path / "app", '[environments]\ndev = "sqlite:///dev.db"\n'))
+    with pytest.raises(ConfigError, match="give one of them"):
+        resolve("dev", "sqlite:///other.db")
+    result = run(capsys, "migrate", "--env", "dev", "--url", "sqlite:///other.db")
+    assert result.code == 1 and result.err.startswith("vesta-sql: both --env 'dev' and --url were given")
+    assert len(result.err.splitlines()) == 1 and not result.out
+    assert sorted(path.name for path in (tmp_path / "app").iterdir()) == ["vesta-sql.toml"]  # neither database made
+
+
 # --- a protected database under another spelling ---------------------------------------------------
 
 @pytest.fixture

@@ -168,6 +168,9 @@ EMPTY_ENV = ("--env is empty (an unset variable?): give a configured environment
 def resolve(env: str | None = None, url: str | None = None, *, role: str = "owner", cwd: Path | None = None) -> Target:
     """The database meant by `--env` / `--url`, else DATABASE_URL, else the embedded default."""
     known = environments(cwd)
+    if url is not None and env is not None:  # which one was meant? never guess between two databases
+        raise ConfigError(f"both --env {env!r} and --url were given: give one of them (--env NAME for a configured "
+                          "environment, --url for any other database)")
     if url is not None:
         if not url.strip():  # `--url "$UNSET"`: never the default's or DATABASE_URL's database instead
             raise ConfigError(EMPTY_URL)
