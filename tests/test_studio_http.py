@@ -151,6 +151,9 @@ def test_edit_insert_delete_are_audited(served: Any) -> None:
     assert status == 400 and "never saved" not in server.get(row)[1]
     status, text, _ = server.post(account_path(a, "t", "account_directory", "update") + "?kind=smart_link&key=x", {"c.key": "y"})
     assert status == 400 and "does not write it" in text
+    status, text, _ = server.post(account_path(a, "t", "account_deletions", "insert"),
+                                  {"c.id": "x", "c.created_at": "2026-01-02T03:04:05Z"})  # would unlock the payment log
+    assert status == 400 and "does not write it" in text
     form = {"c.id": "", "c.name": "Grace", "c.slug": "grace-x", "c.bio": "", "c.email": "g@example.com",
             "c.workos_org_id": "", "c.created_at": "2026-01-02T03:04:05Z", "c.updated_at": "2026-01-02T03:04:05Z"}
     status, _, headers = server.post(account_path(a, "t", "creators", "insert"), form)

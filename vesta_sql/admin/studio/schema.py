@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...names import DELETION_PERMITS_TABLE
 from ...proof.tables import Tables
 from ...schema import model
 from ...schema.postgres import read_postgres as read_postgres_model
@@ -60,8 +61,9 @@ class Table:
 
     @property
     def writable(self) -> bool:
-        """The directory is kept by the database's triggers; a table without a key has no row to name."""
-        return self.name != DIRECTORY and bool(self.key)
+        """The directory is kept by the database's triggers, the deletion permits by `vesta-sql account
+        delete` alone (the proof refuses writes to either); a table without a key has no row to name."""
+        return self.name not in (DIRECTORY, DELETION_PERMITS_TABLE) and bool(self.key)
 
     @property
     def label(self) -> str:
