@@ -195,3 +195,28 @@ def test_check_command_says_when_postgres_is_not_checked(
     monkeypatch.delenv("VESTA_CHECK_POSTGRES_URL", raising=False)
     assert main(["check"]) == 0
     assert "postgres: not checked" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_check_prepares_every_postgres_query_on_the_migrated_schema(
+        postgres: PostgresFixture, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A column that does not exist, or SQLite's function in a shared file, loads (the proof reads text,
+    not the schema) but fails at its first call: check --postgres-url prepares each query and says so."""
+    folder = tmp_path / "queries"
+    folder.mkdir()
+    (folder / "mistakes.sql").write_text(
+        "-- name: typo(account_id)$\n"
+        "select count(c.nope) as n from creators c where c.account_id = :account_id;\n\n"
+        "-- name: sqlite_function(account_id)$\n"
+        "select group_concat(c.name) as names from creators c where c.account_id = :account_id;\n\n"
+        "-- name: fine(account_id, since)$\n"
+        "-- param: since datetime\n"
+        "select c.id from creators c where c.account_id = :account_id\n"
+        "   and c.created_at > :since and coalesce(:since, c.created_at) is not null;\n",
+        encoding="utf-8")
+    assert main(["check", "--postgres-url", postgres.admin_url, str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert 'mistakes.sql:1: mistakes.typo: does not prepare on the migrated Postgres schema: column c.nope does not exist' in out
+    assert "mistakes.sql:4: mistakes.sqlite_function: does not prepare" in out and "group_concat" in out
+    assert "mistakes.fine" not in out
+    problems = check_postgres_schema(postgres.admin_url)  # the package's own queries all prepare
+    assert [str(p) for p in problems if p.severity == "error"] == []

@@ -352,15 +352,16 @@ def pyformat(sql: str, binds: tuple[Bind, ...]) -> str:
     return "".join(pieces)
 
 
-def ordered(sql: str, binds: tuple[Bind, ...]) -> tuple[str, list[str]]:
-    """`sql` with `?N` placeholders (D1), one number per distinct name in order of first use; and the names."""
+def ordered(sql: str, binds: tuple[Bind, ...], marker: str = "?") -> tuple[str, list[str]]:
+    """`sql` with numbered placeholders, `?N` (D1) or `$N` (`marker="$"`, Postgres' own), one number per
+    distinct name in order of first use; and the names."""
     order: list[str] = []
     pieces, last = [], 0
     for bind in binds:
         if bind.name not in order:
             order.append(bind.name)
         pieces.append(sql[last:bind.start])
-        pieces.append(f"?{order.index(bind.name) + 1}")
+        pieces.append(f"{marker}{order.index(bind.name) + 1}")
         last = bind.end
     pieces.append(sql[last:])
     return "".join(pieces), order

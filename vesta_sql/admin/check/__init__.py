@@ -72,7 +72,7 @@ def run_check(paths: Sequence[str | Path] | None = None, *, postgres_url: str | 
     result = check_queries(paths)
     result.problems += lint_migrations(migrations, extra_queries=list(paths or ()))
     url = postgres_url or os.environ.get(POSTGRES_URL_ENV) or None
-    schema = check_schema(postgres_url=url)
+    schema = check_schema(postgres_url=url, queries=list(paths or ()))
     result.problems += schema.problems
     result.schemas = schema.schemas
     return result

@@ -16,6 +16,7 @@ import re
 import sqlite3
 import tempfile
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,6 +30,7 @@ from ...schema.model import Index, Schema, Table
 from ...schema.postgres import read_postgres
 from ...schema.sqlite import read_sqlite
 from .. import migrate
+from .postgres_queries import postgres_specs, prepare_problems
 from .report import CheckResult, Problem, display
 
 _VECTOR_METHODS = {"hnsw", "ivfflat"}
@@ -36,13 +38,16 @@ _TEXT_SEARCH_METHODS = {"gin", "gist"}
 
 
 def check_schema(
-    *, postgres_url: str | None = None, sqlite_folder: Path | None = None, postgres_folder: Path | None = None
+    *, postgres_url: str | None = None, sqlite_folder: Path | None = None, postgres_folder: Path | None = None,
+    queries: Sequence[str | Path] = (),
 ) -> CheckResult:
+    """The invariants on both dialects' scratch databases; on Postgres every query is also prepared
+    there (the package's and those of the `queries` folders)."""
     result = CheckResult()
     result.problems += check_sqlite_schema(sqlite_folder)
     result.schemas["sqlite"] = "checked"
     if postgres_url:
-        result.problems += check_postgres_schema(postgres_url, postgres_folder)
+        result.problems += check_postgres_schema(postgres_url, postgres_folder, queries)
         result.schemas["postgres"] = "checked"
     else:
         result.schemas["postgres"] = "not checked (give --postgres-url or VESTA_CHECK_POSTGRES_URL)"
@@ -65,8 +70,8 @@ def check_sqlite_schema(folder: Path | None = None) -> list[Problem]:
     return evaluate(schema, source)
 
 
-def check_postgres_schema(url: str, folder: Path | None = None) -> list[Problem]:
-    """Create a scratch database on the server of `url`, migrate it, inspect it, drop it."""
+def check_postgres_schema(url: str, folder: Path | None = None, queries: Sequence[str | Path] = ()) -> list[Problem]:
+    """Create a scratch database on the server of `url`, migrate it, inspect it, prepare every query there, drop it."""
     import psycopg
     from psycopg import sql
 
@@ -84,9 +89,10 @@ def check_postgres_schema(url: str, folder: Path | None = None) -> list[Problem]
             migrate.apply(scratch, folder=source)
         except VestaError as exc:
             return [Problem(display(source), 0, "", f"the Postgres migrations do not apply: {exc}")]
-        with psycopg.connect(scratch) as conn:
+        with psycopg.connect(scratch, autocommit=True) as conn:
             schema = read_postgres(conn)
-        return evaluate(schema, source)
+            prepared = prepare_problems(conn, postgres_specs(queries))
+        return evaluate(schema, source) + prepared
     finally:
         with psycopg.connect(url, autocommit=True) as admin:
             admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
