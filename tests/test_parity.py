@@ -95,7 +95,7 @@ def types_of(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return ("ndarray", str(value.dtype), value.shape)
     if isinstance(value, datetime):
-        return ("datetime", value.utcoffset())
+        return ("datetime", value.utcoffset(), value.tzinfo is timezone.utc)  # the same tzinfo object too
     return type(value).__name__
 
 

@@ -154,7 +154,13 @@ def _decode_embedding(value: Any) -> Any:
     return array
 
 
-DECODERS: dict[str, Decoder | None] = {"embedding": _decode_embedding}
+def _decode_datetime(value: datetime) -> datetime:
+    """psycopg's C loader gives the session's zone (`ZoneInfo('Etc/UTC')`); records hold `timezone.utc`,
+    the very object SQLite's give (the same instant either way: only `tzinfo ==` / `is` could tell)."""
+    return value.astimezone(timezone.utc)
+
+
+DECODERS: dict[str, Decoder | None] = {"embedding": _decode_embedding, "datetime": _decode_datetime}
 
 _SQLSTATE: dict[str, type[errors.DatabaseError]] = {
     "23505": errors.UniqueViolation,
