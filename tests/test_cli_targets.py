@@ -179,3 +179,18 @@ def test_a_password_in_the_query_string_is_never_printed(tmp_path: Path, monkeyp
         result = run(capsys, *argv)
         assert result.code == 1 and "sslpassword=***&password=***" in result.err, argv
         assert not [secret for secret in ("hunter2", "k3ypass", "n3tloc") if secret in result.err + result.out], argv
+
+
+def test_a_blank_database_url_is_an_error_never_the_embedded_default(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    for blank in ("", "  "):
+        monkeypatch.setenv("DATABASE_URL", blank)
+        for argv in (["migrate"], ["status"], ["demo"]):
+            result = run(capsys, *argv)
+            assert result.code == 1 and not result.out, (argv, result)
+            assert result.err.startswith("vesta-sql: DATABASE_URL is set but empty (an unset variable?): ")
+            assert len(result.err.splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []  # no .vesta/dev.db
+    monkeypatch.setenv("DATABASE_URL", "")
+    assert run(capsys, "status", "--url", str(tmp_path / "given.db")).code in (0, 1)  # --url still wins, no error

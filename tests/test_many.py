@@ -137,3 +137,36 @@ def test_the_array_form_keeps_the_account_a_single_parameter() -> None:
     assert batches == [{"account_id": "a", "id": ["1", "2"], "user": ["x", "y"]}]
     with pytest.raises(TenantScopeError):
         list(bulk.batches([{"account_id": "a", "id": "1", "user": "x"}, {"account_id": "b", "id": "2", "user": "y"}], "q"))
+
+
+def test_a_conflict_in_a_late_batch_of_a_generator_skips_only_that_row(db: Any, acct: str, uniq: Any,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Postgres the insert goes first without `on conflict`; a conflicting row sends the batches again with it:
+    rows read once from a generator are all written, the conflicting one skipped, inside a transaction too."""
+    monkeypatch.setattr(postgres_bulk, "BATCH_ROWS", 4)
+    post = make_post(db, acct, uniq)
+    assert db.engagement.like(account_id=acct, post_id=post.id, user_id="u9") == 1
+    read = []
+
+    def rows(users: range) -> Any:
+        for i in users:
+            read.append(i)
+            yield {"post_id": post.id, "user_id": f"u{i}"}
+
+    assert db.engagement.like.many(account_id=acct, rows=rows(range(14))) == 13
+    assert read == list(range(14))  # each row read once
+    assert db.engagement.counts(account_id=acct, post_ids=[post.id])[0].likes == 14
+    with db.transaction(account_id=acct) as tx:
+        assert tx.engagement.like.many(rows=rows(range(12, 20))) == 6  # u12, u13 are there already
+        assert tx.engagement.like(post_id=post.id, user_id="later") == 1  # the transaction goes on
+    assert db.engagement.counts(account_id=acct, post_ids=[post.id])[0].likes == 21
+
+
+def test_a_conflict_outside_the_declared_one_still_raises_and_writes_nothing(db: Any, acct: str, uniq: Any) -> None:
+    """`on conflict (account_id, post_id, user_id)` skips only that key: a repeated id is an error, as declared."""
+    post = make_post(db, acct, uniq)
+    rows = [{"id": "same-id", "post_id": post.id, "user_id": "a"}, {"id": "same-id", "post_id": post.id, "user_id": "b"}]
+    with pytest.raises(IntegrityError):
+        db.engagement.like.many(account_id=acct, rows=rows)
+    counts = db.engagement.counts(account_id=acct, post_ids=[post.id])
+    assert counts == [] or counts[0].likes == 0

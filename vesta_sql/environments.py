@@ -164,6 +164,9 @@ EMPTY_URL = ("--url is empty (an unset variable?): give a database URL or a SQLi
 EMPTY_ENV = ("--env is empty (an unset variable?): give a configured environment's name, or leave --env out "
              "to use DATABASE_URL or the embedded default")
 
+EMPTY_DATABASE_URL = ("DATABASE_URL is set but empty (an unset variable?): give it a database URL, unset it to use "
+                      "the embedded default, or pass --env NAME or --url")
+
 
 def resolve(env: str | None = None, url: str | None = None, *, role: str = "owner", cwd: Path | None = None) -> Target:
     """The database meant by `--env` / `--url`, else DATABASE_URL, else the embedded default."""
@@ -185,7 +188,9 @@ def resolve(env: str | None = None, url: str | None = None, *, role: str = "owne
         source = f"environment {env!r} ({environment.config_file.name})"
         if environment.protected:
             return Target(target, source, env)
-    elif os.environ.get("DATABASE_URL"):
+    elif "DATABASE_URL" in os.environ:
+        if not os.environ["DATABASE_URL"].strip():  # `DATABASE_URL=$UNSET`: never the embedded default instead
+            raise ConfigError(EMPTY_DATABASE_URL)
         target, source = expand(os.environ["DATABASE_URL"], where="DATABASE_URL"), "DATABASE_URL"
     else:
         target, source = parse_url(DEFAULT_URL), "the embedded default"

@@ -50,11 +50,13 @@ COLUMN_TYPES_SQL = ("select a.attname, format_type(a.atttypid, a.atttypmod) from
 class BulkInsert:
     """The array form of one one-row insert; `types` is filled on first use (`learn`)."""
 
-    __slots__ = ("table", "columns", "parameters", "conflict", "sql")
+    __slots__ = ("table", "columns", "parameters", "conflict", "sql", "optimistic_sql")
 
     def __init__(self, table: str, columns: list[str], parameters: list[str], conflict: str) -> None:
         self.table, self.columns, self.parameters, self.conflict = table, columns, parameters, conflict
         self.sql: str | None = None
+        # With `on conflict … do nothing`: the same statement without it, tried first (see `Replay`).
+        self.optimistic_sql: str | None = None
 
     def column_types(self) -> tuple[str, tuple[str]]:
         return COLUMN_TYPES_SQL, (self.table,)
@@ -72,9 +74,10 @@ class BulkInsert:
                 arrays.append(f"%({parameter})b::{kind}[]")  # binary: no per-element quoting
                 names.append(parameter)
         aliases = ", ".join(f'"{name}"' for name in names)
-        self.sql = sql = (f"insert into {self.table} ({', '.join(self.columns)})\n"
-                          f"select {', '.join(selected)}\n  from unnest({', '.join(arrays)}) as u({aliases})"
-                          + (f"\n{self.conflict}" if self.conflict else ""))
+        plain = (f"insert into {self.table} ({', '.join(self.columns)})\n"
+                 f"select {', '.join(selected)}\n  from unnest({', '.join(arrays)}) as u({aliases})")
+        self.sql = sql = plain + (f"\n{self.conflict}" if self.conflict else "")
+        self.optimistic_sql = plain if self.conflict else None
         return sql
 
     def batches(self, rows: Iterable[dict[str, Any]], name: str) -> Iterator[dict[str, Any]]:
@@ -99,6 +102,35 @@ class BulkInsert:
             if ACCOUNT in self.parameters:
                 params[ACCOUNT] = account
             yield params
+
+
+class Replay:
+    """The batches of one call, kept as they are sent, so that they can be sent again.
+
+    An insert with `on conflict … do nothing` is first sent without it, inside a savepoint:
+    a plain insert skips the speculative insertion that `on conflict` makes for every row
+    (about a fifth of the server's time for 100,000 likes). The rows' outcome is the same
+    when nothing conflicts. When a row does (a unique violation, whichever constraint),
+    the driver rolls back to the savepoint and sends every batch again, as declared, with
+    `on conflict`: the rows it skips are skipped, any other violation is raised as before.
+    """
+
+    __slots__ = ("_kept", "_rest")
+
+    def __init__(self, batches: Iterator[dict[str, Any]]) -> None:
+        self._kept: list[dict[str, Any]] = []
+        self._rest = batches
+
+    def first(self) -> Iterator[dict[str, Any]]:
+        """Each batch, bound as it is reached and kept."""
+        for params in self._rest:
+            self._kept.append(params)
+            yield params
+
+    def again(self) -> Iterator[dict[str, Any]]:
+        """The batches kept, then those not reached the first time."""
+        yield from self._kept
+        yield from self._rest
 
 
 _PLANS: dict[str, BulkInsert | None] = {}

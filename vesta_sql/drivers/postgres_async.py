@@ -103,16 +103,27 @@ class AsyncPostgresSession:
                 if (sql := bulk.sql) is None:  # first use: the table's column types, once per process
                     await cursor.execute(*bulk.column_types())
                     sql = bulk.learn(await cursor.fetchall())
-            # Pipelined: the server writes one batch while the next is bound and sent.
-            sent = []
-            async with self._conn.pipeline():
-                for params in bulk.batches(rows, query.name):
-                    batch = self._conn.cursor()
-                    await batch.execute(sql, params)
-                    sent.append(batch)
-            return sum(batch.rowcount for batch in sent)
+            batches = bulk.batches(rows, query.name)
+            if bulk.optimistic_sql is not None:  # without `on conflict` first: see postgres_bulk.Replay
+                replay = postgres_bulk.Replay(batches)
+                try:
+                    async with self._conn.transaction():  # a savepoint
+                        return await self._send_batches(bulk.optimistic_sql, replay.first())
+                except psycopg.errors.UniqueViolation:
+                    batches = replay.again()
+            return await self._send_batches(sql, batches)
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
+
+    async def _send_batches(self, sql: str, batches: Iterable[dict[str, Any]]) -> int:
+        """Pipelined: the server writes one batch while the next is bound and sent."""
+        sent = []
+        async with self._conn.pipeline():
+            for params in batches:
+                batch = self._conn.cursor()
+                await batch.execute(sql, params)
+                sent.append(batch)
+        return sum(batch.rowcount for batch in sent)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -104,16 +104,27 @@ class PostgresSession:
                 if (sql := bulk.sql) is None:  # first use: the table's column types, once per process
                     cursor.execute(*bulk.column_types())
                     sql = bulk.learn(cursor.fetchall())
-            # Pipelined: the server writes one batch while the next is bound and sent.
-            sent = []
-            with self._conn.pipeline():
-                for params in bulk.batches(rows, query.name):
-                    batch = self._conn.cursor()
-                    batch.execute(sql, params)
-                    sent.append(batch)
-            return sum(batch.rowcount for batch in sent)
+            batches = bulk.batches(rows, query.name)
+            if bulk.optimistic_sql is not None:  # without `on conflict` first: see postgres_bulk.Replay
+                replay = postgres_bulk.Replay(batches)
+                try:
+                    with self._conn.transaction():  # a savepoint
+                        return self._send_batches(bulk.optimistic_sql, replay.first())
+                except psycopg.errors.UniqueViolation:
+                    batches = replay.again()
+            return self._send_batches(sql, batches)
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
+
+    def _send_batches(self, sql: str, batches: Iterable[dict[str, Any]]) -> int:
+        """Pipelined: the server writes one batch while the next is bound and sent."""
+        sent = []
+        with self._conn.pipeline():
+            for params in batches:
+                batch = self._conn.cursor()
+                batch.execute(sql, params)
+                sent.append(batch)
+        return sum(batch.rowcount for batch in sent)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
