@@ -3,6 +3,7 @@ Postgres strategies, the SQLite embeddings cache following writes, and bad input
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -242,7 +243,7 @@ def test_postgres_plan_cache_mode_goes_by_size_only_with_prepared_statements(
     try:
         creator = make_creator(db, acct, uniq)
         posts = seed(db, acct, creator, vec, range(1, 6))
-        program = db._runtime.start_program("posts", "search_similar", {"embedding": vec(1), "k": 3})
+        program = db._runtime.start_program("posts", "search_similar", {"embedding": vec(1), "k": 3}, acct)
         settings, _ = next(program)  # the program's one batch: the settings, then the ranking
         program.close()
         assert settings.kwargs["prepared"] is prepared
@@ -369,3 +370,64 @@ def test_vector_cache_keeps_within_its_budget() -> None:
     assert cache.get("e") is None and cache.get("b") is not None and cache.get("f") is not None
     cache.clear()
     assert cache.get("b") is None
+
+
+def test_postgres_an_account_seen_small_is_ranked_by_the_exact_scan_alone(
+        db: Any, acct: str, acct2: str, uniq: Any, vec: Vec, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a search has sized an account below EXACT_BELOW, its searches send search_exact alone for a while:
+    the same results; an account that grows meanwhile is still ranked exactly, then sized again; another
+    account is sized for itself."""
+    if db.dialect != "postgres":
+        return
+    monkeypatch.setattr(search, "EXACT_BELOW", 6)
+    creator = make_creator(db, acct, uniq)
+    posts = seed(db, acct, creator, vec, range(1, 5))  # 4 posts: small
+    events = watch(db)
+
+    def searched(account: str, seed_: int) -> tuple[list[str], list[str]]:
+        events.clear()
+        hits = db.posts.search_similar(account_id=account, embedding=vec(seed_), k=3)
+        return [hit.id for hit in hits], [event.query for event in events]
+
+    def expected(seed_: int) -> list[str]:
+        return [post_id for post_id, _ in brute_force(posts, vec(seed_), 3)]
+
+    ids, ran = searched(acct, 500)
+    assert ids == expected(500) and "posts.search_ranked" in " ".join(ran)
+    ids, ran = searched(acct, 501)
+    assert ids == expected(501) and ran == ["posts.search_exact"]
+    posts |= seed(db, acct, creator, vec, range(5, 12))  # 11 posts: large now, still ranked exactly
+    ids, ran = searched(acct, 502)
+    assert ids == expected(502) and ran == ["posts.search_exact"]
+    other = make_creator(db, acct2, uniq)
+    seed(db, acct2, other, vec, range(1, 3))
+    monkeypatch.setattr(search, "EXACT_FOR_SECONDS", 0.0)  # remembered for no time
+    for seed_ in (503, 504):  # another account: sized for itself, each time
+        _, ran = searched(acct2, seed_)
+        assert ran != ["posts.search_exact"]
+    with db.transaction(account_id=acct, write=False) as tx:  # inside a transaction: the same memo
+        assert [hit.id for hit in tx.posts.search_similar(embedding=vec(505), k=3)] == expected(505)
+    later = time.monotonic() + 61.0
+    monkeypatch.setattr(search, "monotonic", lambda: later)  # past acct's minute
+    ids, ran = searched(acct, 506)  # sized again: 11 posts, the index
+    assert ran != ["posts.search_exact"] and len(ids) == 3
+    ids, ran = searched(acct, 507)
+    assert ran != ["posts.search_exact"] and len(ids) == 3
+
+
+def test_postgres_the_memo_belongs_to_one_connection(pg_urls: tuple[str, str], acct: str, uniq: Any, vec: Vec) -> None:
+    first: Any = vesta_sql.connect(pg_urls[1])
+    second: Any = vesta_sql.connect(pg_urls[1])
+    try:
+        seed(first, acct, make_creator(first, acct, uniq), vec, range(1, 4))
+        ran: list[str] = []
+        for db in (first, second):
+            db.add_hook(lambda event: ran.append(event.query))
+        for db in (first, first, second):
+            ran.clear()
+            db.posts.search_similar(account_id=acct, embedding=vec(9), k=2)
+            assert ran != ["posts.search_exact"] or db is first  # first's second search: the exact scan alone
+        assert ran != ["posts.search_exact"]  # the second connection sized the account for itself
+    finally:
+        first.close()
+        second.close()

@@ -95,7 +95,7 @@ class ProgramCall:
         runtime = db._runtime
         scope = db.transaction(account_id=account) if runtime.program_writes(namespace, name) else db._reading(account)
         with scope as tx:
-            return tx._run_program(f"{namespace}.{name}", runtime.start_program(namespace, name, kwargs))
+            return tx._run_program(f"{namespace}.{name}", runtime.start_program(namespace, name, kwargs, account))
 
 
 class TxCall:
@@ -112,7 +112,7 @@ class TxCall:
         tx._state.check(name)
         account_for_transaction(tx.account_id, kwargs, name)
         if self._query is None:
-            return tx._run_program(name, tx._runtime.start_program(self._namespace, self._name, kwargs))
+            return tx._run_program(name, tx._runtime.start_program(self._namespace, self._name, kwargs, tx.account_id))
         return tx._run(self._query, kwargs)
 
     def many(self, rows: Iterable[Mapping[str, Any]] = ()) -> int:

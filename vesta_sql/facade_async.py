@@ -94,7 +94,7 @@ class AsyncProgramCall:
         runtime = db._runtime
         scope = db.transaction(account_id=account) if runtime.program_writes(namespace, name) else db._reading(account)
         async with scope as tx:
-            return await tx._run_program(f"{namespace}.{name}", runtime.start_program(namespace, name, kwargs))
+            return await tx._run_program(f"{namespace}.{name}", runtime.start_program(namespace, name, kwargs, account))
 
 
 class AsyncTxCall:
@@ -111,7 +111,7 @@ class AsyncTxCall:
         tx._state.check(name)
         account_for_transaction(tx.account_id, kwargs, name)
         if self._query is None:
-            return await tx._run_program(name, tx._runtime.start_program(self._namespace, self._name, kwargs))
+            return await tx._run_program(name, tx._runtime.start_program(self._namespace, self._name, kwargs, tx.account_id))
         return await tx._run(self._query, kwargs)
 
     async def many(self, rows: Iterable[Mapping[str, Any]] = ()) -> int:

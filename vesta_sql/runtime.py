@@ -23,12 +23,13 @@ from .guard import require_account
 from .ids import new_id
 from .loader import QuerySpec, load_catalog
 from .params import Codec, make_binder
-from .programs.driver import PREPARED_STEPS, STEPS, Program, Step
+from .programs.driver import Program, Step, Steps
 from .programs.registry import ProgramSpec, programs_for
 from .rows import Decoder, RowConverter, build_converter
 
 logger = logging.getLogger("vesta_sql")
 debug_enabled = logger.isEnabledFor  # bound once: it is asked on every call
+MAX_MEMOS = 10_000  # accounts whose program memos a connection keeps (Steps.memo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,8 @@ class Runtime:
                  clock: Callable[[], datetime] | None, id_factory: Callable[[], str] | None,
                  record_classes: Mapping[str, type] | None = None, prepared_statements: bool = False) -> None:
         self.dialect = dialect.NAME
-        self._steps = PREPARED_STEPS if prepared_statements else STEPS  # what programs see of the connection
+        self.prepared_statements = prepared_statements
+        self._memos: dict[str, dict[str, Any]] = {}  # per account: see Steps.memo
         catalog, directory = load_catalog(dialect.NAME, extra_queries, record_classes)
         make = clock or utc_now
         ids = id_factory or new_id
@@ -211,12 +213,23 @@ class Runtime:
         except KeyError:
             raise InvalidInputError(f"program step names an unknown query {step.namespace}.{step.name}") from None
 
+    def _memo(self, account_id: str) -> dict[str, Any]:
+        memos = self._memos
+        memo = memos.get(account_id)
+        if memo is None:
+            if len(memos) >= MAX_MEMOS:  # bounded: forget the account remembered first (a memo only saves time)
+                memos.pop(next(iter(memos), ""), None)
+            memo = memos.setdefault(account_id, {})
+        return memo
+
     def program_writes(self, namespace: str, name: str) -> bool:
         return self.programs[(namespace, name)].write
 
-    def start_program(self, namespace: str, name: str, kwargs: dict[str, Any]) -> Program[Any]:
+    def start_program(self, namespace: str, name: str, kwargs: dict[str, Any], account_id: str) -> Program[Any]:
+        """The program's generator for one call of `account_id` (its steps see that account's memo only)."""
+        steps = Steps(self.prepared_statements, self._memo(account_id))
         try:
-            return self.programs[(namespace, name)].start(kwargs, self._steps)
+            return self.programs[(namespace, name)].start(kwargs, steps)
         except TypeError as exc:
             raise InvalidInputError(f"{namespace}.{name}: {exc}") from None
 

@@ -1,6 +1,7 @@
 -- Search over posts, Postgres side. `db.posts.search_similar` and `db.posts.search_hybrid`
 -- are read-only programs (vesta_sql/programs/search.py) that send two statements in one
--- batch, one round trip: `search_settings` sets the HNSW scan settings for the implicit
+-- batch, one round trip (or, for an account search_similar has just seen to be small,
+-- search_exact alone): `search_settings` sets the HNSW scan settings for the implicit
 -- transaction, then one ranking statement sizes the account (a bounded count) and ranks
 -- either by an exact scan of the account (small accounts: every post, through the account
 -- index) or through the half-precision HNSW index with iterative search (large accounts),
@@ -39,12 +40,13 @@ select set_config('hnsw.ef_search', cast(:ef_search as text), true) as ef_search
                   true) as plan_cache_mode;
 
 -- name: search_ranked(account_id, embedding, k, candidates, status, exact_below)
--- record_class: PostHit
+-- record_class: RankedHit
 -- The k posts nearest to `embedding` by cosine distance, nearest first (ties by id),
 -- optionally of one status. The account's size picks the strategy, as in search_settings:
 -- below `exact_below` posts the exact branch reads every post of the account and keeps
--- the k nearest (ordered by an expression no index matches: an index order must not
--- stand in for the exact ranking); from there on
+-- the k nearest (ordered by `cosine_distance`, the function `<=>` calls, which no index
+-- order matches: an index order must not stand in for the exact ranking; the distance is
+-- computed once per post, where `(… <=> …) + 0` computed it twice); from there on
 -- the other branch takes the ids of `candidates` posts from the half-precision
 -- HNSW index (iterative scans keep it going until enough of them belong to the account)
 -- and ranks them by their exact distance, recomputed in full precision: relaxed
@@ -64,13 +66,13 @@ with sized as materialized (
            limit :exact_below) s  -- noqa: AM09
 ),
 exact_hits as materialized (
-  select p.id, p.embedding <=> :embedding as distance
+  select p.id, cosine_distance(p.embedding, :embedding) as distance
     from posts p
    where p.account_id = :account_id
      and p.embedding is not null
      and (cast(:status as text) is null or p.status = :status)
      and (select z.exact from sized z)
-   order by (p.embedding <=> :embedding) + 0, p.id  -- + 0: no index order can stand in for it
+   order by cosine_distance(p.embedding, :embedding), p.id
    limit :k
 ),
 index_hits as materialized (
@@ -98,11 +100,28 @@ ranked as (
    limit :k
 )
 select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_at,
-       p.created_at, p.updated_at, r.distance
+       p.created_at, p.updated_at, r.distance, (select z.exact from sized z) as exact
   from ranked r
   join posts p on p.id = r.id
  where p.account_id = :account_id
  order by r.distance, r.id;
+
+-- name: search_exact(account_id, embedding, k, status)
+-- record_class: PostHit
+-- search_ranked's exact branch on its own, without sizing the account: for an account the
+-- program has just seen below `exact_below` posts (its memo). Exact for an account of any
+-- size: one that has grown since costs a longer scan until the program sizes it again.
+-- param: embedding vector
+-- param: k int 1..1000
+-- param: status str? in ('draft', 'published', 'archived') = none
+select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_at,
+       p.created_at, p.updated_at, cosine_distance(p.embedding, :embedding) as distance
+  from posts p
+ where p.account_id = :account_id
+   and p.embedding is not null
+   and (cast(:status as text) is null or p.status = :status)
+ order by cosine_distance(p.embedding, :embedding), p.id
+ limit :k;
 
 -- name: search_hybrid_ranked(account_id, text, embedding, k, candidates, exact_below)
 -- record_class: HybridHit
@@ -212,12 +231,12 @@ text_hits as (
            limit :candidates) t
 ),
 exact_hits as materialized (
-  select p.id, p.embedding <=> :embedding as distance
+  select p.id, cosine_distance(p.embedding, :embedding) as distance
     from posts p
    where p.account_id = :account_id
      and p.embedding is not null
      and (select z.exact from sized z)
-   order by (p.embedding <=> :embedding) + 0, p.id  -- + 0: no index order can stand in for it
+   order by cosine_distance(p.embedding, :embedding), p.id
    limit :candidates
 ),
 index_hits as materialized (

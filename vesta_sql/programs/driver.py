@@ -54,19 +54,22 @@ class Steps:
 
     `q.prepared_statements`: whether the connection prepares repeated statements (Postgres'
     `prepared_statements=True`), for a program whose best plan depends on it.
+
+    `q.memo`: what a program remembers about its account between calls on this connection
+    (`Database`), to go faster the next time, never to give another result: the same dict
+    for every call of the account, none shared with another account.
     """
 
-    __slots__ = ("prepared_statements",)
+    __slots__ = ("prepared_statements", "memo")
 
-    def __init__(self, prepared_statements: bool = False) -> None:
+    def __init__(self, prepared_statements: bool = False, memo: dict[str, Any] | None = None) -> None:
         self.prepared_statements = prepared_statements
+        self.memo: dict[str, Any] = {} if memo is None else memo
 
     def __getattr__(self, namespace: str) -> _StepNamespace:
         return _StepNamespace(namespace)
 
 
-STEPS = Steps()
-PREPARED_STEPS = Steps(prepared_statements=True)
 
 
 def declared_only(program: str, declared: frozenset[tuple[str, str]], running: Program[T]) -> Program[T]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..resources import DIALECTS
-from .driver import STEPS, Program, ProgramError, Steps, declared_only
+from .driver import Program, ProgramError, Steps, declared_only
 
 ProgramFunction = Callable[..., Program[Any]]
 R = TypeVar("R", bound=type)
@@ -40,9 +40,11 @@ class ProgramSpec:
     def qualified_name(self) -> str:
         return f"{self.namespace}.{self.name}"
 
-    def start(self, kwargs: Mapping[str, Any], steps: Steps = STEPS) -> Program[Any]:
-        """The program's generator, refused at any step it does not declare; nothing has run yet."""
-        return declared_only(self.qualified_name, self.steps, self.function(steps, **kwargs))
+    def start(self, kwargs: Mapping[str, Any], steps: Steps | None = None) -> Program[Any]:
+        """The program's generator, refused at any step it does not declare; nothing has run yet.
+
+        `steps`: what the program sees of its connection and account (a fresh `Steps()` when none)."""
+        return declared_only(self.qualified_name, self.steps, self.function(steps or Steps(), **kwargs))
 
 
 _REGISTRY: dict[tuple[str, str, str], ProgramSpec] = {}  # (dialect, namespace, name)

@@ -6,8 +6,11 @@ Each dialect has its own read-only programs (the SQL is in `queries/<dialect>/po
   iterative scans and the plan cache mode for the implicit transaction; then one ranking
   statement sizes the account (a bounded count) and ranks either by an exact scan of the
   account (small accounts) or through the half-precision HNSW index, re-ranked by exact distance
-  (large accounts). Settings made by an earlier statement of the same transaction are
-  certain to be in place when the ranking statement starts its index scan.
+  (large accounts). search_similar remembers an account it has just seen small (the
+  connection's memo for the account, for EXACT_FOR_SECONDS) and then sends the exact scan
+  alone: no count and a short statement to plan, the same results. Settings made by an
+  earlier statement of the same transaction are certain to be in place when the ranking
+  statement starts its index scan.
 * SQLite: exact search in NumPy over the account's embeddings (`sqlite_vectors.py`), kept in
   memory under the account's search token (changed by triggers on every relevant write,
   read in the same transaction). After a write, the cached entry of an earlier token is
@@ -21,6 +24,9 @@ not all zero), `k` in 1..1000, `status` and `text` as strings.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInputError
@@ -28,7 +34,7 @@ from ..params import MAX_LIST_ITEMS, check_size, check_text, validate_vector
 from ..records.posts import PostSummary
 from ..records.search import HybridHit, PostHit
 from .driver import Program, Step, Steps
-from .registry import program
+from .registry import program, step_record
 from .sqlite_vectors import CACHE, AccountVectors, PostVectors, SearchChanges
 
 if TYPE_CHECKING:
@@ -41,6 +47,10 @@ MAX_K = 1_000
 # Postgres: accounts with fewer posts than this are ranked by an exact scan (about 1 ms per
 # 1,000 posts); larger ones through the HNSW index.
 EXACT_BELOW = 3_000
+# An account search_similar has seen below EXACT_BELOW is ranked by `search_exact` alone
+# (no sizing, a shorter statement to plan) for this long, then sized again.
+EXACT_FOR_SECONDS = 60.0
+_EXACT_UNTIL = "posts.exact_until"  # its memo key: a monotonic() deadline
 # hnsw.ef_search floor for the index path (pgvector caps it at 1,000): recall@10 0.98 on the
 # benchmark's 50,000-post account with the index of migration 0015 (see benchmarks/README.md)
 EF_SEARCH = 200
@@ -83,7 +93,25 @@ def _hybrid_candidates(k: int) -> int:
     return min(MAX_K, max(2 * k, HYBRID_CANDIDATES))
 
 
-def _hit(row: PostSummary, distance: float) -> PostHit:
+@step_record
+@dataclass(frozen=True, slots=True)
+class RankedHit:
+    """A row of the `posts.search_ranked` step: a `PostHit`'s fields, and whether the account was ranked exactly."""
+
+    id: str
+    account_id: str
+    creator_id: str
+    title: str
+    body: str
+    status: str
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    distance: float
+    exact: bool
+
+
+def _hit(row: PostSummary | RankedHit, distance: float) -> PostHit:
     return PostHit(row.id, row.account_id, row.creator_id, row.title, row.body, row.status,
                    row.published_at, row.created_at, row.updated_at, distance)
 
@@ -98,15 +126,21 @@ def _settings(q: Steps, candidates: int) -> Step:
 
 
 @program("posts", "search_similar", write=False, dialects=("postgres",),
-         steps=("posts.search_settings", "posts.search_ranked"))
+         steps=("posts.search_settings", "posts.search_ranked", "posts.search_exact"))
 def search_similar_postgres(q: Steps, *, embedding: Any, k: int = 10, status: str | None = None) -> Program[list[PostHit]]:
     """The k posts of the account nearest to `embedding` (cosine distance), nearest first, optionally of one status."""
     vector, k = _similar_input(embedding, k, status)
+    memo = q.memo
+    if monotonic() < memo.get(_EXACT_UNTIL, 0.0):  # seen small just now: exact, whatever its size
+        exact: list[PostHit] = yield q.posts.search_exact(embedding=vector, k=k, status=status)
+        return exact
     candidates = max(4 * k, 40)
-    hits: list[PostHit]
-    _, hits = yield (_settings(q, candidates), q.posts.search_ranked(
+    ranked: list[RankedHit]
+    _, ranked = yield (_settings(q, candidates), q.posts.search_ranked(
         embedding=vector, k=k, candidates=candidates, status=status, exact_below=EXACT_BELOW))
-    return hits
+    if ranked and ranked[0].exact:
+        memo[_EXACT_UNTIL] = monotonic() + EXACT_FOR_SECONDS
+    return [_hit(hit, hit.distance) for hit in ranked]
 
 
 @program("posts", "search_hybrid", write=False, dialects=("postgres",),
