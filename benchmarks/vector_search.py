@@ -268,10 +268,11 @@ def bench_postgres(admin: str, shape: str, queries_per_account: int) -> list[tup
             def naive_records(q: np.ndarray, account_id: str = account.id) -> list[str]:
                 return [row[0] for row in raw.execute(NAIVE_RECORDS, {"q": q, "a": account_id, "k": K}).fetchall()]
 
-            def statement(q: np.ndarray, account_id: str = account.id, exact: bool = account.size < search.EXACT_BELOW) -> list[str]:
+            def statement(q: np.ndarray, account_id: str = account.id,
+                          exact: bool = account.size < search.EXACT_BELOW) -> list[str]:
                 if exact:
-                    return [row[0] for row in tuned.execute(exact_sql, {"account_id": account_id, "embedding": q, "k": K,
-                                                                        "status": None}).fetchall()]
+                    exact_params = {"account_id": account_id, "embedding": q, "k": K, "status": None}
+                    return [row[0] for row in tuned.execute(exact_sql, exact_params).fetchall()]
                 params = {"account_id": account_id, "embedding": q, "k": K, "candidates": max(4 * K, 40),
                           "status": None, "exact_below": search.EXACT_BELOW}
                 return [row[0] for row in tuned.execute(ranked_sql, params).fetchall()]
