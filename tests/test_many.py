@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -140,9 +141,12 @@ def test_the_array_form_keeps_the_account_a_single_parameter() -> None:
 
 
 def test_a_conflict_in_a_late_batch_of_a_generator_skips_only_that_row(db: Any, acct: str, uniq: Any,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
     """On Postgres the insert goes first without `on conflict`; a conflicting row sends the batches again with it:
-    rows read once from a generator are all written, the conflicting one skipped, inside a transaction too."""
+    rows read once from a generator are all written, the conflicting one skipped, inside a transaction too,
+    and nothing is logged."""
+    caplog.set_level(logging.DEBUG, logger="psycopg")
     monkeypatch.setattr(postgres_bulk, "BATCH_ROWS", 4)
     post = make_post(db, acct, uniq)
     assert db.engagement.like(account_id=acct, post_id=post.id, user_id="u9") == 1
@@ -160,6 +164,8 @@ def test_a_conflict_in_a_late_batch_of_a_generator_skips_only_that_row(db: Any, 
         assert tx.engagement.like.many(rows=rows(range(12, 20))) == 6  # u12, u13 are there already
         assert tx.engagement.like(post_id=post.id, user_id="later") == 1  # the transaction goes on
     assert db.engagement.counts(account_id=acct, post_ids=[post.id])[0].likes == 21
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
+    assert db.engagement.like.many(account_id=acct, rows=rows(range(2))) == 0  # less than a batch: as declared
 
 
 def test_a_conflict_outside_the_declared_one_still_raises_and_writes_nothing(db: Any, acct: str, uniq: Any) -> None:

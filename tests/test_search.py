@@ -236,7 +236,7 @@ def test_postgres_steps_directly(db: Any, acct: str, uniq: Any, vec: Vec) -> Non
 
 @pytest.mark.parametrize("prepared", [False, True], ids=["unprepared", "prepared"])
 def test_postgres_plan_cache_mode_goes_by_size_only_with_prepared_statements(
-        pg_urls: tuple[str, str], acct: str, uniq: Any, vec: Vec, prepared: bool) -> None:
+        pg_urls: tuple[str, str], acct: str, uniq: Any, vec: Vec, prepared: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """Unprepared, every statement is planned for its own parameters: the settings count nothing. Prepared,
     a small account's ranking statement keeps the generic plan and a large one's is planned for it."""
     db: Any = vesta_sql.connect(pg_urls[1], prepared_statements=prepared)
@@ -254,9 +254,11 @@ def test_postgres_plan_cache_mode_goes_by_size_only_with_prepared_statements(
                 modes[exact_below] = tx._session._conn.execute("select current_setting('plan_cache_mode')").fetchone()[0]
         small = "force_generic_plan" if prepared else "force_custom_plan"
         assert modes == {1_000: small, 3: "force_custom_plan"}
-        for seed_ in range(10):  # past psycopg's five runs before it prepares
-            hits = db.posts.search_similar(account_id=acct, embedding=vec(100 + seed_), k=3)
-            assert [hit.id for hit in hits] == [post_id for post_id, _ in brute_force(posts, vec(100 + seed_), 3)]
+        for remembered, seeds in ((0.0, range(10)), (60.0, range(10, 20))):  # search_ranked, then search_exact
+            monkeypatch.setattr(search, "EXACT_FOR_SECONDS", remembered)
+            for seed_ in seeds:  # past psycopg's five runs before it prepares
+                hits = db.posts.search_similar(account_id=acct, embedding=vec(100 + seed_), k=3)
+                assert [hit.id for hit in hits] == [post_id for post_id, _ in brute_force(posts, vec(100 + seed_), 3)]
     finally:
         db.close()
 

@@ -132,3 +132,19 @@ def test_the_sql_that_runs_has_no_comments(tmp_path: Path) -> None:
     block = parse_text(text, tmp_path / "mine.sql", "sqlite")[0]
     assert "why" not in block.sql and "/*" not in block.sql
     assert block.sql.count("\n") == 2 and block.lines == (2, 3, 4)
+
+
+def test_a_query_file_named_like_the_facades_own_attributes_is_a_load_error(tmp_path: Path) -> None:
+    from vesta_sql.facade import Database, Transaction
+    from vesta_sql.facade_async import AsyncDatabase, AsyncTransaction
+    from vesta_sql.names import FACADE_NAMES
+    from vesta_sql.programs.driver import Steps
+
+    public = {name for cls in (Database, Transaction, AsyncDatabase, AsyncTransaction, Steps)
+              for name in dir(cls) if not name.startswith("_")}
+    assert public | {"account_id", "dialect"} == FACADE_NAMES  # instance attributes too
+    for name in ("memo", "transaction"):
+        folder = write(tmp_path / name, "-- name: one(account_id)$\nselect 1 from creators where account_id = :account_id;\n",
+                       name=f"{name}.sql")
+        with pytest.raises(QueryLoadError, match=rf"{name}\.sql: a query file named '{name}' would be hidden"):
+            vesta_sql.connect(f"sqlite:///{tmp_path / 'x.db'}", extra_queries=[folder])

@@ -20,6 +20,7 @@ from typing import Literal, TypeGuard, get_args
 from . import records
 from .errors import QueryLoadError, TenantScopeError
 from .guard import DIRECTORY_NAMESPACE, check_query_scoped
+from .names import FACADE_NAMES
 from .param_declarations import ParamSpec, parse_param_lines
 from .programs.registry import step_records
 from .proof.record import ProofInput, load_record
@@ -185,6 +186,9 @@ def load_catalog(dialect: str, extra_queries: Sequence[str | Path] | None = None
                     raise TenantScopeError(f"{spec.file}:{spec.line}: only the package may define account directory queries")
                 directory[spec.name] = spec
                 continue
+            if spec.namespace in FACADE_NAMES:
+                raise QueryLoadError(f"{spec.file}: a query file named {spec.namespace!r} would be hidden by the façade's "
+                                     f"own {spec.namespace!r} (db.{spec.namespace}): rename the file")
             queries = catalog.setdefault(spec.namespace, {})
             if spec.name in queries and index:
                 raise QueryLoadError(

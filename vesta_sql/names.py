@@ -20,6 +20,11 @@ REGISTRY_TABLE = "accounts"
 # 0010): written by `vesta-sql account delete` alone, never by a loaded query.
 DELETION_PERMITS_TABLE = "account_deletions"
 
+# Names the façade (`db.x`, `tx.x`) and a program's steps (`q.x`) use themselves: a query file
+# of that name would make a namespace no one could reach (tests/test_sqlfile.py keeps the list whole).
+FACADE_NAMES = frozenset({"account_id", "add_hook", "close", "dialect", "memo", "prepared_statements",
+                          "resolve_account", "savepoint", "transaction"})
+
 # The transaction-local setting Postgres's row-level security policies read.
 ACCOUNT_SETTING = "vesta.account_id"
 SET_ACCOUNT_SQL = f"select set_config('{ACCOUNT_SETTING}', %s, true)"

@@ -23,7 +23,7 @@ from .guard import require_account
 from .ids import new_id
 from .loader import QuerySpec, load_catalog
 from .params import Codec, make_binder
-from .programs.driver import Program, Step, Steps
+from .programs.driver import AccountMemos, Program, Step, Steps
 from .programs.registry import ProgramSpec, programs_for
 from .rows import Decoder, RowConverter, build_converter
 
@@ -130,7 +130,7 @@ class Runtime:
                  record_classes: Mapping[str, type] | None = None, prepared_statements: bool = False) -> None:
         self.dialect = dialect.NAME
         self.prepared_statements = prepared_statements
-        self._memos: dict[str, dict[str, Any]] = {}  # per account: see Steps.memo
+        self._memos = AccountMemos(MAX_MEMOS)  # per account: see Steps.memo
         catalog, directory = load_catalog(dialect.NAME, extra_queries, record_classes)
         make = clock or utc_now
         ids = id_factory or new_id
@@ -213,21 +213,12 @@ class Runtime:
         except KeyError:
             raise InvalidInputError(f"program step names an unknown query {step.namespace}.{step.name}") from None
 
-    def _memo(self, account_id: str) -> dict[str, Any]:
-        memos = self._memos
-        memo = memos.get(account_id)
-        if memo is None:
-            if len(memos) >= MAX_MEMOS:  # bounded: forget the account remembered first (a memo only saves time)
-                memos.pop(next(iter(memos), ""), None)
-            memo = memos.setdefault(account_id, {})
-        return memo
-
     def program_writes(self, namespace: str, name: str) -> bool:
         return self.programs[(namespace, name)].write
 
     def start_program(self, namespace: str, name: str, kwargs: dict[str, Any], account_id: str) -> Program[Any]:
         """The program's generator for one call of `account_id` (its steps see that account's memo only)."""
-        steps = Steps(self.prepared_statements, self._memo(account_id))
+        steps = Steps(self.prepared_statements, self._memos, account_id)
         try:
             return self.programs[(namespace, name)].start(kwargs, steps)
         except TypeError as exc:

@@ -104,26 +104,39 @@ class PostgresSession:
                 if (sql := bulk.sql) is None:  # first use: the table's column types, once per process
                     cursor.execute(*bulk.column_types())
                     sql = bulk.learn(cursor.fetchall())
-            batches = bulk.batches(rows, query.name)
-            if bulk.optimistic_sql is not None:  # without `on conflict` first: see postgres_bulk.Replay
-                replay = postgres_bulk.Replay(batches)
-                try:
-                    with self._conn.transaction():  # a savepoint
-                        return self._send_batches(bulk.optimistic_sql, replay.first())
-                except psycopg.errors.UniqueViolation:
-                    batches = replay.again()
-            return self._send_batches(sql, batches)
+            replay = postgres_bulk.Replay(bulk.batches(rows, query.name))
+            if bulk.optimistic_sql is not None and replay.large():  # without `on conflict` first: see Replay
+                with self._conn.transaction() as savepoint:
+                    written = self._send_batches(bulk.optimistic_sql, replay.first(), stop_at_conflict=True)
+                    if written is None:  # a row conflicted: undo what was written, then send it all as declared
+                        raise psycopg.Rollback(savepoint)
+                if written is not None:
+                    return written
+            return self._send_batches(sql, replay.again()) or 0
         except psycopg.Error as exc:
             raise dialect.translate_error(exc, query.name) from exc
 
-    def _send_batches(self, sql: str, batches: Iterable[dict[str, Any]]) -> int:
-        """Pipelined: the server writes one batch while the next is bound and sent."""
+    def _send_batches(self, sql: str, batches: Iterable[dict[str, Any]], stop_at_conflict: bool = False) -> int | None:
+        """Pipelined: the server writes one batch while the next is bound and sent; the rows written.
+
+        `stop_at_conflict`: None at a unique violation, the rest not sent. The error is taken
+        inside the pipeline, so that the pipeline ends cleanly (no warning from psycopg)."""
         sent = []
-        with self._conn.pipeline():
-            for params in batches:
-                batch = self._conn.cursor()
-                batch.execute(sql, params)
-                sent.append(batch)
+        try:
+            with self._conn.pipeline():
+                for params in batches:
+                    batch = self._conn.cursor()
+                    try:
+                        batch.execute(sql, params)
+                    except psycopg.errors.UniqueViolation:
+                        if not stop_at_conflict:
+                            raise
+                        return None  # leaving the pipeline raises PipelineAborted for the batches not run
+                    sent.append(batch)
+        except (psycopg.errors.UniqueViolation, psycopg.errors.PipelineAborted):
+            if not stop_at_conflict:
+                raise
+            return None
         return sum(batch.rowcount for batch in sent)
 
     @contextmanager

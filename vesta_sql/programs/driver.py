@@ -11,6 +11,8 @@ program; the steps it may run are the ones its registration declares (`registry.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -49,6 +51,31 @@ class _StepNamespace:
         return make
 
 
+class AccountMemos:
+    """What programs remember per account between calls on one connection (`Steps.memo`).
+
+    Bounded: past `limit` accounts the one used longest ago is forgotten (a memo only saves
+    time). A lock, because the threads of a sync `Database` share it."""
+
+    __slots__ = ("_memos", "_lock", "_limit")
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._memos: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def of(self, account_id: str) -> dict[str, Any]:
+        with self._lock:
+            memo = self._memos.get(account_id)
+            if memo is None:
+                memo = self._memos[account_id] = {}
+                if len(self._memos) > self._limit:
+                    self._memos.popitem(last=False)
+            else:
+                self._memos.move_to_end(account_id)
+            return memo
+
+
 class Steps:
     """`q.posts.find_by_id(id=…)` builds a step for the program to yield.
 
@@ -57,19 +84,25 @@ class Steps:
 
     `q.memo`: what a program remembers about its account between calls on this connection
     (`Database`), to go faster the next time, never to give another result: the same dict
-    for every call of the account, none shared with another account.
+    for every call of the account, none shared with another account. Made on first use.
     """
 
-    __slots__ = ("prepared_statements", "memo")
+    __slots__ = ("prepared_statements", "_memos", "_account_id", "_memo")
 
-    def __init__(self, prepared_statements: bool = False, memo: dict[str, Any] | None = None) -> None:
+    def __init__(self, prepared_statements: bool = False, memos: AccountMemos | None = None,
+                 account_id: str = "") -> None:
         self.prepared_statements = prepared_statements
-        self.memo: dict[str, Any] = {} if memo is None else memo
+        self._memos, self._account_id = memos, account_id
+        self._memo: dict[str, Any] | None = None
+
+    @property
+    def memo(self) -> dict[str, Any]:
+        if self._memo is None:
+            self._memo = {} if self._memos is None else self._memos.of(self._account_id)
+        return self._memo
 
     def __getattr__(self, namespace: str) -> _StepNamespace:
         return _StepNamespace(namespace)
-
-
 
 
 def declared_only(program: str, declared: frozenset[tuple[str, str]], running: Program[T]) -> Program[T]:
