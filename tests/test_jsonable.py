@@ -14,7 +14,7 @@ import pytest
 
 import vesta_sql
 from vesta_sql import records
-from vesta_sql.programs import sqlite_vectors
+from vesta_sql.programs import search, sqlite_vectors
 from vesta_sql.programs.registry import step_records
 
 from .copy_support import seed_account, vector
@@ -60,6 +60,9 @@ def every_kind_of_record(db: Any, prefix: str) -> list[Any]:
     if db.dialect == "sqlite":
         rec.posts.search_vectors(account_id=acct)
         rec.posts.search_changes(account_id=acct)
+    else:
+        with db.transaction(account_id=acct, write=False) as tx:
+            Recorder(tx, seen).posts.search_ranked(embedding=vector(0), k=2, candidates=40, exact_below=3_000)
     return [r for r in seen if dataclasses.is_dataclass(r)]
 
 
@@ -80,7 +83,8 @@ def test_jsonable_is_plain_json_for_every_record_class_on_both_dialects(sqlite_u
                 elif isinstance(value, np.ndarray):
                     assert data[field.name] == [float(x) for x in value] and all(type(x) is float for x in data[field.name])
     assert found["sqlite"] | found["postgres"] == classes
-    dialect_only = {sqlite_vectors.PostVectors, sqlite_vectors.SearchChanges}  # the SQLite search's steps
+    dialect_only = {sqlite_vectors.PostVectors, sqlite_vectors.SearchChanges,  # the SQLite search's steps
+                    search.RankedHit}  # and the Postgres one's
     assert found["sqlite"] - dialect_only == found["postgres"] - dialect_only
 
 
