@@ -85,7 +85,10 @@ def start_pgbouncer(server_url: str, databases: dict[str, str], users: dict[str,
             "[pgbouncer]", "listen_addr = 127.0.0.1", f"listen_port = {listen}", "unix_socket_dir =",
             "pool_mode = transaction", f"default_pool_size = {DEFAULT_POOL_SIZE}", "max_client_conn = 500",
             "auth_type = plain", f"auth_file = {root / 'users.txt'}", f"logfile = {root / 'pgbouncer.log'}",
-            f"pidfile = {root / 'pgbouncer.pid'}", "query_wait_timeout = 60",
+            f"pidfile = {root / 'pgbouncer.pid'}",
+            # above the tests' own client-pool wait (120 s), which is the one meant to bound a wait: at 60 s a
+            # stall of the host had PgBouncer drop queued clients before their pools' wait was over
+            "query_wait_timeout = 150",
         ]
         if ignore_startup_parameters is not None:
             lines.append(f"ignore_startup_parameters = {ignore_startup_parameters}")
