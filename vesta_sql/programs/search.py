@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
@@ -95,19 +94,9 @@ def _hybrid_candidates(k: int) -> int:
 
 @step_record
 @dataclass(frozen=True, slots=True)
-class RankedHit:
-    """A row of the `posts.search_ranked` step: a `PostHit`'s fields, and whether the account was ranked exactly."""
+class RankedHit(PostHit):
+    """A row of the `posts.search_ranked` step: a `PostHit`, and whether the account was ranked exactly."""
 
-    id: str
-    account_id: str
-    creator_id: str
-    title: str
-    body: str
-    status: str
-    published_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    distance: float
     exact: bool
 
 
