@@ -59,7 +59,7 @@ class AccountMemos:
 
     __slots__ = ("_memos", "_lock", "_limit")
 
-    def __init__(self, limit: int = 10_000) -> None:
+    def __init__(self, limit: int) -> None:
         self._memos: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._limit = limit
