@@ -72,6 +72,13 @@ def test_a_name_marker_anywhere_but_a_line_start_is_a_load_error_naming_the_line
         ("postgres", "select E'it\\'s :a', $$ :b $$, $q$ :c $q$ from t where d = :d::text /* /* :e */ :f */", ["d"]),
         ("postgres", "select x::int, a[1:2] from t where y = :y", ["y"]),
         ("sqlite", "select 1 from t where a = :a and a = :a", ["a", "a"]),
+        # the lexer jumps between the characters that may open or close something: these are its edges
+        ("postgres", "select 1 /**/ :a /*/ :b */ :c /*/**/ :d */ :e", ["a", "c", "e"]),
+        ("sqlite", "select 1 /* /* :a */ :b */ :c", ["b", "c"]),
+        ("postgres", "select 'it''s :a', E'\\\\' || :b, E'\\'' || ':c', e'x' :d, ze':e' :f from t", ["b", "d", "f"]),
+        ("postgres", "select a$b, $q1$ :a $q1$ :b, $_$ :c $_$ :d from t", ["b", "d"]),
+        ("postgres", "select \"a\"\":b\" :c, ':::d' :::e, -:f - -- :g\n :h", ["c", "e", "f", "h"]),
+        ("sqlite", "select [a]:b, `x``:c` :d, \"\":e, '' :f --", ["b", "d", "e", "f"]),
     ],
 )
 def test_binds_are_found_outside_comments_and_literals(dialect: str, sql: str, binds: list[str]) -> None:

@@ -35,6 +35,15 @@ _DOC_LINE = re.compile(r"^\s*--\s?(.*)$")
 _IDENT_START = re.compile(r"[A-Za-z_]")
 _IDENT_CHAR = re.compile(r"[A-Za-z0-9_$]")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+# What may open a comment, a literal or a quoted identifier; the lexer jumps from one to the next.
+_POSTGRES_OPENING = re.compile(r"--|/\*|['\"$]")
+_SQLITE_OPENING = re.compile(r"--|/\*|['\"`\[]")
+_COMMENT_END = re.compile(r"\*/")
+_NESTED_COMMENT_MARK = re.compile(r"/\*|\*/")
+_ESCAPED_QUOTE_STOP = re.compile(r"['\\]")
+# The characters where a bind or a refused placeholder may start, outside comments and literals.
+_POSTGRES_PLACEHOLDER = re.compile(r"[:$]")
+_SQLITE_PLACEHOLDER = re.compile(r"[:?@$]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,27 +110,29 @@ def regions(text: str, dialect: str, where: str = "<sql>") -> list[Region]:
     found: list[Region] = []
     index, size = 0, len(text)
     postgres = dialect == "postgres"
-    while index < size:
+    opening = _POSTGRES_OPENING if postgres else _SQLITE_OPENING
+    while (candidate := opening.search(text, index)) is not None:  # jump to the next character that may open one
+        index = candidate.start()
         char = text[index]
-        if char == "-" and text.startswith("--", index):
+        if char == "-":
             end = text.find("\n", index)
             end = size if end == -1 else end
             found.append(Region("comment", index, end))
-        elif char == "/" and text.startswith("/*", index):
+        elif char == "/":
             end = _block_comment_end(text, index, nested=postgres, where=where)
             found.append(Region("comment", index, end))
         elif char == "'":
             escapes = postgres and index > 0 and text[index - 1] in "eE" and not _is_ident_char(text, index - 2)
             found.append(Region("string", index, _quoted_end(text, index, "'", escapes, where)))
-        elif char == '"' or (not postgres and char == "`"):
+        elif char == '"' or char == "`":
             found.append(Region("identifier", index, _quoted_end(text, index, char, False, where)))
-        elif char == "[" and not postgres:
+        elif char == "[":
             end = text.find("]", index)
             if end == -1:
                 raise SqlSyntaxError(f"{where}:{_line(text, index)}: an unterminated [identifier]")
             found.append(Region("identifier", index, end + 1))
-        elif char == "$" and postgres and not _is_ident_char(text, index - 1):
-            tag = _DOLLAR_TAG.match(text, index)
+        else:  # `$`, on Postgres
+            tag = None if _is_ident_char(text, index - 1) else _DOLLAR_TAG.match(text, index)
             if tag is None:
                 index += 1
                 continue
@@ -129,9 +140,6 @@ def regions(text: str, dialect: str, where: str = "<sql>") -> list[Region]:
             if close == -1:
                 raise SqlSyntaxError(f"{where}:{_line(text, index)}: an unterminated {tag.group(0)} quoted string")
             found.append(Region("string", index, close + len(tag.group(0))))
-        else:
-            index += 1
-            continue
         index = found[-1].end
     return found
 
@@ -146,31 +154,33 @@ def _line(text: str, index: int) -> int:
 
 def _block_comment_end(text: str, start: int, *, nested: bool, where: str) -> int:
     depth, index = 1, start + 2
-    while index < len(text):
-        if nested and text.startswith("/*", index):
-            depth, index = depth + 1, index + 2
-        elif text.startswith("*/", index):
-            depth, index = depth - 1, index + 2
-            if depth == 0:
-                return index
-        else:
-            index += 1
+    marks = _NESTED_COMMENT_MARK if nested else _COMMENT_END
+    while (mark := marks.search(text, index)) is not None:
+        index = mark.end()
+        depth += 1 if mark.group(0) == "/*" else -1
+        if depth == 0:
+            return index
     raise SqlSyntaxError(f"{where}:{_line(text, start)}: an unterminated /* comment")
 
 
 def _quoted_end(text: str, start: int, quote: str, escapes: bool, where: str) -> int:
     index = start + 1
-    while index < len(text):
-        char = text[index]
-        if escapes and char == "\\":
+    stops = _ESCAPED_QUOTE_STOP if escapes else None
+    while True:
+        if stops is None:
+            index = text.find(quote, index)
+        else:
+            stop = stops.search(text, index)
+            index = -1 if stop is None else stop.start()
+        if index == -1:
+            break
+        if text[index] == "\\":  # only with `escapes`: the next character is taken as it is
             index += 2
             continue
-        if char == quote:
-            if text.startswith(quote, index + 1):
-                index += 2
-                continue
-            return index + 1
-        index += 1
+        if text.startswith(quote, index + 1):  # a doubled quote stands for itself
+            index += 2
+            continue
+        return index + 1
     what = "string literal" if quote == "'" else "quoted identifier"
     raise SqlSyntaxError(f"{where}:{_line(text, start)}: an unterminated {what}")
 
@@ -178,12 +188,12 @@ def _quoted_end(text: str, start: int, quote: str, escapes: bool, where: str) ->
 def code_binds(sql: str, dialect: str, where: str = "<sql>") -> list[Bind]:
     """The `:name` binds of `sql` outside comments and literals; other placeholder styles are refused."""
     binds: list[Bind] = []
-    cursor = 0
+    marks = _POSTGRES_PLACEHOLDER if dialect == "postgres" else _SQLITE_PLACEHOLDER
     for gap_start, gap_end in _code_spans(sql, regions(sql, dialect, where)):
         cursor = gap_start
-        while cursor < gap_end:
-            char = sql[cursor]
-            if char == ":":
+        while (mark := marks.search(sql, cursor, gap_end)) is not None:  # the next `:` (or `$`, `?`, `@`)
+            cursor = mark.start()
+            if sql[cursor] == ":":
                 if sql.startswith("::", cursor):
                     cursor += 2
                     continue

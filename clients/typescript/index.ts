@@ -474,7 +474,7 @@ export async function batch(binding: D1BindingLike, name: string, calls: { spec:
 
 // ---- generated from the query files ----
 
-export const PACKAGE_VERSION = "0.4.2";
+export const PACKAGE_VERSION = "0.4.3";
 /** The last migration this client was generated against (`checkSchema` compares it). */
 export const SCHEMA_VERSION = "0016_drop_posts_embedding_idx";
 export const SCHEMA_MIGRATIONS: readonly string[] = ["0001_accounts_and_creators", "0002_posts", "0003_smart_links", "0004_engagement", "0005_pricing", "0006_subscriptions", "0007_collections", "0008_payments", "0009_post_search", "0010_admin_account_delete", "0011_app_role_wall", "0012_accounts", "0013_post_search_changes", "0014_post_search_terms", "0015_posts_embedding_halfvec_index", "0016_drop_posts_embedding_idx"];
