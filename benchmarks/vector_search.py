@@ -13,9 +13,10 @@ reference the table also shows the naive query (`where account_id = $1 order by 
 <=> $2 limit 10`, default settings, prepared by psycopg after five runs; once selecting
 only the ids, once the columns the façade returns, with the distance) and the façade's
 ranking statement alone (no façade, no transaction, settings already in place, prepared
-the same way; for a small account the statement its searches send once it has been sized,
-search_exact). The façade runs unprepared by default (safe behind any pooler); it is also
-shown with `prepared_statements=True`.
+the same way; the statement an account's searches send once it has been sized:
+search_exact for a small account, search_index for a large one). The façade runs
+unprepared by default (safe behind any pooler); it is also shown with
+`prepared_statements=True`.
 
 SQLite: one account of 10,000 posts, exact search through the façade: the first search
 after a write through the same Database (one post's embedding updated before each query,
@@ -252,8 +253,9 @@ def bench_postgres(admin: str, shape: str, queries_per_account: int) -> list[tup
     tuned.execute("select set_config('hnsw.ef_search', %s, false), set_config('hnsw.iterative_scan', 'relaxed_order', false), "
                   "set_config('max_parallel_workers_per_gather', '0', false), "
                   "set_config('plan_cache_mode', 'force_custom_plan', false)", (str(ef),))
-    ranked_sql = db._runtime.queries["posts"]["search_ranked"].sql  # the statements the program runs
-    exact_sql = db._runtime.queries["posts"]["search_exact"].sql  # (a small account's, once it has been sized)
+    # the statements the program sends once it has sized the account: a small one's, a large one's
+    exact_sql = db._runtime.queries["posts"]["search_exact"].sql
+    index_sql = db._runtime.queries["posts"]["search_index"].sql
     try:
         for label, account in picks:
             assert account.vectors is not None
@@ -273,9 +275,8 @@ def bench_postgres(admin: str, shape: str, queries_per_account: int) -> list[tup
                 if exact:
                     exact_params = {"account_id": account_id, "embedding": q, "k": K, "status": None}
                     return [row[0] for row in tuned.execute(exact_sql, exact_params).fetchall()]
-                params = {"account_id": account_id, "embedding": q, "k": K, "candidates": max(4 * K, 40),
-                          "status": None, "exact_below": search.EXACT_BELOW}
-                return [row[0] for row in tuned.execute(ranked_sql, params).fetchall()]
+                params = {"account_id": account_id, "embedding": q, "k": K, "candidates": max(4 * K, 40), "status": None}
+                return [row[0] for row in tuned.execute(index_sql, params).fetchall()]
 
             def facade(q: np.ndarray, account_id: str = account.id) -> list[str]:
                 return [hit.id for hit in db.posts.search_similar(account_id=account_id, embedding=q, k=K)]
@@ -288,7 +289,8 @@ def bench_postgres(admin: str, shape: str, queries_per_account: int) -> list[tup
                 return [hit.id for hit in hits]
 
             exact = account.size < search.EXACT_BELOW
-            strategy = "exact scan, search_exact" if exact else f"HNSW halfvec ef_search={ef}, relaxed iterative, re-ranked"
+            strategy = ("exact scan, search_exact" if exact
+                        else f"search_index: HNSW halfvec ef_search={ef}, relaxed iterative, re-ranked")
             labels = {"naive": "naive query (default settings, planner's choice)",
                       "naive_records": "naive query returning the façade's columns",
                       "statement": f"ranking statement alone ({strategy})",

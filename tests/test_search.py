@@ -259,6 +259,12 @@ def test_postgres_plan_cache_mode_goes_by_size_only_with_prepared_statements(
             for seed_ in seeds:  # past psycopg's five runs before it prepares
                 hits = db.posts.search_similar(account_id=acct, embedding=vec(100 + seed_), k=3)
                 assert [hit.id for hit in hits] == [post_id for post_id, _ in brute_force(posts, vec(100 + seed_), 3)]
+        later = time.monotonic() + 61.0
+        monkeypatch.setattr(search, "monotonic", lambda: later)  # the small account's minute is over
+        monkeypatch.setattr(search, "EXACT_BELOW", 3)  # and 5 posts are large now: search_ranked, then search_index
+        for seed_ in range(20, 30):
+            hits = db.posts.search_similar(account_id=acct, embedding=vec(100 + seed_), k=3)
+            assert [hit.id for hit in hits] == [post_id for post_id, _ in brute_force(posts, vec(100 + seed_), 3)]
     finally:
         db.close()
 
@@ -415,6 +421,40 @@ def test_postgres_an_account_seen_small_is_ranked_by_the_exact_scan_alone(
     assert ran != ["posts.search_exact"] and len(ids) == 3
     ids, ran = searched(acct, 507)
     assert ran != ["posts.search_exact"] and len(ids) == 3
+
+
+def test_postgres_an_account_seen_large_is_ranked_by_the_index_statement_alone(
+        db: Any, acct: str, uniq: Any, vec: Vec, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a search has sized an account at EXACT_BELOW posts or more and found k hits, its searches for
+    as many hits send search_index without sizing; a larger k or a status filter is sized; a search that
+    comes back short (the account shrank) is sized again in the same call, and gets every post left."""
+    if db.dialect != "postgres":
+        return
+    monkeypatch.setattr(search, "EXACT_BELOW", 6)
+    creator = make_creator(db, acct, uniq)
+    posts = seed(db, acct, creator, vec, range(1, 12))  # 11 posts: large
+    events = watch(db)
+
+    def searched(seed_: int, k: int = 3, status: str | None = None) -> tuple[list[str], list[str]]:
+        events.clear()
+        hits = db.posts.search_similar(account_id=acct, embedding=vec(seed_), k=k, status=status)
+        return [hit.id for hit in hits], [event.query for event in events]
+
+    def expected(seed_: int, k: int = 3) -> list[str]:
+        return [post_id for post_id, _ in brute_force(posts, vec(seed_), k)]
+
+    sized, indexed = "posts.search_settings + posts.search_ranked", "posts.search_settings + posts.search_index"
+    assert searched(600) == (expected(600), [sized])
+    assert searched(601) == (expected(601), [indexed])
+    assert searched(602, k=5) == (expected(602, 5), [sized])  # more than it was searched for: sized
+    assert searched(603, k=4) == (expected(603, 4), [indexed])
+    ids, ran = searched(604, status="published")  # a filter may be rare: sized every time
+    assert ran == [sized] and set(ids) <= set(posts)
+    for post_id in list(posts)[2:]:  # 2 posts left: below k
+        db.posts.delete(account_id=acct, id=post_id)
+        del posts[post_id]
+    assert searched(605) == (expected(605, 2), [indexed, sized])  # short: sized again, now small
+    assert searched(606) == (expected(606, 2), ["posts.search_exact"])
 
 
 def test_postgres_the_memo_belongs_to_one_connection(pg_urls: tuple[str, str], acct: str, uniq: Any, vec: Vec) -> None:

@@ -123,6 +123,39 @@ select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_
  order by cosine_distance(p.embedding, :embedding), p.id
  limit :k;
 
+-- name: search_index(account_id, embedding, k, candidates, status)
+-- record_class: PostHit
+-- search_ranked's index branch on its own, without sizing the account: for an account the
+-- program has just seen with `exact_below` posts or more (its memo). The ids of
+-- `candidates` posts from the half-precision HNSW index (iterative scans keep it going
+-- until enough of them belong to the account), ranked by their exact distance. Planning
+-- this short statement costs about half as much as planning search_ranked.
+-- param: embedding vector
+-- param: k int 1..1000
+-- param: candidates int 1..4000
+-- param: status str? in ('draft', 'published', 'archived') = none
+with index_hits as materialized (
+  select p.id
+    from posts p
+   where p.account_id = :account_id
+     and (cast(:status as text) is null or p.status = :status)
+   order by cast(p.embedding as halfvec(384)) <=> cast(:embedding as halfvec(384))
+   limit :candidates
+),
+candidates as materialized (
+  -- ordered below by a column of this CTE, which no index order can stand in for
+  select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_at,
+         p.created_at, p.updated_at, p.embedding <=> :embedding as distance
+    from index_hits i
+    join posts p on p.id = i.id
+   where p.account_id = :account_id
+)
+select c.id, c.account_id, c.creator_id, c.title, c.body, c.status, c.published_at,
+       c.created_at, c.updated_at, c.distance
+  from candidates c
+ order by c.distance, c.id
+ limit :k;
+
 -- name: search_hybrid_ranked(account_id, text, embedding, k, candidates, exact_below)
 -- record_class: HybridHit
 -- Reciprocal rank fusion (1 / (60 + rank), summed over the lists a post is in) of the

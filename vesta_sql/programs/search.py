@@ -50,6 +50,10 @@ EXACT_BELOW = 3_000
 # (no sizing, a shorter statement to plan) for this long, then sized again.
 EXACT_FOR_SECONDS = 60.0
 _EXACT_UNTIL = "posts.exact_until"  # its memo key: a monotonic() deadline
+# One seen with EXACT_BELOW posts or more (and k hits) is ranked by `search_index` alone
+# for as long: no sizing, a statement half as long to plan. A search that comes back short
+# of k sizes the account again (it may have shrunk below EXACT_BELOW meanwhile).
+_INDEX_UNTIL = "posts.index_until"  # its memo key: (a monotonic() deadline, the largest k served in full)
 # hnsw.ef_search floor for the index path (pgvector caps it at 1,000): recall@10 0.98 on the
 # benchmark's 50,000-post account with the index of migration 0015 (see benchmarks/README.md)
 EF_SEARCH = 200
@@ -108,27 +112,44 @@ def _hit(row: PostSummary | RankedHit, distance: float) -> PostHit:
 # --- Postgres ---------------------------------------------------------------------------
 
 
-def _settings(q: Steps, candidates: int) -> Step:
+def _settings(q: Steps, candidates: int, exact_below: int = EXACT_BELOW) -> Step:
     """The HNSW settings for the ranking statement that follows in the same batch."""
-    return q.posts.search_settings(ef_search=min(MAX_EF_SEARCH, max(EF_SEARCH, candidates)), exact_below=EXACT_BELOW,
+    return q.posts.search_settings(ef_search=min(MAX_EF_SEARCH, max(EF_SEARCH, candidates)), exact_below=exact_below,
                                    prepared=q.prepared_statements)
 
 
+def _seen_large(memo: dict[str, Any], now: float) -> int:
+    """The largest k the memo's account was searched for in full while seen large; 0 if none is remembered."""
+    until, served = memo.get(_INDEX_UNTIL, (0.0, 0))
+    return int(served) if now < until else 0
+
+
 @program("posts", "search_similar", write=False, dialects=("postgres",),
-         steps=("posts.search_settings", "posts.search_ranked", "posts.search_exact"))
+         steps=("posts.search_settings", "posts.search_ranked", "posts.search_exact", "posts.search_index"))
 def search_similar_postgres(q: Steps, *, embedding: Any, k: int = 10, status: str | None = None) -> Program[list[PostHit]]:
     """The k posts of the account nearest to `embedding` (cosine distance), nearest first, optionally of one status."""
     vector, k = _similar_input(embedding, k, status)
-    memo = q.memo
-    if monotonic() < memo.get(_EXACT_UNTIL, 0.0):  # seen small just now: exact, whatever its size
+    memo, now = q.memo, monotonic()
+    if now < memo.get(_EXACT_UNTIL, 0.0):  # seen small just now: exact, whatever its size
         exact: list[PostHit] = yield q.posts.search_exact(embedding=vector, k=k, status=status)
         return exact
     candidates = max(4 * k, 40)
+    served = _seen_large(memo, now)
+    if status is None and k <= served:  # seen large just now (a status filter is sized each time: it may be rare)
+        indexed: list[PostHit]
+        _, indexed = yield (_settings(q, candidates, exact_below=1), q.posts.search_index(
+            embedding=vector, k=k, candidates=candidates, status=None))
+        if len(indexed) == k:
+            return indexed
+        del memo[_INDEX_UNTIL]  # short: the account may have shrunk since; size it again
+        served = 0
     ranked: list[RankedHit]
     _, ranked = yield (_settings(q, candidates), q.posts.search_ranked(
         embedding=vector, k=k, candidates=candidates, status=status, exact_below=EXACT_BELOW))
     if ranked and ranked[0].exact:
         memo[_EXACT_UNTIL] = monotonic() + EXACT_FOR_SECONDS
+    elif status is None and len(ranked) == k:
+        memo[_INDEX_UNTIL] = (monotonic() + EXACT_FOR_SECONDS, max(k, served))
     return [_hit(hit, hit.distance) for hit in ranked]
 
 
