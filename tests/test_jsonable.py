@@ -63,6 +63,8 @@ def every_kind_of_record(db: Any, prefix: str) -> list[Any]:
     else:
         with db.transaction(account_id=acct, write=False) as tx:
             Recorder(tx, seen).posts.search_ranked(embedding=vector(0), k=2, candidates=40, exact_below=3_000)
+            Recorder(tx, seen).posts.search_hybrid_ranked(text="body", embedding=vector(0), k=2, candidates=40,
+                                                          exact_below=3_000)
     return [r for r in seen if dataclasses.is_dataclass(r)]
 
 
@@ -84,7 +86,7 @@ def test_jsonable_is_plain_json_for_every_record_class_on_both_dialects(sqlite_u
                     assert data[field.name] == [float(x) for x in value] and all(type(x) is float for x in data[field.name])
     assert found["sqlite"] | found["postgres"] == classes
     dialect_only = {sqlite_vectors.PostVectors, sqlite_vectors.SearchChanges,  # the SQLite search's steps
-                    search.RankedHit}  # and the Postgres one's
+                    search.RankedHit, search.RankedHybridHit}  # and the Postgres one's
     assert found["sqlite"] - dialect_only == found["postgres"] - dialect_only
 
 

@@ -457,6 +457,44 @@ def test_postgres_an_account_seen_large_is_ranked_by_the_index_statement_alone(
     assert searched(606) == (expected(606, 2), ["posts.search_exact"])
 
 
+def test_postgres_hybrid_search_of_an_account_seen_large_skips_the_count(
+        db: Any, acct: str, uniq: Any, vec: Vec, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hybrid search sizes the account and remembers it large as search_similar does; then it sizes it with
+    exact_below 1 (one index entry read), with the same hits; short of k, it sizes it again in the same call."""
+    if db.dialect != "postgres":
+        return
+    monkeypatch.setattr(search, "EXACT_BELOW", 6)
+    creator = make_creator(db, acct, uniq)
+    posts = seed(db, acct, creator, vec, range(1, 12))  # 11 posts: large
+    events = watch(db)
+
+    def first_exact_below() -> int:
+        """The exact_below of the first batch the next hybrid search would send (its program stopped there)."""
+        program = db._runtime.start_program("posts", "search_hybrid", {"text": "post", "embedding": vec(1), "k": 4}, acct)
+        try:
+            settings, ranking = next(program)
+        finally:
+            program.close()
+        assert settings.kwargs["exact_below"] == ranking.kwargs["exact_below"]
+        return int(ranking.kwargs["exact_below"])
+
+    def hybrid(seed_: int) -> tuple[list[HybridHit], int]:
+        events.clear()
+        hits = db.posts.search_hybrid(account_id=acct, text="post", embedding=vec(seed_), k=4)
+        return hits, len(events)
+
+    assert first_exact_below() == 6
+    first, batches = hybrid(700)
+    assert first_exact_below() == 1 and batches == 1
+    again, batches = hybrid(700)
+    assert again == first and batches == 1 and all(type(hit) is HybridHit for hit in again)
+    for post_id in list(posts)[3:]:  # 3 posts left: below k
+        db.posts.delete(account_id=acct, id=post_id)
+    short, batches = hybrid(701)
+    assert len(short) == 3 and batches == 2  # short: sized again in the same call
+    assert first_exact_below() == 6  # small now: counted each time
+
+
 def test_postgres_the_memo_belongs_to_one_connection(pg_urls: tuple[str, str], acct: str, uniq: Any, vec: Vec) -> None:
     first: Any = vesta_sql.connect(pg_urls[1])
     second: Any = vesta_sql.connect(pg_urls[1])

@@ -157,7 +157,7 @@ select c.id, c.account_id, c.creator_id, c.title, c.body, c.status, c.published_
  limit :k;
 
 -- name: search_hybrid_ranked(account_id, text, embedding, k, candidates, exact_below)
--- record_class: HybridHit
+-- record_class: RankedHybridHit
 -- Reciprocal rank fusion (1 / (60 + rank), summed over the lists a post is in) of the
 -- full-text matches (websearch_to_tsquery over the 'simple' tsvector of title and body,
 -- best ts_rank_cd first, read from the stored tsvectors of posts_search) and the
@@ -173,7 +173,7 @@ select c.id, c.account_id, c.creator_id, c.title, c.body, c.status, c.published_
 -- 0014, when that is as fast (a small account, below `exact_below` posts, or 2,000 posts or
 -- more to check) or when the query has no such lexeme (only negations: querytree 'T').
 -- Terms are stored and looked up by their first 64 characters (see 0014). The results are
--- the same either way.
+-- the same either way. Each row also says whether the account was sized small (`exact`).
 -- param: text str
 -- param: embedding vector
 -- param: k int 1..1000
@@ -304,7 +304,7 @@ fused as (
 )
 select p.id, p.account_id, p.creator_id, p.title, p.body, p.status, p.published_at,
        p.created_at, p.updated_at, cast(f.score as double precision) as score,
-       f.text_rank, f.vector_rank
+       f.text_rank, f.vector_rank, (select z.exact from sized z) as exact
   from fused f
   join posts p on p.id = f.id
  where p.account_id = :account_id

@@ -51,8 +51,9 @@ EXACT_BELOW = 3_000
 EXACT_FOR_SECONDS = 60.0
 _EXACT_UNTIL = "posts.exact_until"  # its memo key: a monotonic() deadline
 # One seen with EXACT_BELOW posts or more (and k hits) is ranked by `search_index` alone
-# for as long: no sizing, a statement half as long to plan. A search that comes back short
-# of k sizes the account again (it may have shrunk below EXACT_BELOW meanwhile).
+# for as long: no sizing, a statement half as long to plan; its hybrid searches are sized
+# at the cost of one index entry. A search that comes back short of k sizes the account
+# again (it may have shrunk below EXACT_BELOW meanwhile).
 _INDEX_UNTIL = "posts.index_until"  # its memo key: (a monotonic() deadline, the largest k served in full)
 # hnsw.ef_search floor for the index path (pgvector caps it at 1,000): recall@10 0.98 on the
 # benchmark's 50,000-post account with the index of migration 0015 (see benchmarks/README.md)
@@ -104,6 +105,19 @@ class RankedHit(PostHit):
     exact: bool
 
 
+@step_record
+@dataclass(frozen=True, slots=True)
+class RankedHybridHit(HybridHit):
+    """A row of the `posts.search_hybrid_ranked` step: a `HybridHit`, and whether the account was sized small."""
+
+    exact: bool
+
+
+def _hybrid_hit(row: RankedHybridHit) -> HybridHit:
+    return HybridHit(row.id, row.account_id, row.creator_id, row.title, row.body, row.status, row.published_at,
+                     row.created_at, row.updated_at, row.score, row.text_rank, row.vector_rank)
+
+
 def _hit(row: PostSummary | RankedHit, distance: float) -> PostHit:
     return PostHit(row.id, row.account_id, row.creator_id, row.title, row.body, row.status,
                    row.published_at, row.created_at, row.updated_at, distance)
@@ -112,9 +126,10 @@ def _hit(row: PostSummary | RankedHit, distance: float) -> PostHit:
 # --- Postgres ---------------------------------------------------------------------------
 
 
-def _settings(q: Steps, candidates: int, exact_below: int = EXACT_BELOW) -> Step:
-    """The HNSW settings for the ranking statement that follows in the same batch."""
-    return q.posts.search_settings(ef_search=min(MAX_EF_SEARCH, max(EF_SEARCH, candidates)), exact_below=exact_below,
+def _settings(q: Steps, candidates: int, exact_below: int | None = None) -> Step:
+    """The HNSW settings for the ranking statement that follows in the same batch (sized by EXACT_BELOW unless told)."""
+    return q.posts.search_settings(ef_search=min(MAX_EF_SEARCH, max(EF_SEARCH, candidates)),
+                                   exact_below=EXACT_BELOW if exact_below is None else exact_below,
                                    prepared=q.prepared_statements)
 
 
@@ -159,10 +174,21 @@ def search_hybrid_postgres(q: Steps, *, text: str, embedding: Any, k: int = 10) 
     """Posts matching `text` (web-search syntax) or near `embedding`, fused by reciprocal rank, best first."""
     vector, k = _hybrid_input(text, embedding, k)
     candidates = _hybrid_candidates(k)
-    hits: list[HybridHit]
+    memo, now = q.memo, monotonic()
+    hits: list[RankedHybridHit]
+    served = _seen_large(memo, now)
+    if served:  # seen large just now: sized as large at the cost of one index entry (any post counts to 1)
+        _, hits = yield (_settings(q, candidates, exact_below=1), q.posts.search_hybrid_ranked(
+            text=text, embedding=vector, k=k, candidates=candidates, exact_below=1))
+        if len(hits) == k:
+            return [_hybrid_hit(hit) for hit in hits]
+        del memo[_INDEX_UNTIL]  # short: the account may have shrunk since; size it again
+        served = 0
     _, hits = yield (_settings(q, candidates), q.posts.search_hybrid_ranked(
         text=text, embedding=vector, k=k, candidates=candidates, exact_below=EXACT_BELOW))
-    return hits
+    if hits and not hits[0].exact and len(hits) == k:
+        memo[_INDEX_UNTIL] = (monotonic() + EXACT_FOR_SECONDS, max(k, served))
+    return [_hybrid_hit(hit) for hit in hits]
 
 
 # --- SQLite -----------------------------------------------------------------------------
