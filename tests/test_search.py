@@ -495,6 +495,55 @@ def test_postgres_hybrid_search_of_an_account_seen_large_skips_the_count(
     assert first_exact_below() == 6  # small now: counted each time
 
 
+def test_postgres_the_size_remembered_is_the_last_one_found(
+        db: Any, acct: str, uniq: Any, vec: Vec, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An account sized small by any search (a status filter, a larger k) is not taken for large any more,
+    by search_similar or hybrid search; posts without an embedding never stand in for hits on the index path."""
+    if db.dialect != "postgres":
+        return
+    monkeypatch.setattr(search, "EXACT_BELOW", 6)
+    creator = make_creator(db, acct, uniq)
+    posts = seed(db, acct, creator, vec, range(1, 8))  # 7 posts: large
+    for n in range(4):
+        db.posts.create(account_id=acct, creator_id=creator, title=f"no vector {n}", status="published")
+    events = watch(db)
+
+    def similar(seed_: int, k: int, status: str | None = None) -> tuple[list[str], list[str]]:
+        events.clear()
+        hits = db.posts.search_similar(account_id=acct, embedding=vec(seed_), k=k, status=status)
+        assert all(hit.distance is not None for hit in hits)
+        return [hit.id for hit in hits], [event.query for event in events]
+
+    def hybrid_sized_at() -> int:
+        program = db._runtime.start_program("posts", "search_hybrid", {"text": "post", "embedding": vec(1), "k": 4}, acct)
+        try:
+            _, ranking = next(program)
+        finally:
+            program.close()
+        return int(ranking.kwargs["exact_below"])
+
+    sized, indexed = "posts.search_settings + posts.search_ranked", "posts.search_settings + posts.search_index"
+    assert similar(800, 7)[1] == [sized] and hybrid_sized_at() == 1  # large, and all 7 with an embedding found
+    ids, ran = similar(801, 7)
+    assert ran == [indexed] and set(ids) == set(posts)  # the 4 without an embedding are not hits
+    with db.transaction(account_id=acct, write=False) as tx:
+        tx.posts.search_settings(ef_search=100, exact_below=1)
+        found = tx.posts.search_index(embedding=vec(802), k=11, candidates=44)
+    assert {hit.id for hit in found} == set(posts)  # short of k: only posts with an embedding
+    for post_id in list(posts)[3:]:  # 3 posts with an embedding, 7 in all: still large
+        db.posts.delete(account_id=acct, id=post_id)
+        del posts[post_id]
+    ids, ran = similar(803, 7)
+    assert ran == [indexed, sized] and set(ids) == set(posts)  # short: sized again (large), every hit there is
+    for post_id in list(posts)[1:]:  # 5 posts in all: small
+        db.posts.delete(account_id=acct, id=post_id)
+        del posts[post_id]
+    ids, ran = similar(804, 1, status="published")  # a status filter sizes it (the post left, seed 1, is published)
+    assert ran == [sized] and ids == list(posts)
+    assert hybrid_sized_at() == 6  # known small: hybrid search counts again
+    assert similar(805, 1)[1] == ["posts.search_exact"]
+
+
 def test_postgres_the_memo_belongs_to_one_connection(pg_urls: tuple[str, str], acct: str, uniq: Any, vec: Vec) -> None:
     first: Any = vesta_sql.connect(pg_urls[1])
     second: Any = vesta_sql.connect(pg_urls[1])

@@ -79,6 +79,7 @@ index_hits as materialized (
   select p.id
     from posts p
    where p.account_id = :account_id
+     and p.embedding is not null
      and (cast(:status as text) is null or p.status = :status)
      and not (select z.exact from sized z)
    order by cast(p.embedding as halfvec(384)) <=> cast(:embedding as halfvec(384))
@@ -138,6 +139,7 @@ with index_hits as materialized (
   select p.id
     from posts p
    where p.account_id = :account_id
+     and p.embedding is not null
      and (cast(:status as text) is null or p.status = :status)
    order by cast(p.embedding as halfvec(384)) <=> cast(:embedding as halfvec(384))
    limit :candidates
@@ -276,6 +278,7 @@ index_hits as materialized (
   select p.id
     from posts p
    where p.account_id = :account_id
+     and p.embedding is not null
      and not (select z.exact from sized z)
    order by cast(p.embedding as halfvec(384)) <=> cast(:embedding as halfvec(384))
    limit :candidates

@@ -83,8 +83,11 @@ class Steps:
     `prepared_statements=True`), for a program whose best plan depends on it.
 
     `q.memo`: what a program remembers about its account between calls on this connection
-    (`Database`), to go faster the next time, never to give another result: the same dict
-    for every call of the account, none shared with another account. Made on first use.
+    (`Database`), to go faster the next time: the same dict for every call of the account,
+    none shared with another account. Made on first use. What it holds may be out of date
+    when it is read (the search programs keep a size for a minute), so it may only choose
+    among answers that are right for the account: its rows alone, none of them missing,
+    as search picks the exact scan or the index by the account's size.
     """
 
     __slots__ = ("prepared_statements", "_memos", "_account_id", "_memo")

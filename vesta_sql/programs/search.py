@@ -6,11 +6,13 @@ Each dialect has its own read-only programs (the SQL is in `queries/<dialect>/po
   iterative scans and the plan cache mode for the implicit transaction; then one ranking
   statement sizes the account (a bounded count) and ranks either by an exact scan of the
   account (small accounts) or through the half-precision HNSW index, re-ranked by exact distance
-  (large accounts). search_similar remembers an account it has just seen small (the
-  connection's memo for the account, for EXACT_FOR_SECONDS) and then sends the exact scan
-  alone: no count and a short statement to plan, the same results. Settings made by an
-  earlier statement of the same transaction are certain to be in place when the ranking
-  statement starts its index scan.
+  (large accounts). The programs remember the size the statement found (the connection's
+  memo for the account, for EXACT_FOR_SECONDS): an account seen small then gets the exact
+  scan alone (no count, a short statement to plan, the same results); one seen large gets
+  the index branch alone from search_similar, and a count of one index entry in hybrid
+  search, until a search comes back short of k. Settings made by an earlier statement of
+  the same transaction are certain to be in place when the ranking statement starts its
+  index scan.
 * SQLite: exact search in NumPy over the account's embeddings (`sqlite_vectors.py`), kept in
   memory under the account's search token (changed by triggers on every relevant write,
   read in the same transaction). After a write, the cached entry of an earlier token is
@@ -24,7 +26,8 @@ not all zero), `k` in 1..1000, `status` and `text` as strings.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from operator import attrgetter
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
@@ -113,9 +116,12 @@ class RankedHybridHit(HybridHit):
     exact: bool
 
 
+# RankedHybridHit's fields, less its own `exact`, by name (whatever their order)
+_hybrid_values = attrgetter(*(field.name for field in fields(HybridHit)))
+
+
 def _hybrid_hit(row: RankedHybridHit) -> HybridHit:
-    return HybridHit(row.id, row.account_id, row.creator_id, row.title, row.body, row.status, row.published_at,
-                     row.created_at, row.updated_at, row.score, row.text_rank, row.vector_rank)
+    return HybridHit(*_hybrid_values(row))
 
 
 def _hit(row: PostSummary | RankedHit, distance: float) -> PostHit:
@@ -133,10 +139,24 @@ def _settings(q: Steps, candidates: int, exact_below: int | None = None) -> Step
                                    prepared=q.prepared_statements)
 
 
-def _seen_large(memo: dict[str, Any], now: float) -> int:
-    """The largest k the memo's account was searched for in full while seen large; 0 if none is remembered."""
+def _seen_large(memo: dict[str, Any], now: float) -> int | None:
+    """None unless the memo's account was last sized large, less than EXACT_FOR_SECONDS ago; else the
+    largest k search_similar then found in full through the index (0: none)."""
+    if now < memo.get(_EXACT_UNTIL, 0.0):
+        return None
     until, served = memo.get(_INDEX_UNTIL, (0.0, 0))
-    return int(served) if now < until else 0
+    return int(served) if now < until else None
+
+
+def _remember_size(memo: dict[str, Any], exact: bool, served: int) -> None:
+    """What a ranking statement's sizing found, for EXACT_FOR_SECONDS: small (exact), or large with `served`."""
+    deadline = monotonic() + EXACT_FOR_SECONDS
+    if exact:
+        memo.pop(_INDEX_UNTIL, None)
+        memo[_EXACT_UNTIL] = deadline
+    else:
+        memo.pop(_EXACT_UNTIL, None)
+        memo[_INDEX_UNTIL] = (deadline, served)
 
 
 @program("posts", "search_similar", write=False, dialects=("postgres",),
@@ -150,21 +170,21 @@ def search_similar_postgres(q: Steps, *, embedding: Any, k: int = 10, status: st
         return exact
     candidates = max(4 * k, 40)
     served = _seen_large(memo, now)
-    if status is None and k <= served:  # seen large just now (a status filter is sized each time: it may be rare)
+    # seen large just now, and found in full for as many: no sizing (a status filter is sized: it may be rare)
+    if status is None and served is not None and k <= served:
         indexed: list[PostHit]
         _, indexed = yield (_settings(q, candidates, exact_below=1), q.posts.search_index(
             embedding=vector, k=k, candidates=candidates, status=None))
         if len(indexed) == k:
             return indexed
-        del memo[_INDEX_UNTIL]  # short: the account may have shrunk since; size it again
-        served = 0
+        memo.pop(_INDEX_UNTIL, None)  # short: the account may have shrunk since; size it again
+        served = None
     ranked: list[RankedHit]
     _, ranked = yield (_settings(q, candidates), q.posts.search_ranked(
         embedding=vector, k=k, candidates=candidates, status=status, exact_below=EXACT_BELOW))
-    if ranked and ranked[0].exact:
-        memo[_EXACT_UNTIL] = monotonic() + EXACT_FOR_SECONDS
-    elif status is None and len(ranked) == k:
-        memo[_INDEX_UNTIL] = (monotonic() + EXACT_FOR_SECONDS, max(k, served))
+    if ranked:
+        found_in_full = status is None and len(ranked) == k
+        _remember_size(memo, ranked[0].exact, max(k if found_in_full else 0, served or 0))
     return [_hit(hit, hit.distance) for hit in ranked]
 
 
@@ -174,20 +194,19 @@ def search_hybrid_postgres(q: Steps, *, text: str, embedding: Any, k: int = 10) 
     """Posts matching `text` (web-search syntax) or near `embedding`, fused by reciprocal rank, best first."""
     vector, k = _hybrid_input(text, embedding, k)
     candidates = _hybrid_candidates(k)
-    memo, now = q.memo, monotonic()
+    memo = q.memo
     hits: list[RankedHybridHit]
-    served = _seen_large(memo, now)
-    if served:  # seen large just now: sized as large at the cost of one index entry (any post counts to 1)
+    served = _seen_large(memo, monotonic())
+    if served is not None:  # seen large just now: sized as large at the cost of one index entry (any post counts to 1)
         _, hits = yield (_settings(q, candidates, exact_below=1), q.posts.search_hybrid_ranked(
             text=text, embedding=vector, k=k, candidates=candidates, exact_below=1))
         if len(hits) == k:
             return [_hybrid_hit(hit) for hit in hits]
-        del memo[_INDEX_UNTIL]  # short: the account may have shrunk since; size it again
-        served = 0
+        memo.pop(_INDEX_UNTIL, None)  # short: the account may have shrunk since; size it again
     _, hits = yield (_settings(q, candidates), q.posts.search_hybrid_ranked(
         text=text, embedding=vector, k=k, candidates=candidates, exact_below=EXACT_BELOW))
-    if hits and not hits[0].exact and len(hits) == k:
-        memo[_INDEX_UNTIL] = (monotonic() + EXACT_FOR_SECONDS, max(k, served))
+    if hits:  # k fused hits may be text matches: they say nothing of the k search_similar may skip sizing for
+        _remember_size(memo, hits[0].exact, 0)
     return [_hybrid_hit(hit) for hit in hits]
 
 
