@@ -423,6 +423,17 @@ def test_postgres_an_account_seen_small_is_ranked_by_the_exact_scan_alone(
     assert ran != ["posts.search_exact"] and len(ids) == 3
 
 
+def hybrid_exact_below(db: Any, account: str, vec: Vec) -> int:
+    """The exact_below of the first batch the next hybrid search of `account` would send (its program stopped there)."""
+    program = db._runtime.start_program("posts", "search_hybrid", {"text": "post", "embedding": vec(1), "k": 4}, account)
+    try:
+        settings, ranking = next(program)
+    finally:
+        program.close()
+    assert settings.kwargs["exact_below"] == ranking.kwargs["exact_below"]
+    return int(ranking.kwargs["exact_below"])
+
+
 def test_postgres_an_account_seen_large_is_ranked_by_the_index_statement_alone(
         db: Any, acct: str, uniq: Any, vec: Vec, monkeypatch: pytest.MonkeyPatch) -> None:
     """After a search has sized an account at EXACT_BELOW posts or more and found k hits, its searches for
@@ -468,31 +479,21 @@ def test_postgres_hybrid_search_of_an_account_seen_large_skips_the_count(
     posts = seed(db, acct, creator, vec, range(1, 12))  # 11 posts: large
     events = watch(db)
 
-    def first_exact_below() -> int:
-        """The exact_below of the first batch the next hybrid search would send (its program stopped there)."""
-        program = db._runtime.start_program("posts", "search_hybrid", {"text": "post", "embedding": vec(1), "k": 4}, acct)
-        try:
-            settings, ranking = next(program)
-        finally:
-            program.close()
-        assert settings.kwargs["exact_below"] == ranking.kwargs["exact_below"]
-        return int(ranking.kwargs["exact_below"])
-
     def hybrid(seed_: int) -> tuple[list[HybridHit], int]:
         events.clear()
         hits = db.posts.search_hybrid(account_id=acct, text="post", embedding=vec(seed_), k=4)
         return hits, len(events)
 
-    assert first_exact_below() == 6
+    assert hybrid_exact_below(db, acct, vec) == 6
     first, batches = hybrid(700)
-    assert first_exact_below() == 1 and batches == 1
+    assert hybrid_exact_below(db, acct, vec) == 1 and batches == 1
     again, batches = hybrid(700)
     assert again == first and batches == 1 and all(type(hit) is HybridHit for hit in again)
     for post_id in list(posts)[3:]:  # 3 posts left: below k
         db.posts.delete(account_id=acct, id=post_id)
     short, batches = hybrid(701)
     assert len(short) == 3 and batches == 2  # short: sized again in the same call
-    assert first_exact_below() == 6  # small now: counted each time
+    assert hybrid_exact_below(db, acct, vec) == 6  # small now: counted each time
 
 
 def test_postgres_the_size_remembered_is_the_last_one_found(
@@ -514,16 +515,8 @@ def test_postgres_the_size_remembered_is_the_last_one_found(
         assert all(hit.distance is not None for hit in hits)
         return [hit.id for hit in hits], [event.query for event in events]
 
-    def hybrid_sized_at() -> int:
-        program = db._runtime.start_program("posts", "search_hybrid", {"text": "post", "embedding": vec(1), "k": 4}, acct)
-        try:
-            _, ranking = next(program)
-        finally:
-            program.close()
-        return int(ranking.kwargs["exact_below"])
-
     sized, indexed = "posts.search_settings + posts.search_ranked", "posts.search_settings + posts.search_index"
-    assert similar(800, 7)[1] == [sized] and hybrid_sized_at() == 1  # large, and all 7 with an embedding found
+    assert similar(800, 7)[1] == [sized] and hybrid_exact_below(db, acct, vec) == 1  # large, and all 7 with an embedding found
     ids, ran = similar(801, 7)
     assert ran == [indexed] and set(ids) == set(posts)  # the 4 without an embedding are not hits
     with db.transaction(account_id=acct, write=False) as tx:
@@ -540,7 +533,7 @@ def test_postgres_the_size_remembered_is_the_last_one_found(
         del posts[post_id]
     ids, ran = similar(804, 1, status="published")  # a status filter sizes it (the post left, seed 1, is published)
     assert ran == [sized] and ids == list(posts)
-    assert hybrid_sized_at() == 6  # known small: hybrid search counts again
+    assert hybrid_exact_below(db, acct, vec) == 6  # known small: hybrid search counts again
     assert similar(805, 1)[1] == ["posts.search_exact"]
 
 
