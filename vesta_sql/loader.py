@@ -224,7 +224,7 @@ def unproven(specs: Iterable[QuerySpec], dialect: str) -> list[str]:
         from .proof.tables import learn_tables
 
         if tables is None:
-            tables = record.tables.get(dialect) or learn_tables(dialect)
+            tables = record.tables(dialect) or learn_tables(dialect)
         findings = prove(query, dialect, tables)
         if not findings:
             _proven_here.add((dialect, query.key(dialect)))

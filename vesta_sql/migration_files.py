@@ -17,6 +17,11 @@ from .errors import MigrationError
 _NAME = re.compile(r"^(\d{4})_\w+\.sql$")
 
 
+def forward_files(folder: Path) -> list[Path]:
+    """The forward migration files of a folder, in order (rollbacks live in `rollback/`)."""
+    return sorted(folder.glob("*.sql"))
+
+
 def _spans(numbers: list[int]) -> str:
     """1, 2, 3, 7 → "0001–0003, 0007": missing numbers, briefly."""
     spans: list[list[int]] = []

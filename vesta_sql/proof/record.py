@@ -18,17 +18,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..migration_files import forward_files
 from ..resources import migrations_dir
-from ..schema.model import Column, Trigger
-from .tables import TableInfo, Tables, forward_files
+
+if TYPE_CHECKING:  # the tables are needed only to prove a text not in the record: imported then
+    from .tables import Tables
 
 RECORD_PATH = Path(__file__).with_name("record.json")
 FORMAT = "vesta-sql/proof-record"
 # the sources whose behaviour the record vouches for: the parser and the proof itself
 _PROOF_SOURCES = (
     Path(__file__).parent.parent / "sqlfile.py",
+    Path(__file__).parent.parent / "migration_files.py",  # which migration files the tables are learned from
     *sorted(Path(__file__).parent.glob("*.py")),
     *sorted((Path(__file__).parent.parent / "schema").glob("*.py")),  # what the proof learns the tables with
 )
@@ -71,10 +74,15 @@ def schema_digest(dialect: str) -> str:
 @dataclass(frozen=True)
 class ProofRecord:
     accepted: dict[str, frozenset[str]]  # dialect -> keys of accepted texts
-    tables: dict[str, Tables]  # dialect -> the schema the texts were proven against
+    tables_json: dict[str, dict[str, Any]]  # dialect -> the schema the texts were proven against, as recorded
 
     def accepts(self, dialect: str, query: ProofInput) -> bool:
         return query.key(dialect) in self.accepted.get(dialect, frozenset())
+
+    def tables(self, dialect: str) -> Tables | None:
+        """The recorded schema of `dialect`, to prove a text against (None when the record has none)."""
+        data = self.tables_json.get(dialect)
+        return None if data is None else tables_from_json(dialect, data)
 
 
 EMPTY = ProofRecord({}, {})
@@ -90,12 +98,12 @@ def load_record(path: Path = RECORD_PATH) -> ProofRecord:
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("proof_version") != proof_version():
         return EMPTY
     accepted: dict[str, frozenset[str]] = {}
-    tables: dict[str, Tables] = {}
+    tables: dict[str, dict[str, Any]] = {}
     for dialect, entry in (data.get("dialects") or {}).items():
         if not isinstance(entry, dict) or entry.get("schema") != schema_digest(dialect):
             continue
         accepted[dialect] = frozenset(entry.get("accepted") or ())
-        tables[dialect] = tables_from_json(dialect, entry.get("tables") or {})
+        tables[dialect] = entry.get("tables") or {}
     return ProofRecord(accepted, tables)
 
 
@@ -108,6 +116,9 @@ def tables_to_json(tables: Tables) -> dict[str, Any]:
 
 
 def tables_from_json(dialect: str, data: dict[str, Any]) -> Tables:
+    from ..schema.model import Column, Trigger
+    from .tables import TableInfo, Tables
+
     known = {name: TableInfo(name, info["kind"], tuple(Column(c) for c in info["columns"]))
              for name, info in data.get("tables", {}).items()}
     return Tables(dialect, known, tuple(Trigger("", table) for table in data.get("triggered", ())))

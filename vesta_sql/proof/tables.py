@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import VestaError
+from ..migration_files import forward_files
 from ..names import ACCOUNT_COLUMN as ACCOUNT
 from ..names import DIRECTORY_TABLE
 from ..resources import migrations_dir
@@ -29,16 +30,11 @@ _PG_TRIGGER = re.compile(r"create\s+(?:or\s+replace\s+)?(?:constraint\s+)?trigge
 Tables = Schema
 TableInfo = Table
 __all__ = ["ACCOUNT", "DIRECTORY_TABLE", "FTS5_SHADOW_SUFFIXES", "SchemaReadError", "TableInfo", "Tables",
-           "forward_files", "introspect_sqlite", "learn_tables"]
+           "introspect_sqlite", "learn_tables"]
 
 
 class SchemaReadError(VestaError):
     """The migrations could not be read to learn the tables."""
-
-
-def forward_files(folder: Path) -> list[Path]:
-    """The forward migration files of a folder, in order (rollbacks live in `rollback/`)."""
-    return sorted(folder.glob("*.sql"))
 
 
 def learn_tables(dialect: str, folder: Path | None = None) -> Schema:

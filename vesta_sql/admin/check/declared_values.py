@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from ...loader import QuerySpec
-from ...proof.tables import forward_files
+from ...migration_files import forward_files
 from ...resources import migrations_dir
 from .report import Problem, display
 

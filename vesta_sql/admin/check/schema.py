@@ -22,9 +22,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ...config import redact, redact_error
 from ...errors import VestaError
+from ...migration_files import forward_files
 from ...names import ACCOUNT_COLUMN as ACCOUNT
 from ...names import DIRECTORY_TABLE
-from ...proof.tables import forward_files
 from ...resources import migrations_dir
 from ...schema.model import Index, Schema, Table
 from ...schema.postgres import read_postgres
