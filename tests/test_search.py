@@ -380,6 +380,14 @@ def test_vector_cache_keeps_within_its_budget() -> None:
     assert cache.get("b") is None
 
 
+def sized_below_six(db: Any, acct: str, uniq: Any, vec: Vec, monkeypatch: pytest.MonkeyPatch,
+                    seeds: range) -> tuple[str, dict[str, Any], list[QueryEvent]]:
+    """EXACT_BELOW 6; a creator with one post per seed; the list of events of the calls that follow."""
+    monkeypatch.setattr(search, "EXACT_BELOW", 6)
+    creator = make_creator(db, acct, uniq)
+    return creator, seed(db, acct, creator, vec, seeds), watch(db)
+
+
 def test_postgres_an_account_seen_small_is_ranked_by_the_exact_scan_alone(
         db: Any, acct: str, acct2: str, uniq: Any, vec: Vec, monkeypatch: pytest.MonkeyPatch) -> None:
     """After a search has sized an account below EXACT_BELOW, its searches send search_exact alone for a while:
@@ -387,10 +395,7 @@ def test_postgres_an_account_seen_small_is_ranked_by_the_exact_scan_alone(
     account is sized for itself."""
     if db.dialect != "postgres":
         return
-    monkeypatch.setattr(search, "EXACT_BELOW", 6)
-    creator = make_creator(db, acct, uniq)
-    posts = seed(db, acct, creator, vec, range(1, 5))  # 4 posts: small
-    events = watch(db)
+    creator, posts, events = sized_below_six(db, acct, uniq, vec, monkeypatch, range(1, 5))  # 4 posts: small
 
     def searched(account: str, seed_: int) -> tuple[list[str], list[str]]:
         events.clear()
@@ -441,10 +446,7 @@ def test_postgres_an_account_seen_large_is_ranked_by_the_index_statement_alone(
     comes back short (the account shrank) is sized again in the same call, and gets every post left."""
     if db.dialect != "postgres":
         return
-    monkeypatch.setattr(search, "EXACT_BELOW", 6)
-    creator = make_creator(db, acct, uniq)
-    posts = seed(db, acct, creator, vec, range(1, 12))  # 11 posts: large
-    events = watch(db)
+    _, posts, events = sized_below_six(db, acct, uniq, vec, monkeypatch, range(1, 12))  # 11 posts: large
 
     def searched(seed_: int, k: int = 3, status: str | None = None) -> tuple[list[str], list[str]]:
         events.clear()
@@ -474,10 +476,7 @@ def test_postgres_hybrid_search_of_an_account_seen_large_skips_the_count(
     exact_below 1 (one index entry read), with the same hits; short of k, it sizes it again in the same call."""
     if db.dialect != "postgres":
         return
-    monkeypatch.setattr(search, "EXACT_BELOW", 6)
-    creator = make_creator(db, acct, uniq)
-    posts = seed(db, acct, creator, vec, range(1, 12))  # 11 posts: large
-    events = watch(db)
+    _, posts, events = sized_below_six(db, acct, uniq, vec, monkeypatch, range(1, 12))  # 11 posts: large
 
     def hybrid(seed_: int) -> tuple[list[HybridHit], int]:
         events.clear()
@@ -502,12 +501,9 @@ def test_postgres_the_size_remembered_is_the_last_one_found(
     by search_similar or hybrid search; posts without an embedding never stand in for hits on the index path."""
     if db.dialect != "postgres":
         return
-    monkeypatch.setattr(search, "EXACT_BELOW", 6)
-    creator = make_creator(db, acct, uniq)
-    posts = seed(db, acct, creator, vec, range(1, 8))  # 7 posts: large
+    creator, posts, events = sized_below_six(db, acct, uniq, vec, monkeypatch, range(1, 8))  # 7 posts: large
     for n in range(4):
         db.posts.create(account_id=acct, creator_id=creator, title=f"no vector {n}", status="published")
-    events = watch(db)
 
     def similar(seed_: int, k: int, status: str | None = None) -> tuple[list[str], list[str]]:
         events.clear()
