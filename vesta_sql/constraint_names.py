@@ -16,6 +16,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
+from .migration_files import forward_files
 from .resources import migrations_dir
 
 _NAME_BYTES = 63  # Postgres's NAMEDATALEN - 1
@@ -48,7 +49,7 @@ def schema_keys() -> Keys:
     keys = Keys({}, {})
     conn = sqlite3.connect(":memory:")
     try:
-        for path in sorted(migrations_dir("sqlite").glob("*.sql")):
+        for path in forward_files(migrations_dir("sqlite")):
             conn.executescript(path.read_text(encoding="utf-8"))
         tables = [row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")]
         for table in tables:

@@ -48,7 +48,7 @@ def _missing(numbers: list[int]) -> list[int]:
 
 def problems(folder: Path) -> list[str]:
     """What is wrong with `folder`'s numbering and pairing, one sentence each (none: it may be applied)."""
-    forward = sorted(p.name for p in folder.glob("*.sql"))
+    forward = [p.name for p in forward_files(folder)]
     back = folder / "rollback"
     rollbacks = {p.name for p in back.glob("*.sql")} if back.is_dir() else set()
     found = [f"{name}: not named NNNN_name.sql (four digits, an underscore, a name): rename it"

@@ -18,7 +18,7 @@ from typing import Any
 
 from .config import DatabaseUrl, redact, redact_error
 from .errors import SchemaVersionError
-from .migration_files import problems
+from .migration_files import forward_files, problems
 from .resources import migrations_dir
 
 MIGRATIONS = "_yoyo_migration"
@@ -39,7 +39,7 @@ def expected(dialect: str) -> list[str]:
     if found:
         raise SchemaVersionError(f"this install's migrations at {folder} are incomplete: {'; '.join(found)} "
                                  "(or reinstall vesta-sql)")
-    return [path.stem for path in sorted(folder.glob("*.sql"))]
+    return [path.stem for path in forward_files(folder)]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MigrationError
-from ..migration_files import check_folder
+from ..migration_files import check_folder, forward_files
 
 TABLE = "_yoyo_vesta_checksum"
 _CREATE = (f"create table if not exists {TABLE} (migration_id varchar(255) primary key, "
@@ -164,6 +164,6 @@ def d1_status(database: Path, folder: Path) -> D1Status:
         finally:
             conn.close()
     applied = [str(row[0]).removesuffix(".sql") for row in names]
-    files = [p.stem for p in sorted(folder.glob("*.sql"))]
+    files = [p.stem for p in forward_files(folder)]
     return D1Status([m for m in files if m in applied], [m for m in files if m not in applied],
                     [m for m in applied if m not in files])

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..config import DatabaseUrl, parse_url, redact, redact_error
 from ..errors import MigrationError
-from ..migration_files import check_folder
+from ..migration_files import check_folder, forward_files
 from ..resources import DIALECTS, inside_installed_package, migrations_dir
 from ..schema_version import COMPATIBLE_MARK, LOG, is_compatible
 from . import drift
@@ -74,7 +74,7 @@ def _yoyo(url: str, folder: Path | None, *, create: bool = False) -> Iterator[tu
     check_folder(source)  # before the database is opened (or a SQLite file created)
     with tempfile.TemporaryDirectory(prefix="vesta-migrations-") as scratch:
         laid_out = Path(scratch)
-        for forward in sorted(source.glob("*.sql")):
+        for forward in forward_files(source):
             if create and not has_statement(forward.read_text(encoding="utf-8")):
                 raise MigrationError(f"{forward}: holds no statement yet; write the migration (or delete the file) first")
             shutil.copyfile(forward, laid_out / forward.name)
@@ -227,7 +227,7 @@ def pending(url: str, *, folder: Path | None = None) -> list[str]:
     if missing_sqlite_file(url) is not None:
         source = folder or migrations_dir("sqlite")
         check_folder(source)
-        return [p.stem for p in sorted(source.glob("*.sql"))]
+        return [p.stem for p in forward_files(source)]
     with _yoyo(url, folder) as (backend, migrations, _):
         return [m.id for m in backend.to_apply(migrations)]
 

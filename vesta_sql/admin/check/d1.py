@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ...errors import QueryLoadError
 from ...loader import QuerySpec
+from ...migration_files import forward_files
 from ...resources import migrations_dir
 from ..export.d1 import bind_names, package_specs, to_ordered
 
@@ -347,7 +348,7 @@ def check_d1(
     folder = migrations if migrations is not None else migrations_dir("sqlite")
     linter = _Linter()
     try:
-        for path in sorted(folder.glob("*.sql")):
+        for path in forward_files(folder):
             linter.migration(path)
         for spec in _specs(queries, extra_queries):
             if spec.runs_on_d1:

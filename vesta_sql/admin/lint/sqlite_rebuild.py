@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...migration_files import forward_files
 from ..check.d1 import Statement, _strip, split_statements
 from ..check.report import Problem
 
@@ -136,7 +137,7 @@ def lint_sqlite(folder: Path, *, skip: Iterable[str] = ()) -> list[Problem]:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     conn.execute("pragma foreign_keys = on")
     problems: list[Problem] = []
-    forward = sorted(folder.glob("*.sql"))
+    forward = forward_files(folder)
     rollbacks = [folder / "rollback" / p.name for p in reversed(forward) if (folder / "rollback" / p.name).is_file()]
     try:
         for path in [*forward, *rollbacks]:

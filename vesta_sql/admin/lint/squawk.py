@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from ...migration_files import forward_files
 from ..check.report import Problem
 
 # The oldest Postgres the package supports (the app role needs Postgres 16's CREATEROLE rules).
@@ -96,7 +97,7 @@ def lint_postgres(folder: Path, *, root: Path | None = None) -> list[Problem]:
     """Squawk's findings for `folder`'s forward files and `folder/rollback/`'s (paths relative to `root`)."""
     root = root or folder.parent.parent
     binary = squawk_binary()
-    forward = sorted(folder.glob("*.sql"))
+    forward = forward_files(folder)
     rollback = sorted((folder / "rollback").glob("*.sql"))
     with tempfile.TemporaryDirectory(prefix="vesta-squawk-") as scratch:
         config = root / CONFIG_NAME

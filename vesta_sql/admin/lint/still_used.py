@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...loader import QuerySpec
+from ...migration_files import forward_files
 from ..check.d1 import _strip, split_statements
 from ..check.report import Problem
 from ..schema_info import is_search_table, is_tool_table
@@ -87,7 +88,7 @@ def sqlite_removals(folder: Path) -> list[Removal]:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     found: list[Removal] = []
     try:
-        for path in sorted(folder.glob("*.sql")):
+        for path in forward_files(folder):
             before = _columns(conn)
             try:
                 conn.executescript(path.read_text(encoding="utf-8"))
@@ -108,7 +109,7 @@ def sqlite_removals(folder: Path) -> list[Removal]:
 def postgres_removals(folder: Path) -> list[Removal]:
     """What the forward files drop or rename, unless a later statement makes that table or column again."""
     events: list[tuple[Removal | None, str, str | None]] = []  # (removal, or None and what is added)
-    for path in sorted(folder.glob("*.sql")):
+    for path in forward_files(folder):
         removals = {(r.line, r.table, r.column): r for r in _statement_removals(path)}
         for statement in split_statements(path.read_text(encoding="utf-8")):
             code = _strip(statement.text)
